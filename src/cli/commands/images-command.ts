@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { connectEngine } from '../../engine/engine.js';
+import { catalogState } from '../../images/provisioner.js';
+import { formatBytes, table } from '../../util/terminal.js';
+
+export function registerImages(program: Command): void {
+  program
+    .command('images')
+    .description('list every image the labs use: present or not, official or stand-in, real version, size')
+    .option('--json', 'print a JSON document')
+    .addHelpText('after', '\nExample:\n  docklab images')
+    .action(async (options: { json?: boolean }) => {
+      const engine = await connectEngine();
+      const images = await catalogState(engine.docker);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(images, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(
+        table([
+          ['IMAGE', 'TAGS', 'PRESENT', 'WHAT IT IS', 'SIZE'],
+          ...images.map((i) => [
+            i.image,
+            i.tags.join(','),
+            i.present.length ? 'yes' : 'no',
+            i.present.length === 0 ? '-' : (i.standin ? `stand-in: ${i.standin}` : 'official (pulled)'),
+            formatBytes(i.sizeBytes),
+          ]),
+        ]) + '\n',
+      );
+    });
+}

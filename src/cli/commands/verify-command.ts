@@ -1,0 +1,100 @@
+import type { Command } from 'commander';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DocklabError } from '../../errors.js';
+import { loadLab } from '../../labs/lab-loader.js';
+import { runLab, type LabRunResult } from '../../labs/lab-runner.js';
+import { saveLastResult } from '../../labs/last-results.js';
+import { errorDocument, toResultsDocument } from '../../report/results-json.js';
+import { renderJunit } from '../../report/junit-report.js';
+import { renderTerminalReport } from '../../report/terminal-report.js';
+import { renderClassSummary, classSummaryCsv } from '../../report/class-summary.js';
+import { confirmRemovalOfUnlabelled } from '../confirm-removal.js';
+import type { Lab } from '../../labs/lab-definition.js';
+
+interface VerifyOptions {
+  dir?: string;
+  all?: string;
+  json?: boolean;
+  junit?: string;
+  summary?: string;
+  cleanup?: boolean;
+  yes?: boolean;
+  registry?: string;
+  parallel?: string;
+}
+
+export function registerVerify(program: Command): void {
+  program
+    .command('verify')
+    .argument('<lab>', 'lab id or slug')
+    .description("judge a learner's solution: the files they wrote and/or the engine state their commands left")
+    .option('--dir <dir>', 'the folder with your files (labs that judge files)')
+    .option('--all <dir>', 'instructors: every learner folder under DIR, isolated from each other')
+    .option('--parallel <n>', 'with --all: learners judged at once', '2')
+    .option('--summary <file>', 'with --all: write every learner and check to FILE (.csv or .json)')
+    .option('--json', 'print a results document (results.json style) instead of the report')
+    .option('--junit <file>', 'also write JUnit XML for CI graders')
+    .option('--registry <host:port>', 'the registry to look in (labs that push)')
+    .option('--cleanup', 'remove what was judged afterwards (asks before touching anything docklab did not make)')
+    .option('-y, --yes', 'with --cleanup: do not ask')
+    .addHelpText('after', '\nExamples:\n  docklab verify 3 --dir ./my-lab3\n  docklab verify 2 --json\n  docklab verify 19 --all ./submissions --summary class.csv --junit junit.xml')
+    .action(async (id: string, options: VerifyOptions) => {
+      const lab = await loadLab(id);
+      if (options.all) {
+        await verifyClass(lab, options);
+        return;
+      }
+      const dir = options.dir ? resolve(options.dir) : lab.definition.evidence === 'state' ? undefined : process.cwd();
+      let run: LabRunResult;
+      try {
+        run = await runLab(lab, { mode: 'verify', sourceDir: dir, registry: options.registry, output: options.json ? 'silent' : 'listr' });
+      } catch (error) {
+        if (options.json && error instanceof DocklabError) {
+          process.stdout.write(`${JSON.stringify(errorDocument(error.message), null, 2)}\n`);
+        }
+        throw error;
+      }
+      saveLastResult(run);
+      process.stdout.write(options.json ? `${JSON.stringify(toResultsDocument(run), null, 2)}\n` : `${renderTerminalReport(run)}\n`);
+      if (options.junit) writeFileSync(options.junit, renderJunit([{ name: dir ?? 'engine', run }]));
+      if (options.cleanup && lab.definition.evidence !== 'files') await confirmRemovalOfUnlabelled(lab, Boolean(options.yes));
+      if (run.status !== 'pass') process.exitCode = 1;
+    });
+}
+
+async function verifyClass(lab: Lab, options: VerifyOptions): Promise<void> {
+  const root = resolve(options.all!);
+  if (!existsSync(root)) throw new DocklabError('DOCKLAB_FILE_MISSING', `folder ${root} does not exist`);
+  if (lab.definition.evidence === 'state') {
+    throw new DocklabError('DOCKLAB_USAGE', `lab ${lab.number} judges engine state, not files: --all needs a lab that judges files`);
+  }
+  const learners = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  if (learners.length === 0) throw new DocklabError('DOCKLAB_FILE_MISSING', `${root} has no learner folders`);
+  const parallel = Math.max(1, Number(options.parallel) || 2);
+  const outcomes: Array<{ name: string; run?: LabRunResult; error?: string }> = [];
+  const queue = [...learners];
+  // Each learner is a separate run: own run id, names, free ports and labels.
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, learners.length) }, async () => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+        process.stderr.write(`judging ${name}\n`);
+        try {
+          outcomes.push({ name, run: await runLab(lab, { mode: 'verify', sourceDir: join(root, name), output: 'silent' }) });
+        } catch (error) {
+          outcomes.push({ name, error: error instanceof DocklabError ? error.message : String(error) });
+        }
+      }
+    }),
+  );
+  outcomes.sort((a, b) => a.name.localeCompare(b.name));
+  process.stdout.write(`${renderClassSummary(lab, outcomes)}\n`);
+  if (options.summary) {
+    const text = options.summary.endsWith('.json')
+      ? JSON.stringify(outcomes.map((o) => ({ learner: o.name, error: o.error, ...(o.run ? toResultsDocument(o.run) : {}) })), null, 2)
+      : classSummaryCsv(lab, outcomes);
+    writeFileSync(options.summary, text);
+  }
+  if (options.junit) writeFileSync(options.junit, renderJunit(outcomes.filter((o) => o.run).map((o) => ({ name: o.name, run: o.run! }))));
+  if (outcomes.some((o) => o.error || o.run?.status !== 'pass')) process.exitCode = 1;
+}

@@ -1,0 +1,246 @@
+import type Docker from 'dockerode';
+import { request } from 'undici';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { PROJECT_ROOT } from '../version.js';
+import { join } from 'node:path';
+import { CheckFailure } from '../checks/check.js';
+import { execIn, logTail, type ExecResult } from '../engine/container-io.js';
+import type { Engine } from '../engine/engine.js';
+import { assertPortFree } from '../engine/host-port.js';
+import { LABEL, labelsFor, resourceName } from '../engine/labels.js';
+import { buildImage, type BuildResult } from '../images/image-build.js';
+import { egressProxyForBuilds } from '../images/egress-proxy.js';
+import type { Lab } from './lab-definition.js';
+
+export type LabMode = 'run' | 'verify';
+
+/** A container as a lab asks for it; ports map container port → host port (0: any free port). */
+export interface ContainerSpec {
+  /** A short role name: "web" becomes docklab-02-<run>-web. */
+  name: string;
+  image: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  env?: Record<string, string>;
+  ports?: Record<string, number>;
+  /** "volume-or-host-path:/container/path[:ro]" */
+  binds?: string[];
+  network?: string;
+  networkAliases?: string[];
+  user?: string;
+  tty?: boolean;
+  openStdin?: boolean;
+  labels?: Record<string, string>;
+  hostConfig?: Docker.HostConfig;
+  healthcheck?: Docker.ContainerCreateOptions['Healthcheck'];
+  /** Start it (default) or only create it. */
+  start?: boolean;
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface BuildOptions {
+  /** The image's short name: "my-node-app". */
+  name: string;
+  tag?: string;
+  /** Folder to build, relative to sourceDir unless absolute. Default: sourceDir. */
+  dir?: string;
+  dockerfile?: string;
+  buildArgs?: Record<string, string>;
+  noCache?: boolean;
+}
+
+/**
+ * Everything a lab's setup and checks may touch: the engine, the folder they
+ * judge, and helpers that label and name every resource after this run, so
+ * that teardown and the reaper find it.
+ */
+export class LabContext {
+  readonly docker: Docker;
+  /** Shared between setup and checks: container ids, image refs, timings. */
+  readonly state = new Map<string, unknown>();
+  private readonly lines: string[] = [];
+
+  constructor(
+    readonly engine: Engine,
+    readonly lab: Lab,
+    readonly mode: LabMode,
+    readonly runId: string,
+    /** The folder judged: solution/, broken/<case>/ or the learner's. Undefined for a state-only verify. */
+    readonly sourceDir: string | undefined,
+    readonly options: { keep?: boolean; registry?: string; onLine?: (line: string) => void } = {},
+  ) {
+    this.docker = engine.docker;
+  }
+
+  /** True when docklab itself made what is judged; false when the learner's engine state is judged. */
+  get docklabMadeIt(): boolean {
+    return this.mode === 'run' || this.lab.definition.evidence !== 'state';
+  }
+
+  labels(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...labelsFor({ lab: this.lab.id, run: this.runId, keep: this.options.keep }), ...extra };
+  }
+
+  name(what: string): string {
+    return resourceName(this.lab.id, this.runId, what);
+  }
+
+  /**
+   * The reference to an image the task names: the name itself when the
+   * learner's engine state is judged; a name of this run's own when docklab
+   * builds it, so a learner's image of that name is never overwritten.
+   */
+  imageName(name: string, tag = 'latest'): string {
+    return this.docklabMadeIt ? `docklab-${this.lab.id}-${this.runId}/${name}:${tag}` : `${name}:${tag}`;
+  }
+
+  sourcePath(...parts: string[]): string {
+    if (!this.sourceDir) throw new Error(`lab ${this.lab.id}: no source folder in this mode`);
+    return join(this.sourceDir, ...parts);
+  }
+
+  hasSourceFile(...parts: string[]): boolean {
+    return this.sourceDir !== undefined && existsSync(join(this.sourceDir, ...parts));
+  }
+
+  log(line: string): void {
+    this.lines.push(line);
+    this.options.onLine?.(line);
+  }
+
+  get output(): readonly string[] {
+    return this.lines;
+  }
+
+  async build(options: BuildOptions): Promise<BuildResult & { ref: string }> {
+    const ref = this.imageName(options.name, options.tag);
+    const source = options.dir ? (options.dir.startsWith('/') ? options.dir : this.sourcePath(options.dir)) : this.sourcePath();
+    const egress = await egressProxyForBuilds();
+    const assembled = this.mode === 'run' && this.lab.definition.templates?.length ? assembleContext(this.lab.definition.templates, source) : undefined;
+    const dir = assembled ?? source;
+    try {
+      const result = await buildImage(this.docker, {
+        contextDir: dir,
+        tag: ref,
+        dockerfile: options.dockerfile,
+        buildArgs: { ...egress.buildArgs, ...options.buildArgs },
+        networkMode: egress.networkMode,
+        labels: this.labels(),
+        noCache: options.noCache,
+        logName: `lab${this.lab.id}-${options.name}`,
+      });
+      return { ...result, ref };
+    } finally {
+      await egress.close();
+      if (assembled) rmSync(assembled, { recursive: true, force: true });
+    }
+  }
+
+  async runContainer(spec: ContainerSpec): Promise<Docker.Container> {
+    const exposed: Record<string, object> = {};
+    const bindings: Docker.PortMap = {};
+    for (const [containerPort, hostPort] of Object.entries(spec.ports ?? {})) {
+      const key = containerPort.includes('/') ? containerPort : `${containerPort}/tcp`;
+      if (hostPort !== 0 && this.lab.definition.prescribedPorts?.includes(hostPort)) await assertPortFree(this.docker, hostPort);
+      exposed[key] = {};
+      bindings[key] = [{ HostIp: '127.0.0.1', HostPort: hostPort === 0 ? '' : String(hostPort) }];
+    }
+    const container = await this.docker.createContainer({
+      name: this.name(spec.name),
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Entrypoint: spec.entrypoint,
+      Env: Object.entries(spec.env ?? {}).map(([k, v]) => `${k}=${v}`),
+      ExposedPorts: exposed,
+      Tty: spec.tty,
+      OpenStdin: spec.openStdin,
+      User: spec.user,
+      Labels: this.labels(spec.labels),
+      Healthcheck: spec.healthcheck,
+      HostConfig: { PortBindings: bindings, Binds: spec.binds, NetworkMode: spec.network, ...spec.hostConfig },
+      NetworkingConfig: spec.network && spec.networkAliases ? { EndpointsConfig: { [spec.network]: { Aliases: spec.networkAliases } } } : undefined,
+    });
+    if (spec.start !== false) await container.start();
+    return container;
+  }
+
+  async createNetwork(what: string): Promise<string> {
+    const name = this.name(what);
+    await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: this.labels() });
+    return name;
+  }
+
+  async createVolume(what: string): Promise<string> {
+    const name = this.name(what);
+    await this.docker.createVolume({ Name: name, Labels: this.labels() });
+    return name;
+  }
+
+  /** The host port a container port is published on, or undefined. */
+  async hostPort(containerId: string, containerPort: string): Promise<number | undefined> {
+    const key = containerPort.includes('/') ? containerPort : `${containerPort}/tcp`;
+    const info = await this.docker.getContainer(containerId).inspect();
+    const binding = info.NetworkSettings.Ports?.[key]?.[0];
+    return binding?.HostPort ? Number(binding.HostPort) : undefined;
+  }
+
+  /**
+   * Containers the checks judge: in run mode (and for files evidence) only
+   * this run's; in a state verify, every container on the engine.
+   */
+  async containers(filter: { image?: RegExp; name?: string; all?: boolean } = {}): Promise<Docker.ContainerInfo[]> {
+    const filters: Record<string, string[]> = {};
+    if (this.docklabMadeIt) filters.label = [`${LABEL.run}=${this.runId}`];
+    const list = await this.docker.listContainers({ all: filter.all ?? true, filters: JSON.stringify(filters) });
+    return list.filter(
+      (c) =>
+        (!filter.image || filter.image.test(c.Image)) &&
+        (!filter.name || c.Names.some((n) => n.replace(/^\//, '') === filter.name || n.replace(/^\//, '') === this.name(filter.name!))),
+    );
+  }
+
+  exec(containerId: string, cmd: string[], options: { user?: string } = {}): Promise<ExecResult> {
+    return execIn(this.docker, containerId, cmd, options);
+  }
+
+  logTail(containerId: string, lines = 15): Promise<string[]> {
+    return logTail(this.docker, containerId, lines);
+  }
+
+  /** One HTTP request; a refused or reset connection is an answer too (status 0), not an exception. */
+  async http(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<HttpAnswer> {
+    try {
+      const response = await request(url, {
+        method: (options.method ?? 'GET') as never,
+        headers: options.headers,
+        body: options.body,
+        headersTimeout: options.timeoutMs ?? 5_000,
+        bodyTimeout: options.timeoutMs ?? 5_000,
+      });
+      return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+    } catch (error) {
+      return { status: 0, headers: {}, body: (error as { code?: string }).code ?? (error as Error).message };
+    }
+  }
+
+  /** Ends the current check as a failure from inside a helper. */
+  failWith(expected: string, found: string, hint: string, details: string[] = []): never {
+    throw new CheckFailure(expected, found, hint, details);
+  }
+}
+
+export const APP_TEMPLATES_DIR = join(PROJECT_ROOT, 'templates', 'apps');
+
+/** A build context made of shared app templates with the folder's own files laid over them. */
+export function assembleContext(templates: string[], source: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'docklab-context-'));
+  for (const template of templates) cpSync(join(APP_TEMPLATES_DIR, template), dir, { recursive: true });
+  cpSync(source, dir, { recursive: true, force: true });
+  return dir;
+}

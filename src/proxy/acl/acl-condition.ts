@@ -1,0 +1,68 @@
+import type { AclDefinition, ConditionModel } from '../config/model.js';
+import { compileMatcher, type SampleMatcher } from './pattern-matcher.js';
+import { fetchSample } from './sample-fetch.js';
+import type { SampleSource } from './sample-source.js';
+import { PREDEFINED_ACLS } from './predefined-acls.js';
+
+/** A named ACL: its definition lines OR together. */
+export class Acl {
+  private readonly parts: { fetch: string; args: readonly string[]; match: SampleMatcher }[];
+
+  constructor(readonly name: string, defs: readonly AclDefinition[]) {
+    this.parts = defs.map((d) => ({ fetch: d.fetch, args: d.fetchArgs, match: compileMatcher(d) }));
+  }
+
+  test(src: SampleSource): boolean {
+    for (const p of this.parts) if (p.match(fetchSample(p.fetch, p.args, src, true))) return true;
+    return false;
+  }
+}
+
+/** A compiled `if`/`unless` condition: OR of AND-groups of (possibly negated) ACLs. */
+export class AclCondition {
+  private constructor(private readonly unless: boolean, private readonly groups: { acl: Acl; negate: boolean }[][]) {}
+
+  static compile(model: ConditionModel, named: ReadonlyMap<string, Acl>): AclCondition {
+    const groups = model.groups.map((g) => g.map((t) => {
+      if (t.anonymous) return { acl: new Acl(t.anonymous.name, [t.anonymous]), negate: t.negate };
+      const acl = named.get(t.name!) ?? predefined(t.name!);
+      return { acl, negate: t.negate };
+    }));
+    return new AclCondition(model.unless, groups);
+  }
+
+  test(src: SampleSource): boolean {
+    let result = false;
+    for (const group of this.groups) {
+      let all = true;
+      for (const term of group) {
+        if (term.acl.test(src) === term.negate) { all = false; break; }
+      }
+      if (all) { result = true; break; }
+    }
+    return this.unless ? !result : result;
+  }
+}
+
+const predefinedCache = new Map<string, Acl>();
+function predefined(name: string): Acl {
+  let acl = predefinedCache.get(name);
+  if (!acl) {
+    const def = PREDEFINED_ACLS.get(name);
+    if (!def) throw new Error(`ACL '${name}' was not checked at parse time`);
+    acl = new Acl(name, [def]);
+    predefinedCache.set(name, acl);
+  }
+  return acl;
+}
+
+/** Groups a section's ACL lines by name (lines with one name OR together). */
+export function compileNamedAcls(defs: readonly AclDefinition[]): Map<string, Acl> {
+  const byName = new Map<string, AclDefinition[]>();
+  for (const d of defs) {
+    const list = byName.get(d.name) ?? [];
+    list.push(d);
+    byName.set(d.name, list);
+  }
+  return new Map([...byName].map(([n, list]) => [n, new Acl(n, list)]));
+}

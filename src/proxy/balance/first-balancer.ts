@@ -1,0 +1,10 @@
+import { eligible, withoutAvoided, type BalancedServer, type Balancer } from './balanced-server.js';
+
+/** The first server in declaration order that still has a free connection slot. */
+export class FirstBalancer implements Balancer {
+  constructor(private readonly servers: readonly BalancedServer[]) {}
+
+  pick(_ctx: unknown, avoid?: BalancedServer): BalancedServer | null {
+    return withoutAvoided(eligible(this.servers).filter((s) => s.hasSlot()), avoid)[0] ?? null;
+  }
+}

@@ -1,0 +1,141 @@
+import { HttpParseError, type RequestHead, type ResponseHead } from './http-head.js';
+
+/**
+ * Strict HTTP/1.1 head parsing. Rejected on purpose (each is a way to make a
+ * proxy and a server disagree about where a request ends): obs-fold, spaces
+ * around the URI, both Content-Length and Transfer-Encoding, conflicting
+ * Content-Lengths, transfer codings other than chunked, control characters.
+ */
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// Visible ASCII and obs-text; no controls except tab.
+const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
+const BAD_URI = /[\x00-\x20\x7f]/;
+
+/** Index just past the blank line that ends a head, or -1. Accepts bare LF line ends. */
+export function findHeadEnd(buf: Buffer, from: number): number {
+  let i = buf.indexOf(10, from);
+  while (i >= 0) {
+    const next = buf[i + 1];
+    if (next === 10) return i + 2;
+    if (next === 13 && buf[i + 2] === 10) return i + 3;
+    if (next === undefined || (next === 13 && buf[i + 2] === undefined)) return -1;
+    i = buf.indexOf(10, i + 1);
+  }
+  return -1;
+}
+
+function splitLines(text: string): string[] {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!;
+    if (l.endsWith('\r')) lines[i] = l.slice(0, -1);
+  }
+  // The head ends with an empty line, which split leaves as two empty strings.
+  while (lines.length && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+function parseHeaderLines(lines: string[], from: number, forRequest: boolean): [string, string][] {
+  const headers: [string, string][] = [];
+  for (let i = from; i < lines.length; i++) {
+    const line = lines[i]!;
+    const c0 = line.charCodeAt(0);
+    if (c0 === 32 || c0 === 9) throw new HttpParseError(forRequest ? 400 : 502, 'obsolete line folding');
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new HttpParseError(forRequest ? 400 : 502, 'header line without a name');
+    const name = line.slice(0, colon);
+    if (!TOKEN.test(name)) throw new HttpParseError(forRequest ? 400 : 502, `invalid header name`);
+    const value = line.slice(colon + 1).trim();
+    if (BAD_VALUE.test(value)) throw new HttpParseError(forRequest ? 400 : 502, 'control character in header value');
+    headers.push([name, value]);
+  }
+  return headers;
+}
+
+interface Framing { contentLength: number; chunked: boolean; connClose: boolean; connKeepAlive: boolean; connUpgrade: boolean; hasUpgrade: boolean }
+
+function framing(headers: [string, string][], status: 400 | 502): Framing {
+  let cl: string | null = null;
+  let te: string | null = null;
+  let connClose = false; let connKeepAlive = false; let connUpgrade = false; let hasUpgrade = false;
+  for (const [n, v] of headers) {
+    const len = n.length;
+    if (len === 14 && n.toLowerCase() === 'content-length') {
+      // "5, 5" from one line counts as repeated identical values.
+      for (const part of v.split(',')) {
+        const p = part.trim();
+        if (!/^\d{1,15}$/.test(p)) throw new HttpParseError(status, 'invalid Content-Length');
+        if (cl !== null && Number(cl) !== Number(p)) throw new HttpParseError(status, 'conflicting Content-Length headers');
+        cl = p;
+      }
+    } else if (len === 17 && n.toLowerCase() === 'transfer-encoding') {
+      te = te === null ? v : `${te}, ${v}`;
+    } else if (len === 10 && n.toLowerCase() === 'connection') {
+      for (const t of v.toLowerCase().split(',')) {
+        const tok = t.trim();
+        if (tok === 'close') connClose = true;
+        else if (tok === 'keep-alive') connKeepAlive = true;
+        else if (tok === 'upgrade') connUpgrade = true;
+      }
+    } else if (len === 7 && n.toLowerCase() === 'upgrade') hasUpgrade = true;
+  }
+  let chunked = false;
+  if (te !== null) {
+    if (cl !== null) throw new HttpParseError(status, 'both Content-Length and Transfer-Encoding');
+    const codings = te.toLowerCase().split(',').map((s) => s.trim()).filter(Boolean);
+    if (codings.length !== 1 || codings[0] !== 'chunked') throw new HttpParseError(status === 400 ? 400 : 502, 'unsupported Transfer-Encoding');
+    chunked = true;
+  }
+  return { contentLength: cl === null ? -1 : Number(cl), chunked, connClose, connKeepAlive, connUpgrade, hasUpgrade };
+}
+
+/** Parses a complete request head (`buf` ends with the blank line). */
+export function parseRequestHead(buf: Buffer, maxUri: number): RequestHead {
+  const text = buf.toString('latin1');
+  const lines = splitLines(text);
+  const reqLine = lines[0] ?? '';
+  const sp1 = reqLine.indexOf(' ');
+  const sp2 = reqLine.lastIndexOf(' ');
+  if (sp1 <= 0 || sp2 === sp1) throw new HttpParseError(400, 'malformed request line');
+  const method = reqLine.slice(0, sp1);
+  const uri = reqLine.slice(sp1 + 1, sp2);
+  const proto = reqLine.slice(sp2 + 1);
+  if (!TOKEN.test(method)) throw new HttpParseError(400, 'invalid method');
+  if (uri.length > maxUri) throw new HttpParseError(414, 'URI too long');
+  if (uri.length === 0 || BAD_URI.test(uri)) throw new HttpParseError(400, 'invalid characters in URI');
+  let version: string;
+  if (proto === 'HTTP/1.1') version = '1.1';
+  else if (proto === 'HTTP/1.0') version = '1.0';
+  else if (/^HTTP\/\d\.\d$/.test(proto)) throw new HttpParseError(505, 'unsupported HTTP version');
+  else throw new HttpParseError(400, 'malformed request line');
+  const headers = parseHeaderLines(lines, 1, true);
+  const f = framing(headers, 400);
+  if (f.chunked && version === '1.0') throw new HttpParseError(400, 'Transfer-Encoding in an HTTP/1.0 request');
+  return {
+    method, uri, version, headers,
+    contentLength: f.chunked ? -1 : Math.max(0, f.contentLength),
+    chunked: f.chunked,
+    wantsClose: f.connClose || (version === '1.0' && !f.connKeepAlive),
+    upgrade: f.connUpgrade && f.hasUpgrade,
+  };
+}
+
+/** Parses a complete response head. Errors map to 502 (the server misbehaved). */
+export function parseResponseHead(buf: Buffer, requestMethod: string): ResponseHead {
+  const text = buf.toString('latin1');
+  const lines = splitLines(text);
+  const m = /^HTTP\/(1\.[01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '');
+  if (!m) throw new HttpParseError(502, 'malformed status line');
+  const status = Number(m[2]);
+  const headers = parseHeaderLines(lines, 1, false);
+  const f = framing(headers, 502);
+  const noBody = requestMethod === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+  return {
+    version: m[1]!, status, reason: m[3] ?? '', headers,
+    contentLength: noBody ? 0 : f.chunked ? -1 : f.contentLength,
+    chunked: !noBody && f.chunked,
+    serverClose: f.connClose || (m[1] === '1.0' && !f.connKeepAlive),
+    raw: buf,
+  };
+}

@@ -1,0 +1,14 @@
+import type { Router } from '../runtime/router.js';
+
+/** What a client connection needs from the listener that accepted it. */
+export interface ListenerContext {
+  readonly frontendName: string;
+  readonly ssl: boolean;
+  readonly localPort: number;
+  router(): Router;
+  log(line: string): void;
+  /** True once a graceful stop began: finish the current request, then close. */
+  stopping(): boolean;
+  /** Connections across all frontends (the %ac log field). */
+  activeConnections(): number;
+}

@@ -1,0 +1,444 @@
+import type { Socket } from 'node:net';
+import type { Backend } from '../runtime/backend.js';
+import type { Server } from '../runtime/server.js';
+import type { BalanceContext } from '../balance/balanced-server.js';
+import { findHeadEnd, parseResponseHead } from './head-parser.js';
+import { ChunkedScanner } from './chunked-scanner.js';
+import type { ResponseHead } from './http-head.js';
+
+/** Where an exchange delivers the response; implemented by the HTTP/1 and HTTP/2 client sides. */
+export interface ExchangeSink {
+  onInterim(raw: Buffer): void;
+  onResponseHead(head: ResponseHead): void;
+  /** false = the client is slow; the exchange pauses the server until resumeResponse(). */
+  onResponseBody(chunk: Buffer): boolean;
+  onResponseEnd(): void;
+  /** Nothing was sent to the client yet: it gets this status. */
+  onFailure(status: 502 | 503 | 504, termination: string): void;
+  /** The response had started; the client connection must be cut. */
+  onAbort(termination: string): void;
+  onTunnel(upstream: Socket, rest: Buffer): void;
+  onRequestDrain(): void;
+  cork(): void;
+  uncork(): void;
+}
+
+export interface ExchangeRequest {
+  method: string;
+  /** Full request head, blank line included. */
+  head: string;
+  /** How the request body arrives through pushBody: as-is bytes, or raw data to chunk-encode (HTTP/2 clients). */
+  body: 'none' | 'raw' | 'encode-chunked';
+  idempotent: boolean;
+  upgrade: boolean;
+  balance: BalanceContext;
+  /** Value of the backend's persistence cookie sent by the client, if any. */
+  persistCookie: string | undefined;
+}
+
+const MAX_REPLAY = 64 * 1024;
+const MAX_RESPONSE_HEAD = 16 * 1024;
+const enum Resp { Head, Body, Done }
+
+/**
+ * One request forwarded to one backend: picks a server, takes a pooled
+ * keep-alive socket or connects, writes the head as one buffer, streams the
+ * body as received and streams the response back without re-framing.
+ * Connection failures are retried (and redispatched) as HAProxy's `retries`
+ * and `option redispatch` say; a request whose bytes are all still in memory
+ * and that is safe to repeat is also replayed when a server dies before
+ * answering.
+ */
+export class UpstreamExchange {
+  server: Server | null = null;
+  /** The chosen server matched the client's persistence cookie. */
+  persisted = false;
+  retries = 0;
+  readonly startedAt = Date.now();
+  queuedMs = -1;
+  connectMs = -1;
+  responseMs = -1;
+  bytesIn = 0;
+
+  private socket: Socket | null = null;
+  private connected = false;
+  private reused = false;
+  private requestDone: boolean;
+  private replay: Buffer[] | null = [];
+  private replayBytes = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private resp = Resp.Head;
+  private respBuf: Buffer | null = null;
+  private remaining = 0;
+  private scanner: ChunkedScanner | null = null;
+  private untilClose = false;
+  private reusable = true;
+  private sentAt = 0;
+  private finished = false;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private queueTimer: NodeJS.Timeout | undefined;
+  private responseHead: ResponseHead | null = null;
+  private sentAnything = false;
+
+  constructor(private readonly backend: Backend, private readonly req: ExchangeRequest, private readonly sink: ExchangeSink) {
+    this.requestDone = req.body === 'none';
+  }
+
+  get head(): ResponseHead | null { return this.responseHead; }
+
+  start(): void {
+    this.backend.active++;
+    this.choose(undefined);
+  }
+
+  // ---- server choice, queueing, retries ------------------------------------------------
+
+  private pick(avoid: Server | undefined): Server | null {
+    const cookie = this.req.persistCookie;
+    if (cookie !== undefined && this.backend.cookie) {
+      const s = this.backend.serverByCookie(cookie);
+      if (s && s !== avoid && s.hasSlot()) { this.persisted = true; return s; }
+    }
+    this.persisted = false;
+    return this.backend.balancer.pick(this.req.balance, avoid) as Server | null;
+  }
+
+  private choose(avoid: Server | undefined): void {
+    const s = this.pick(avoid);
+    if (s) { this.attach(s); return; }
+    if (!this.backend.anyUsable()) { this.fail(503, 'SC--'); return; }
+    // Every usable server is at its maxconn: wait in the backend queue.
+    const t = this.backend.timeouts;
+    const limit = t.queue ?? t.connect ?? 0;
+    const queuedAt = Date.now();
+    const entry = {
+      wake: () => { this.queuedMs = Date.now() - queuedAt; if (!this.finished) this.choose(avoid); },
+      timer: setTimeout(() => {
+        const i = this.backend.queue.indexOf(entry);
+        if (i >= 0) this.backend.queue.splice(i, 1);
+        this.fail(503, 'sQ--');
+      }, limit > 0 ? limit : 2 ** 31 - 1),
+    };
+    this.queueTimer = entry.timer;
+    this.backend.queue.push(entry);
+  }
+
+  private attach(server: Server): void {
+    this.server = server;
+    server.begin();
+    let sock = server.pool.takeIdle();
+    this.reused = sock !== undefined;
+    const connectStarted = Date.now();
+    if (!sock) {
+      sock = server.pool.connect();
+      const limit = this.backend.timeouts.connect;
+      if (limit !== undefined) this.connectTimer = setTimeout(() => this.connectFailed(sock!, 'sC--'), limit);
+    }
+    this.socket = sock;
+    sock.on('data', this.onData);
+    sock.on('error', this.onError);
+    sock.on('close', this.onClose);
+    sock.on('drain', this.onDrain);
+    if (this.reused) { this.connected = true; this.connectMs = 0; this.send(); }
+    else sock.once('connect', () => {
+      clearTimeout(this.connectTimer);
+      if (this.socket !== sock) return;
+      this.connected = true;
+      this.connectMs = Date.now() - connectStarted;
+      this.send();
+    });
+  }
+
+  private detach(destroy: boolean): void {
+    clearTimeout(this.connectTimer);
+    const sock = this.socket;
+    if (sock) {
+      sock.removeListener('data', this.onData);
+      sock.removeListener('error', this.onError);
+      sock.removeListener('close', this.onClose);
+      sock.removeListener('drain', this.onDrain);
+      sock.on('error', noop);
+      if (destroy) sock.destroy();
+    }
+    this.socket = null;
+    this.connected = false;
+    if (this.server) {
+      this.server.end();
+      this.backend.slotFreed();
+    }
+  }
+
+  private connectFailed(sock: Socket, termination: string): void {
+    if (this.socket !== sock || this.finished) return;
+    const failed = this.server!;
+    failed.counters.failedConnects++;
+    this.backend.counters.failedConnects++;
+    this.detach(true);
+    this.retry(failed, termination);
+  }
+
+  private retry(failed: Server, termination: string): void {
+    if (this.retries >= this.backend.retries) { this.fail(503, termination); return; }
+    this.retries++;
+    failed.counters.retries++;
+    this.backend.counters.retries++;
+    const r = this.backend.redispatch;
+    const redispatch = r !== undefined && (r > 0 ? this.retries % r === 0 : this.retries === this.backend.retries + 1 + r);
+    this.resetForReplay();
+    if (redispatch) {
+      this.backend.counters.redispatches++;
+      failed.counters.redispatches++;
+      this.choose(failed);
+    } else if (failed.usable()) this.attach(failed);
+    else this.choose(failed);
+  }
+
+  private resetForReplay(): void {
+    this.pending = this.replay ? [...this.replay] : [];
+    this.pendingBytes = this.replayBytes;
+    this.resp = Resp.Head;
+    this.respBuf = null;
+    this.sentAnything = false;
+  }
+
+  private canReplay(): boolean {
+    return this.req.idempotent && this.replay !== null && !this.req.upgrade;
+  }
+
+  // ---- request side ----------------------------------------------------------------------
+
+  private send(): void {
+    const sock = this.socket!;
+    sock.cork();
+    sock.write(this.req.head, 'latin1');
+    for (const b of this.pending) sock.write(b);
+    this.pending = [];
+    this.pendingBytes = 0;
+    process.nextTick(uncork, sock);
+    this.sentAnything = true;
+    this.sentAt = Date.now();
+    const t = this.backend.timeouts.server;
+    if (t !== undefined) sock.setTimeout(t, this.onTimeout);
+  }
+
+  /** Queues or writes a piece of request body; false = stop reading the client for now. */
+  pushBody(chunk: Buffer): boolean {
+    if (this.finished) return true;
+    let data = chunk;
+    if (this.req.body === 'encode-chunked') {
+      if (chunk.length === 0) return true;
+      data = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'), chunk, CRLF]);
+    }
+    this.remember(data);
+    if (!this.connected || !this.socket) {
+      this.pending.push(data);
+      this.pendingBytes += data.length;
+      return this.pendingBytes < MAX_REPLAY;
+    }
+    return this.socket.write(data);
+  }
+
+  endBody(): void {
+    if (this.req.body === 'encode-chunked' && !this.requestDone) {
+      this.requestDone = true;
+      this.remember(LAST_CHUNK);
+      if (this.connected && this.socket) this.socket.write(LAST_CHUNK); else this.pending.push(LAST_CHUNK);
+      return;
+    }
+    this.requestDone = true;
+    if (this.resp === Resp.Done) return;
+  }
+
+  private remember(data: Buffer): void {
+    if (!this.replay) return;
+    this.replayBytes += data.length;
+    if (this.replayBytes > MAX_REPLAY) { this.replay = null; return; }
+    this.replay.push(data);
+  }
+
+  // ---- response side ---------------------------------------------------------------------
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.bytesIn += chunk.length;
+    if (this.resp === Resp.Head) this.onHeadData(chunk);
+    else if (this.resp === Resp.Body) {
+      this.sink.cork();
+      this.forwardBody(chunk);
+      this.sink.uncork();
+    }
+  };
+
+  private onHeadData(chunk: Buffer): void {
+    const buf = this.respBuf ? Buffer.concat([this.respBuf, chunk]) : chunk;
+    const end = findHeadEnd(buf, 0);
+    if (end < 0) {
+      if (buf.length > MAX_RESPONSE_HEAD) { this.badResponse(); return; }
+      this.respBuf = buf;
+      return;
+    }
+    this.respBuf = null;
+    let head: ResponseHead;
+    try {
+      head = parseResponseHead(buf.subarray(0, end), this.req.method);
+    } catch {
+      this.badResponse();
+      return;
+    }
+    const rest = buf.subarray(end);
+    if (head.status < 200 && head.status !== 101) {
+      this.sink.onInterim(buf.subarray(0, end));
+      if (rest.length) this.onHeadData(rest);
+      return;
+    }
+    this.responseMs = Date.now() - this.sentAt;
+    this.responseHead = head;
+    if (head.status === 101) {
+      if (!this.req.upgrade) { this.badResponse(); return; }
+      const sock = this.socket!;
+      this.finished = true;
+      this.resp = Resp.Done;
+      clearTimeout(this.connectTimer);
+      sock.removeListener('data', this.onData);
+      sock.removeListener('error', this.onError);
+      sock.removeListener('close', this.onClose);
+      sock.removeListener('drain', this.onDrain);
+      sock.setTimeout(0);
+      this.sink.onResponseHead(head);
+      this.sink.onTunnel(sock, rest);
+      // The server slot stays taken until the tunnel closes.
+      sock.once('close', () => { this.server?.end(); this.backend.active--; this.backend.slotFreed(); });
+      return;
+    }
+    this.resp = Resp.Body;
+    if (head.chunked) this.scanner = new ChunkedScanner(502);
+    else if (head.contentLength >= 0) this.remaining = head.contentLength;
+    else { this.untilClose = true; this.reusable = false; }
+    if (head.serverClose) this.reusable = false;
+    this.sink.cork();
+    this.sink.onResponseHead(head);
+    if (!head.chunked && this.remaining === 0 && !this.untilClose) {
+      if (rest.length) this.reusable = false;
+      this.finish();
+    } else if (rest.length) this.forwardBody(rest);
+    this.sink.uncork();
+  }
+
+  private forwardBody(buf: Buffer): void {
+    let out = buf;
+    let complete = false;
+    if (this.scanner) {
+      let end: number;
+      try { end = this.scanner.scan(buf, 0); } catch { this.abort('SD--'); return; }
+      if (this.scanner.done) { complete = true; if (end < buf.length) { this.reusable = false; out = buf.subarray(0, end); } }
+    } else if (!this.untilClose) {
+      if (buf.length >= this.remaining) {
+        if (buf.length > this.remaining) { this.reusable = false; out = buf.subarray(0, this.remaining); }
+        this.remaining = 0;
+        complete = true;
+      } else this.remaining -= buf.length;
+    }
+    const ok = out.length === 0 ? true : this.sink.onResponseBody(out);
+    if (complete) this.finish();
+    else if (!ok) this.socket?.pause();
+  }
+
+  /** The client drained: read from the server again. */
+  resumeResponse(): void {
+    if (this.socket && this.resp === Resp.Body) this.socket.resume();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.resp = Resp.Done;
+    const sock = this.socket;
+    const server = this.server;
+    const reuse = this.reusable && this.requestDone && sock !== null;
+    this.detach(false);
+    this.backend.active--;
+    if (sock) {
+      sock.setTimeout(0);
+      if (reuse) server!.pool.release(sock); else sock.destroy();
+    }
+    this.sink.onResponseEnd();
+  }
+
+  private badResponse(): void {
+    this.server!.counters.failedResponses++;
+    this.backend.counters.failedResponses++;
+    this.fail(502, 'SH--');
+  }
+
+  private readonly onDrain = (): void => { this.sink.onRequestDrain(); };
+
+  private readonly onTimeout = (): void => {
+    if (this.finished) return;
+    if (this.resp === Resp.Head) { this.server!.counters.failedResponses++; this.fail(504, 'sH--'); }
+    else this.abort('sD--');
+  };
+
+  private readonly onError = (): void => { this.onClose(); };
+
+  private readonly onClose = (): void => {
+    const sock = this.socket;
+    if (this.finished || !sock) return;
+    if (!this.connected) { this.connectFailed(sock, 'SC--'); return; }
+    if (this.resp === Resp.Head && this.respBuf === null) {
+      // The server closed before answering. A reused keep-alive socket that
+      // the server had already given up on is the common case; any request we
+      // can repeat exactly is replayed, possibly on another server.
+      if (this.canReplay()) {
+        const failed = this.server!;
+        const wasReused = this.reused;
+        this.detach(true);
+        if (wasReused) { this.resetForReplay(); this.attach(failed); }
+        else { failed.counters.failedConnects++; this.retry(failed, 'SH--'); }
+        return;
+      }
+      this.badResponse();
+      return;
+    }
+    if (this.resp === Resp.Head) { this.badResponse(); return; }
+    if (this.untilClose) { this.finish(); return; }
+    this.abort('SD--');
+  };
+
+  private fail(status: 502 | 503 | 504, termination: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.resp = Resp.Done;
+    clearTimeout(this.queueTimer);
+    if (this.socket) this.detach(true);
+    this.backend.active--;
+    this.sink.onFailure(status, termination);
+  }
+
+  private abort(termination: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.resp = Resp.Done;
+    if (this.socket) this.detach(true);
+    this.backend.active--;
+    this.sink.onAbort(termination);
+  }
+
+  /** The client went away: release everything without telling the sink. */
+  cancel(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.resp = Resp.Done;
+    clearTimeout(this.queueTimer);
+    const i = this.backend.queue.findIndex((q) => q.timer === this.queueTimer);
+    if (i >= 0) this.backend.queue.splice(i, 1);
+    if (this.socket) this.detach(true);
+    this.backend.active--;
+  }
+
+  get wasSent(): boolean { return this.sentAnything; }
+}
+
+const CRLF = Buffer.from('\r\n');
+const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+function noop(): void {}
+function uncork(s: Socket): void { s.uncork(); }

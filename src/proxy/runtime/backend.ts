@@ -1,0 +1,46 @@
+import type { CookieModel, ForwardForModel, ProxySection, TimeoutName } from '../config/model.js';
+import type { Balancer } from '../balance/balanced-server.js';
+import type { CompiledRule } from './compiled-rule.js';
+import type { HealthChecker } from '../health/health-checker.js';
+import { TrafficCounters, type Server } from './server.js';
+
+/** A request waiting for a server slot (all servers at maxconn). */
+export interface QueuedRequest { wake: () => void; timer: NodeJS.Timeout }
+
+/** A backend (or the back half of a listen section) at runtime. */
+export class Backend {
+  readonly counters = new TrafficCounters();
+  readonly queue: QueuedRequest[] = [];
+  active = 0;
+
+  constructor(
+    readonly name: string,
+    readonly model: ProxySection,
+    readonly servers: readonly Server[],
+    readonly balancer: Balancer,
+    readonly requestRules: readonly CompiledRule[],
+    readonly responseRules: readonly CompiledRule[],
+    readonly statsUri: string | undefined,
+    readonly timeouts: Partial<Record<TimeoutName, number>>,
+    readonly forwardfor: ForwardForModel | undefined,
+    readonly cookie: CookieModel | undefined,
+    readonly retries: number,
+    readonly redispatch: number | undefined,
+    readonly checkers: readonly HealthChecker[],
+  ) {}
+
+  /** True when the listen section's front half already ran these rules. */
+  isSameProxyAs(frontendModel: ProxySection): boolean { return frontendModel === this.model; }
+
+  anyUsable(): boolean { return this.servers.some((s) => s.usable()); }
+
+  serverByCookie(value: string): Server | undefined {
+    return this.servers.find((s) => s.cookie === value);
+  }
+
+  /** Wakes the oldest queued request when a slot frees up. */
+  slotFreed(): void {
+    const next = this.queue.shift();
+    if (next) { clearTimeout(next.timer); next.wake(); }
+  }
+}
