@@ -33,7 +33,9 @@ export function computeStats(raw: RawStats): StatsSample {
   const cpuDelta = raw.cpu_stats.cpu_usage.total_usage - raw.precpu_stats.cpu_usage.total_usage;
   const systemDelta = (raw.cpu_stats.system_cpu_usage ?? 0) - (raw.precpu_stats.system_cpu_usage ?? 0);
   const cpus = raw.cpu_stats.online_cpus || raw.cpu_stats.cpu_usage.percpu_usage?.length || 1;
-  const cpuPercent = systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
+  // A first sample has no previous reading: no delta, no figure.
+  const hasPrevious = Boolean(raw.precpu_stats.system_cpu_usage);
+  const cpuPercent = hasPrevious && systemDelta > 0 && cpuDelta > 0 ? (cpuDelta / systemDelta) * cpus * 100 : 0;
 
   // Like the CLI: page cache that could be dropped is not "used" memory.
   // cgroup v1 reports total_inactive_file, cgroup v2 inactive_file.

@@ -44,9 +44,10 @@ export interface LabRunResult {
  */
 export async function runLab(lab: Lab, options: LabRunOptions): Promise<LabRunResult> {
   const started = Date.now();
+  // Bad input is reported before the engine is touched.
+  const sourceDir = resolveSourceDir(lab, options);
   const engine = await connectEngine();
   await reapOrphans(engine.docker);
-  const sourceDir = resolveSourceDir(lab, options);
   const runId = newRunId();
   const ctx = new LabContext(engine, lab, options.mode, runId, sourceDir, { keep: options.keep, registry: options.registry, onLine: options.onLine });
   const results: CheckResult[] = [];

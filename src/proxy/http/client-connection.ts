@@ -143,7 +143,7 @@ export class ClientConnection implements ExchangeSink {
 
   private reject(status: number, termination: string): void {
     clearTimeout(this.headTimer);
-    this.fe?.counters.requestErrors !== undefined && this.fe.counters.requestErrors++;
+    if (this.fe) this.fe.counters.requestErrors++;
     this.status = status;
     const out = serializeLocalResponse(errorResponse(status), true);
     this.bytesOut = out.length;
@@ -157,6 +157,10 @@ export class ClientConnection implements ExchangeSink {
 
   private handle(head: RequestHead, rest: Buffer): void {
     const now = Date.now();
+    if (head.chunked && rest.length > 0) {
+      // Chunk framing that arrived with the head is checked before any server sees the request.
+      try { new ChunkedScanner(400).scan(rest, 0); } catch { this.reject(400, 'PR--'); return; }
+    }
     const fe = this.frontend();
     if (!fe) { this.socket.destroy(); return; }
     if (fe !== this.fe) { this.fe!.connections--; fe.connections++; this.fe = fe; }

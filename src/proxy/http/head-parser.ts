@@ -53,12 +53,12 @@ function parseHeaderLines(lines: string[], from: number, forRequest: boolean): [
   return headers;
 }
 
-interface Framing { contentLength: number; chunked: boolean; connClose: boolean; connKeepAlive: boolean; connUpgrade: boolean; hasUpgrade: boolean }
+interface Framing { hopByHop: boolean; contentLength: number; chunked: boolean; connClose: boolean; connKeepAlive: boolean; connUpgrade: boolean; hasUpgrade: boolean }
 
 function framing(headers: [string, string][], status: 400 | 502): Framing {
   let cl: string | null = null;
   let te: string | null = null;
-  let connClose = false; let connKeepAlive = false; let connUpgrade = false; let hasUpgrade = false;
+  let connClose = false; let connKeepAlive = false; let connUpgrade = false; let hasUpgrade = false; let hopByHop = false;
   for (const [n, v] of headers) {
     const len = n.length;
     if (len === 14 && n.toLowerCase() === 'content-length') {
@@ -72,6 +72,7 @@ function framing(headers: [string, string][], status: 400 | 502): Framing {
     } else if (len === 17 && n.toLowerCase() === 'transfer-encoding') {
       te = te === null ? v : `${te}, ${v}`;
     } else if (len === 10 && n.toLowerCase() === 'connection') {
+      hopByHop = true;
       for (const t of v.toLowerCase().split(',')) {
         const tok = t.trim();
         if (tok === 'close') connClose = true;
@@ -79,6 +80,7 @@ function framing(headers: [string, string][], status: 400 | 502): Framing {
         else if (tok === 'upgrade') connUpgrade = true;
       }
     } else if (len === 7 && n.toLowerCase() === 'upgrade') hasUpgrade = true;
+    else if (len === 10 && n.toLowerCase() === 'keep-alive') hopByHop = true;
   }
   let chunked = false;
   if (te !== null) {
@@ -87,7 +89,7 @@ function framing(headers: [string, string][], status: 400 | 502): Framing {
     if (codings.length !== 1 || codings[0] !== 'chunked') throw new HttpParseError(status === 400 ? 400 : 502, 'unsupported Transfer-Encoding');
     chunked = true;
   }
-  return { contentLength: cl === null ? -1 : Number(cl), chunked, connClose, connKeepAlive, connUpgrade, hasUpgrade };
+  return { hopByHop, contentLength: cl === null ? -1 : Number(cl), chunked, connClose, connKeepAlive, connUpgrade, hasUpgrade };
 }
 
 /** Parses a complete request head (`buf` ends with the blank line). */
@@ -136,6 +138,7 @@ export function parseResponseHead(buf: Buffer, requestMethod: string): ResponseH
     contentLength: noBody ? 0 : f.chunked ? -1 : f.contentLength,
     chunked: !noBody && f.chunked,
     serverClose: f.connClose || (m[1] === '1.0' && !f.connKeepAlive),
+    hopByHop: f.hopByHop,
     raw: buf,
   };
 }

@@ -22,6 +22,8 @@ export interface ResponseHead {
   contentLength: number;
   chunked: boolean;
   serverClose: boolean;
+  /** Connection or Keep-Alive headers are present and must not reach the client. */
+  hopByHop: boolean;
   /** Bytes of the head as received (status line to blank line). */
   raw: Buffer;
 }

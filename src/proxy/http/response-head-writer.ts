@@ -15,10 +15,16 @@ export function responseHeaders(
   head: ResponseHead, fe: Frontend, be: Backend, server: Server | null, req: SampleSource, clientCookie: string | undefined,
 ): [string, string][] | null {
   const cookie = be.cookie;
-  const insert = cookie && server?.cookie !== undefined && !(cookie.indirect && clientCookie === server!.cookie);
+  // A client that already carries this server's cookie is not sent it again.
+  const insert = cookie && server?.cookie !== undefined && clientCookie !== server!.cookie;
   const sameProxy = be.isSameProxyAs(fe.model);
-  if (!insert && be.responseRules.length === 0 && (sameProxy || fe.responseRules.length === 0)) return null;
-  const headers = head.headers.map(([n, v]) => [n, v] as [string, string]);
+  if (!insert && !head.hopByHop && be.responseRules.length === 0 && (sameProxy || fe.responseRules.length === 0)) return null;
+  const headers: [string, string][] = [];
+  for (const [n, v] of head.headers) {
+    // Connection handling is per hop: the server's keep-alive terms are not the client's.
+    if (n.length === 10 && (n.toLowerCase() === 'connection' || n.toLowerCase() === 'keep-alive') && head.status !== 101) continue;
+    headers.push([n, v]);
+  }
   applyResponseRules(be.responseRules, req, headers);
   if (!sameProxy) applyResponseRules(fe.responseRules, req, headers);
   if (insert) {
@@ -28,7 +34,6 @@ export function responseHeaders(
       if (cookie.httponly) value += '; HttpOnly';
       if (cookie.secure) value += '; Secure';
       headers.push(['set-cookie', value]);
-      if (cookie.nocache) headers.push(['cache-control', 'private']);
     }
   }
   return headers;

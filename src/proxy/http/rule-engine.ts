@@ -88,7 +88,8 @@ function redirectResponse(a: Extract<CompiledRule['action'], { kind: 'redirect' 
     const host = getHeader(req.headers, 'host') ?? '';
     location = `${value}://${host}${a.dropQuery ? withSlash(path) : withSlash(path) + query}`;
   }
-  const headers: [string, string][] = [['location', location], ['cache-control', 'no-cache']];
+  // HAProxy marks only 302 redirects as not cacheable.
+  const headers: [string, string][] = a.code === 302 ? [['location', location], ['cache-control', 'no-cache']] : [['location', location]];
   if (a.cookie) headers.push(['set-cookie', a.cookie.set ? `${a.cookie.value}; path=/` : `${a.cookie.value.replace(/=.*$/, '')}=; Expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/`]);
   return { status: a.code, headers, body: '' };
 }

@@ -16,10 +16,26 @@ case "$1" in
 esac
 if [ "$1" = ferretdb ]; then
     mkdir -p /data/db
-    # MONGO_INITDB_* variables are not supported: FerretDB 1.x with SQLite
-    # has no user accounts. Say so instead of silently ignoring them.
-    if [ -n "${MONGO_INITDB_ROOT_USERNAME:-}" ]; then
-        echo "docker-entrypoint: note: MONGO_INITDB_ROOT_USERNAME is ignored; this server does not check credentials" >&2
+    # MONGO_INITDB_ROOT_USERNAME/PASSWORD (or their _FILE forms) turn on
+    # authentication, as in the official image: FerretDB's SCRAM support
+    # (still marked experimental in 1.x) is enabled and the user is created
+    # in the admin database when the data directory is first set up.
+    # Without them, as with the official image, no credentials are checked.
+    for v in MONGO_INITDB_ROOT_USERNAME MONGO_INITDB_ROOT_PASSWORD; do
+        eval "val=\${$v:-}; file=\${${v}_FILE:-}"
+        if [ -z "$val" ] && [ -n "$file" ]; then
+            export "$v=$(cat "$file")"
+        fi
+    done
+    if [ -n "${MONGO_INITDB_ROOT_USERNAME:-}" ] || [ -n "${MONGO_INITDB_ROOT_PASSWORD:-}" ]; then
+        if [ -z "${MONGO_INITDB_ROOT_USERNAME:-}" ] || [ -z "${MONGO_INITDB_ROOT_PASSWORD:-}" ]; then
+            echo "docker-entrypoint: error: MONGO_INITDB_ROOT_USERNAME and MONGO_INITDB_ROOT_PASSWORD must be set together" >&2
+            exit 1
+        fi
+        export FERRETDB_TEST_ENABLE_NEW_AUTH=true
+        export FERRETDB_SETUP_USERNAME="$MONGO_INITDB_ROOT_USERNAME"
+        export FERRETDB_SETUP_PASSWORD="$MONGO_INITDB_ROOT_PASSWORD"
+        export FERRETDB_SETUP_DATABASE=admin
     fi
 fi
 exec "$@"
