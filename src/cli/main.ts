@@ -1,34 +1,42 @@
 import { Command, CommanderError } from 'commander';
 import { DocklabError, isDocklabError } from '../errors.js';
 import { DOCKLAB_VERSION } from '../version.js';
-import { registerSetup } from './commands/setup-command.js';
-import { registerDoctor } from './commands/doctor-command.js';
-import { registerImages } from './commands/images-command.js';
-import { registerDown } from './commands/down-command.js';
-import { registerList } from './commands/list-command.js';
-import { registerShow } from './commands/show-command.js';
-import { registerInit } from './commands/init-command.js';
-import { registerRun } from './commands/run-command.js';
-import { registerVerify } from './commands/verify-command.js';
-import { registerProxy } from './commands/proxy-command.js';
 import { runMenu } from './menu.js';
 
-export function buildProgram(): Command {
+/**
+ * Command modules by name, loaded on demand: a command pulls in only what it
+ * needs (the engine client, the balancer, prompts), which keeps start-up short.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  setup: async () => (await import('./commands/setup-command.js')).registerSetup,
+  doctor: async () => (await import('./commands/doctor-command.js')).registerDoctor,
+  images: async () => (await import('./commands/images-command.js')).registerImages,
+  down: async () => (await import('./commands/down-command.js')).registerDown,
+  list: async () => (await import('./commands/list-command.js')).registerList,
+  show: async () => (await import('./commands/show-command.js')).registerShow,
+  init: async () => (await import('./commands/init-command.js')).registerInit,
+  run: async () => (await import('./commands/run-command.js')).registerRun,
+  verify: async () => (await import('./commands/verify-command.js')).registerVerify,
+  proxy: async () => (await import('./commands/proxy-command.js')).registerProxy,
+};
+
+/** Every command when help or a suggestion may be wanted; only the one named otherwise. */
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('docklab')
     .description('Runnable, self-checking Docker labs, judged against a real Docker engine.')
     .version(DOCKLAB_VERSION, '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  for (const register of [registerSetup, registerDoctor, registerImages, registerDown, registerList, registerShow, registerInit, registerRun, registerVerify, registerProxy]) {
-    register(program);
-  }
+  const named = argv[2];
+  const wanted = named && named in COMMANDS && !argv.includes('--help') && !argv.includes('-h') ? [named] : Object.keys(COMMANDS);
+  for (const register of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   try {
+    const program = await buildProgram(argv);
     if (argv.length <= 2 && process.stdin.isTTY && process.stdout.isTTY && !process.env.CI) {
       return await runMenu(program);
     }

@@ -1,9 +1,9 @@
-import { select } from '@inquirer/prompts';
 import type { Command } from 'commander';
 import { loadLabs } from '../labs/lab-loader.js';
 
 /** `docklab` alone at a terminal: pick a lab, then what to do with it. */
 export async function runMenu(program: Command): Promise<number> {
+  const { select } = await import('@inquirer/prompts');
   const labs = await loadLabs();
   const lab = await select({
     message: 'Which lab?',

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 
 export interface ComposeTool {
   /** The command and the arguments that come before compose's own. */
@@ -13,6 +12,7 @@ let found: Promise<ComposeTool | undefined> | undefined;
 /** `docker compose` (v2 plugin) when present, else `docker-compose` (v1). */
 export function findComposeTool(): Promise<ComposeTool | undefined> {
   found ??= (async () => {
+    const { execa } = await import('execa');
     const plugin = await execa('docker', ['compose', 'version', '--short'], { reject: false, timeout: 10_000 });
     if (plugin.exitCode === 0 && plugin.stdout.trim()) {
       return { command: 'docker', prefix: ['compose'], version: plugin.stdout.trim(), display: 'docker compose' };

@@ -10,7 +10,6 @@ export interface EngineInfo {
   apiVersion: string;
   os: string;
   arch: string;
-  storageDriver?: string;
   kernel?: string;
 }
 
@@ -54,7 +53,6 @@ async function findEngine(): Promise<Engine> {
       }
       // Pin the API version the engine speaks so that dockerode never asks for newer.
       const pinned = new Docker({ ...endpoint.options, version: `v${version.ApiVersion}` });
-      const info = await pinned.info().catch(() => ({}) as Record<string, string>);
       return {
         docker: pinned,
         endpoint,
@@ -64,7 +62,6 @@ async function findEngine(): Promise<Engine> {
           os: version.Os,
           arch: version.Arch,
           kernel: version.KernelVersion,
-          storageDriver: info.Driver,
         },
       };
     } catch (error) {

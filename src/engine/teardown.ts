@@ -39,7 +39,12 @@ export async function tearDown(docker: Docker, scope: TeardownScope): Promise<Re
   const removed: RemovedResource[] = [];
   const filters = JSON.stringify({ label: [`${LABEL.managed}=true`] });
 
-  const containers = await docker.listContainers({ all: true, filters });
+  const [containers, networks, volumeList, images] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }) as Promise<Array<Docker.NetworkInspectInfo & Labelled>>,
+    docker.listVolumes({ filters }),
+    scope.images ? docker.listImages({ filters }) : Promise.resolve([]),
+  ]);
   await Promise.all(
     containers
       .filter((c) => inScope(c.Labels, scope))
@@ -49,20 +54,18 @@ export async function tearDown(docker: Docker, scope: TeardownScope): Promise<Re
       }),
   );
 
-  const networks = (await docker.listNetworks({ filters })) as Array<Docker.NetworkInspectInfo & Labelled>;
   for (const n of networks.filter((n) => inScope(n.Labels, scope))) {
     await ignoreGone(docker.getNetwork(n.Id).remove());
     removed.push({ kind: 'network', name: n.Name, run: n.Labels?.[LABEL.run] });
   }
 
-  const volumes = (await docker.listVolumes({ filters })).Volumes ?? [];
+  const volumes = volumeList.Volumes ?? [];
   for (const v of volumes.filter((v) => inScope(v.Labels, scope))) {
     await ignoreGone(docker.getVolume(v.Name).remove());
     removed.push({ kind: 'volume', name: v.Name, run: v.Labels?.[LABEL.run] });
   }
 
   if (scope.images) {
-    const images = await docker.listImages({ filters });
     for (const image of images.filter((i) => inScope(i.Labels, scope))) {
       await ignoreGone(docker.getImage(image.Id).remove({ force: true }));
       removed.push({ kind: 'image', name: image.RepoTags?.[0] ?? image.Id.slice(7, 19), run: image.Labels?.[LABEL.run] });

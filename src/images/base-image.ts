@@ -1,5 +1,4 @@
 import type Docker from 'dockerode';
-import { execa } from 'execa';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +84,7 @@ async function ensureRootfs(docker: Docker, options: BaseImageOptions): Promise<
 const SLIM_EXCLUDES = ['/usr/share/doc/*', '/usr/share/man/*', '/usr/share/info/*', '/usr/share/locale/*', '/usr/share/lintian/*'];
 
 async function debootstrapRootfs(docker: Docker, onLine?: (line: string) => void): Promise<void> {
+  const { execa } = await import('execa');
   const mirror = debianMirror();
   if (process.getuid?.() !== 0) {
     throw new DocklabError('DOCKLAB_SETUP_UNSUPPORTED', `building the base image with debootstrap needs root: run \`sudo npm run setup\``);

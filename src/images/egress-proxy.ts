@@ -1,4 +1,3 @@
-import { anonymizeProxy, closeAnonymizedProxy } from 'proxy-chain';
 
 export interface EgressProxy {
   /** Build args (HTTP_PROXY, …) for builds and the network mode they need. */
@@ -23,6 +22,8 @@ export async function egressProxyForBuilds(env: NodeJS.ProcessEnv = process.env)
   if (!url.username) {
     return { buildArgs: proxyArgs(upstream, noProxy), close: async () => {} };
   }
+  // Loaded only when needed: most machines have no authenticated proxy.
+  const { anonymizeProxy, closeAnonymizedProxy } = await import('proxy-chain');
   const local = await anonymizeProxy({ url: upstream, port: 0 });
   return {
     buildArgs: proxyArgs(local, noProxy),

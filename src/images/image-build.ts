@@ -45,11 +45,17 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
   const logPath = join(stateDir('logs'), `build-${request.logName.replace(/[^a-zA-Z0-9_.-]/g, '_')}-${started}.log`);
   const log = createWriteStream(logPath);
   const ignored = readDockerignore(request.contextDir);
+  // The engine turns each build label into a step of its own (a container
+  // and a commit each); one LABEL line appended to a copy of the Dockerfile
+  // costs one step. The copy travels in the context; the folder is untouched.
+  const labelled = request.labels && Object.keys(request.labels).length > 0 ? labelledDockerfile(request) : undefined;
   const context = pack(request.contextDir, {
     ignore: (name) => {
       const relative = name.slice(request.contextDir.length + 1);
       return [...ALWAYS_IGNORED, ...ignored].some((p) => relative === p || relative.startsWith(`${p}/`));
     },
+    finalize: !labelled,
+    finish: labelled ? (p) => p.entry({ name: LABELLED_DOCKERFILE }, labelled, () => p.finalize()) : undefined,
   });
 
   const steps: BuildStep[] = [];
@@ -58,9 +64,8 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
   try {
     const stream: NodeJS.ReadableStream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
       t: request.tag,
-      dockerfile: request.dockerfile,
+      dockerfile: labelled ? LABELLED_DOCKERFILE : request.dockerfile,
       buildargs: request.buildArgs,
-      labels: request.labels,
       networkmode: request.networkMode,
       nocache: request.noCache,
       rm: true,
@@ -114,6 +119,17 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
     );
   }
   return { imageId, steps, logPath, durationMs: Date.now() - started };
+}
+
+const LABELLED_DOCKERFILE = '.docklab.Dockerfile';
+
+function labelledDockerfile(request: BuildRequest): string {
+  const source = join(request.contextDir, request.dockerfile ?? 'Dockerfile');
+  if (!existsSync(source)) {
+    throw new DocklabError('DOCKLAB_SOLUTION_INCOMPLETE', `${source} does not exist: the folder needs a Dockerfile`);
+  }
+  const pairs = Object.entries(request.labels!).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return `${readFileSync(source, 'utf8').replace(/\s*$/, '')}\nLABEL ${pairs.join(' ')}\n`;
 }
 
 function readDockerignore(dir: string): string[] {

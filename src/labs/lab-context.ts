@@ -1,8 +1,7 @@
 import type Docker from 'dockerode';
-import { request } from 'undici';
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { PROJECT_ROOT } from '../version.js';
+import { APP_TEMPLATES_DIR } from './lab-loader.js';
 import { join } from 'node:path';
 import { CheckFailure } from '../checks/check.js';
 import { execIn, logTail, type ExecResult } from '../engine/container-io.js';
@@ -216,6 +215,7 @@ export class LabContext {
   /** One HTTP request; a refused or reset connection is an answer too (status 0), not an exception. */
   async http(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<HttpAnswer> {
     try {
+      const { request } = await import('undici');
       const response = await request(url, {
         method: (options.method ?? 'GET') as never,
         headers: options.headers,
@@ -235,7 +235,6 @@ export class LabContext {
   }
 }
 
-export const APP_TEMPLATES_DIR = join(PROJECT_ROOT, 'templates', 'apps');
 
 /** A build context made of shared app templates with the folder's own files laid over them. */
 export function assembleContext(templates: string[], source: string): string {

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Listr } from 'listr2';
 import type { CheckResult } from '../checks/check.js';
 import { executeCheck } from '../checks/check-executor.js';
 import { connectEngine } from '../engine/engine.js';
@@ -47,7 +46,8 @@ export async function runLab(lab: Lab, options: LabRunOptions): Promise<LabRunRe
   // Bad input is reported before the engine is touched.
   const sourceDir = resolveSourceDir(lab, options);
   const engine = await connectEngine();
-  await reapOrphans(engine.docker);
+  // Other runs' orphans are swept beside this run, not before it.
+  const reaping = reapOrphans(engine.docker).catch(() => []);
   const runId = newRunId();
   const ctx = new LabContext(engine, lab, options.mode, runId, sourceDir, { keep: options.keep, registry: options.registry, onLine: options.onLine });
   const results: CheckResult[] = [];
@@ -64,45 +64,32 @@ export async function runLab(lab: Lab, options: LabRunOptions): Promise<LabRunRe
   process.once('SIGTERM', onSignal);
 
   try {
-    const tasks = new Listr(
-      [
-        {
-          title: `Images: ${definition.images.join(', ') || 'none'}`,
-          task: async (_, task) => {
-            for (const image of definition.images) {
-              task.output = image;
-              await ensureImage(engine.docker, image, { onLine: (l) => (task.output = l) });
-            }
-          },
-        },
-        {
-          title: `Set up from ${sourceDir ?? 'the engine state'}`,
-          enabled: () => Boolean(runSetup),
-          task: async () => {
-            await definition.setup!(ctx);
-          },
-        },
-        ...definition.checks.map((check) => ({
-          title: check.title,
-          task: async (_: unknown, task: { title: string; skip: (message?: string) => void }) => {
-            const result = await executeCheck(check, ctx, results);
-            results.push(result);
-            if (result.status === 'skipped') task.skip(`${check.title} (skipped: ${result.reason})`);
-            else if (result.status === 'fail') task.title = `${check.title}: FAILED`;
-          },
-        })),
-      ],
+    const steps: Step[] = [
       {
-        concurrent: false,
-        exitOnError: true,
-        ...(options.output === 'silent' ? { renderer: 'silent' as const } : listrRenderer()),
+        title: `Images: ${definition.images.join(', ') || 'none'}`,
+        run: async (report) => {
+          for (const image of definition.images) {
+            report(image);
+            await ensureImage(engine.docker, image, { onLine: report });
+          }
+        },
       },
-    );
-    await tasks.run();
+      ...(runSetup ? [{ title: `Set up from ${sourceDir ?? 'the engine state'}`, run: async () => definition.setup!(ctx) }] : []),
+      ...definition.checks.map((check) => ({
+        title: check.title,
+        run: async () => {
+          const result = await executeCheck(check, ctx, results);
+          results.push(result);
+          return result.status === 'skipped' ? `skipped: ${result.reason}` : result.status === 'fail' ? 'FAILED' : undefined;
+        },
+      })),
+    ];
+    await runSteps(steps, options.output ?? 'listr');
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
     await cleanup();
+    await reaping;
   }
   const status = results.length === definition.checks.length && results.every((r) => r.status === 'pass') ? 'pass' : 'fail';
   return { lab, runId, mode: options.mode, sourceDir, status, results, durationMs: Date.now() - started, output: [...ctx.output] };
@@ -121,4 +108,29 @@ function resolveSourceDir(lab: Lab, options: LabRunOptions): string | undefined 
     throw new DocklabError('DOCKLAB_SOLUTION_INCOMPLETE', `${dir} lacks ${missing.join(', ')}, which lab ${Number(lab.id)} needs; \`docklab show ${Number(lab.id)}\` says what each is for`);
   }
   return dir;
+}
+
+interface Step {
+  title: string;
+  /** Returns a word to show beside the title when it did not simply pass. */
+  run(report: (line: string) => void): Promise<string | undefined | void>;
+}
+
+/** Steps in order: with listr2's progress at a terminal, or silently for callers that report themselves. */
+async function runSteps(steps: Step[], output: 'listr' | 'silent'): Promise<void> {
+  if (output === 'silent') {
+    for (const step of steps) await step.run(() => {});
+    return;
+  }
+  const { Listr } = await import('listr2');
+  await new Listr(
+    steps.map((step) => ({
+      title: step.title,
+      task: async (_: unknown, task: { title: string; output: string }) => {
+        const note = await step.run((line) => (task.output = line));
+        if (note) task.title = `${step.title}: ${note}`;
+      },
+    })),
+    { concurrent: false, exitOnError: true, ...listrRenderer() },
+  ).run();
 }

@@ -29,6 +29,9 @@ export async function waitUntil<T>(probe: Probe<T>, options: WaitOptions = {}): 
   const timeoutMs = options.timeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
   let seen = 'nothing yet';
+  // Start polling fast (most things are ready within a few hundred ms), then back off.
+  let interval = 50;
+  const maxInterval = options.intervalMs ?? 250;
   for (;;) {
     const result = await probe.attempt();
     if (result.ok) return result.value;
@@ -37,7 +40,8 @@ export async function waitUntil<T>(probe: Probe<T>, options: WaitOptions = {}): 
     if (Date.now() >= deadline) {
       throw new CheckFailure(probe.expected, `${seen} (after waiting ${Math.round(timeoutMs / 1000)} s)`, probe.hint);
     }
-    await new Promise((r) => setTimeout(r, Math.min(options.intervalMs ?? 250, Math.max(0, deadline - Date.now()))));
+    await new Promise((r) => setTimeout(r, Math.min(interval, Math.max(0, deadline - Date.now()))));
+    interval = Math.min(maxInterval, Math.round(interval * 1.5));
   }
 }
 

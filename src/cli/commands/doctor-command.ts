@@ -15,15 +15,16 @@ export function registerDoctor(program: Command): void {
     .addHelpText('after', '\nExample:\n  docklab doctor --json')
     .action(async (options: { json?: boolean; registry: boolean }) => {
       const engine = await connectEngine();
-      const [compose, images, disk, registry] = await Promise.all([
+      const [compose, images, disk, registry, info] = await Promise.all([
         findComposeTool(),
         catalogState(engine.docker),
         statfs(process.env.DOCKLAB_DISK_PATH ?? '/var/lib/docker').catch(() => statfs('/')),
         options.registry ? pullImage(engine.docker, 'hello-world:latest') : Promise.resolve({ ok: false, reason: 'not asked' }),
+        engine.docker.info().catch(() => ({}) as { Driver?: string }),
       ]);
       const freeBytes = disk.bavail * disk.bsize;
       const report = {
-        engine: { found: `${engine.endpoint.address} (${engine.endpoint.source})`, ...engine.info },
+        engine: { found: `${engine.endpoint.address} (${engine.endpoint.source})`, ...engine.info, storageDriver: info.Driver as string | undefined },
         compose: compose ? { command: compose.display, version: compose.version } : null,
         registry: { answers: registry.ok, reason: registry.ok ? undefined : registry.reason },
         images: images.map((i) => ({
@@ -45,7 +46,7 @@ export function registerDoctor(program: Command): void {
       process.stdout.write(
         [
           `engine      ${report.engine.found}`,
-          `            Docker ${engine.info.version}, API ${engine.info.apiVersion}, ${engine.info.os}/${engine.info.arch}, storage ${engine.info.storageDriver ?? '?'}`,
+          `            Docker ${engine.info.version}, API ${engine.info.apiVersion}, ${engine.info.os}/${engine.info.arch}, storage ${report.engine.storageDriver ?? '?'}`,
           `compose     ${compose ? `${compose.display} ${compose.version}` : paint('yellow', 'none (install docker-compose; `npm run setup` does)')}`,
           `registry    ${registry.ok ? 'answers' : `does not answer (${registry.reason}); images come from local stand-ins`}`,
           `disk        ${formatBytes(freeBytes)} free`,

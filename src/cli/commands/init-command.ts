@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { DocklabError } from '../../errors.js';
-import { loadLab } from '../../labs/lab-loader.js';
-import { APP_TEMPLATES_DIR } from '../../labs/lab-context.js';
+import { APP_TEMPLATES_DIR, loadLab } from '../../labs/lab-loader.js';
 
 export function registerInit(program: Command): void {
   program

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startProxyFromFile } from '../../proxy/index.js';
 
 export function registerProxy(program: Command): void {
   program
@@ -8,6 +7,8 @@ export function registerProxy(program: Command): void {
     .requiredOption('-f, --file <haproxy.cfg>', 'the configuration file')
     .addHelpText('after', '\nExample:\n  docklab proxy -f haproxy.cfg')
     .action(async (options: { file: string }) => {
+      // Loaded on demand: the balancer is large and no other command needs it.
+      const { startProxyFromFile } = await import('../../proxy/index.js');
       const proxy = await startProxyFromFile(options.file);
       for (const a of proxy.addresses) process.stderr.write(`listening on ${a.ssl ? 'https' : 'http'}://${a.host}:${a.port} (${a.frontend})\n`);
       process.on('SIGHUP', () => {

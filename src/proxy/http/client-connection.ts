@@ -288,25 +288,20 @@ export class ClientConnection implements ExchangeSink {
 
   onInterim(raw: Buffer): void { this.socket.write(raw); }
 
-  onResponseHead(head: ResponseHead): void {
+  onResponseHead(head: ResponseHead): Buffer {
     this.responseStarted = true;
     this.status = head.status;
     const ex = this.exchange!;
     const headers = responseHeaders(head, this.fe!, this.backend!, ex.server, this.req!, this.clientCookie);
     if (head.serverClose && head.contentLength < 0 && !head.chunked) this.closeAfter = true;
-    if (headers === null && !this.closeAfter) {
-      this.bytesOut += head.raw.length;
-      this.socket.write(head.raw);
-      return;
-    }
+    // Nothing to change: the server's head bytes go out untouched.
+    if (headers === null && !this.closeAfter) return head.raw;
     const list = headers ?? head.headers.slice();
     if (this.closeAfter) {
       for (let i = list.length - 1; i >= 0; i--) if (list[i]![0].toLowerCase() === 'connection') list.splice(i, 1);
       if (head.status !== 101) list.push(['connection', 'close']);
     }
-    const text = serializeResponseHead(head.status, head.reason, list);
-    this.bytesOut += text.length;
-    this.socket.write(text, 'latin1');
+    return Buffer.from(serializeResponseHead(head.status, head.reason, list), 'latin1');
   }
 
   onResponseBody(chunk: Buffer): boolean {
@@ -368,8 +363,6 @@ export class ClientConnection implements ExchangeSink {
     if (this.socket.isPaused()) this.socket.resume();
   }
 
-  cork(): void { this.socket.cork(); }
-  uncork(): void { this.socket.uncork(); }
 
   private countStatus(status: number, ex?: UpstreamExchange): void {
     this.fe!.counters.countStatus(status);

@@ -85,6 +85,7 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
         out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
       }
       res.writeHead(head.status, out);
+      return null;
     },
     onResponseBody(chunk) { bytes += chunk.length; return res.write(chunk); },
     onResponseEnd() {
@@ -101,8 +102,6 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
     onAbort(termination) { res.destroy(); log(res.statusCode, be.name, exchange.server?.name ?? '<NOSRV>', termination, bytes, exchange); },
     onTunnel(upstream) { upstream.destroy(); res.destroy(); },
     onRequestDrain() { req.resume(); },
-    cork() {},
-    uncork() {},
   };
   const exchange = new UpstreamExchange(be, {
     method: preq.method,

@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import type { UpstreamConnection, UpstreamOwner } from './upstream-pool.js';
 import type { Backend } from '../runtime/backend.js';
 import type { Server } from '../runtime/server.js';
 import type { BalanceContext } from '../balance/balanced-server.js';
@@ -9,7 +10,8 @@ import type { ResponseHead } from './http-head.js';
 /** Where an exchange delivers the response; implemented by the HTTP/1 and HTTP/2 client sides. */
 export interface ExchangeSink {
   onInterim(raw: Buffer): void;
-  onResponseHead(head: ResponseHead): void;
+  /** Returns the head bytes to send (written together with the first body bytes), or null when the sink wrote it itself. */
+  onResponseHead(head: ResponseHead): Buffer | null;
   /** false = the client is slow; the exchange pauses the server until resumeResponse(). */
   onResponseBody(chunk: Buffer): boolean;
   onResponseEnd(): void;
@@ -19,8 +21,6 @@ export interface ExchangeSink {
   onAbort(termination: string): void;
   onTunnel(upstream: Socket, rest: Buffer): void;
   onRequestDrain(): void;
-  cork(): void;
-  uncork(): void;
 }
 
 export interface ExchangeRequest {
@@ -49,7 +49,7 @@ const enum Resp { Head, Body, Done }
  * and that is safe to repeat is also replayed when a server dies before
  * answering.
  */
-export class UpstreamExchange {
+export class UpstreamExchange implements UpstreamOwner {
   server: Server | null = null;
   /** The chosen server matched the client's persistence cookie. */
   persisted = false;
@@ -60,7 +60,7 @@ export class UpstreamExchange {
   responseMs = -1;
   bytesIn = 0;
 
-  private socket: Socket | null = null;
+  private conn: UpstreamConnection | null = null;
   private connected = false;
   private reused = false;
   private requestDone: boolean;
@@ -127,50 +127,48 @@ export class UpstreamExchange {
   private attach(server: Server): void {
     this.server = server;
     server.begin();
-    let sock = server.pool.takeIdle();
-    this.reused = sock !== undefined;
-    const connectStarted = Date.now();
-    if (!sock) {
-      sock = server.pool.connect();
+    let conn = server.pool.takeIdle();
+    this.reused = conn !== undefined;
+    this.connectStarted = Date.now();
+    if (!conn) {
+      conn = server.pool.connect();
       const limit = this.backend.timeouts.connect;
-      if (limit !== undefined) this.connectTimer = setTimeout(() => this.connectFailed(sock!, 'sC--'), limit);
+      const c = conn;
+      if (limit !== undefined) this.connectTimer = setTimeout(() => this.connectFailed(c, 'sC--'), limit);
     }
-    this.socket = sock;
-    sock.on('data', this.onData);
-    sock.on('error', this.onError);
-    sock.on('close', this.onClose);
-    sock.on('drain', this.onDrain);
+    this.conn = conn;
+    conn.owner = this;
     if (this.reused) { this.connected = true; this.connectMs = 0; this.send(); }
-    else sock.once('connect', () => {
-      clearTimeout(this.connectTimer);
-      if (this.socket !== sock) return;
-      this.connected = true;
-      this.connectMs = Date.now() - connectStarted;
-      this.send();
-    });
   }
 
-  private detach(destroy: boolean): void {
+  private connectStarted = 0;
+
+  onUpstreamConnect(): void {
     clearTimeout(this.connectTimer);
-    const sock = this.socket;
-    if (sock) {
-      sock.removeListener('data', this.onData);
-      sock.removeListener('error', this.onError);
-      sock.removeListener('close', this.onClose);
-      sock.removeListener('drain', this.onDrain);
-      sock.on('error', noop);
-      if (destroy) sock.destroy();
+    this.connected = true;
+    this.connectMs = Date.now() - this.connectStarted;
+    this.send();
+  }
+
+  /** Lets go of the connection: destroyed, or left for the caller to pool. */
+  private detach(destroy: boolean): UpstreamConnection | null {
+    clearTimeout(this.connectTimer);
+    const conn = this.conn;
+    if (conn) {
+      conn.owner = null;
+      if (destroy) conn.socket.destroy();
     }
-    this.socket = null;
+    this.conn = null;
     this.connected = false;
     if (this.server) {
       this.server.end();
       this.backend.slotFreed();
     }
+    return conn;
   }
 
-  private connectFailed(sock: Socket, termination: string): void {
-    if (this.socket !== sock || this.finished) return;
+  private connectFailed(conn: UpstreamConnection, termination: string): void {
+    if (this.conn !== conn || this.finished) return;
     const failed = this.server!;
     failed.counters.failedConnects++;
     this.backend.counters.failedConnects++;
@@ -209,17 +207,17 @@ export class UpstreamExchange {
   // ---- request side ----------------------------------------------------------------------
 
   private send(): void {
-    const sock = this.socket!;
-    sock.cork();
-    sock.write(this.req.head, 'latin1');
-    for (const b of this.pending) sock.write(b);
+    const sock = this.conn!.socket;
+    const head = Buffer.from(this.req.head, 'latin1');
+    // One write for head and any body already received: one syscall for small requests.
+    const out = this.pending.length === 0 ? head : Buffer.concat([head, ...this.pending]);
     this.pending = [];
     this.pendingBytes = 0;
-    process.nextTick(uncork, sock);
+    sock.write(out);
     this.sentAnything = true;
     this.sentAt = Date.now();
     const t = this.backend.timeouts.server;
-    if (t !== undefined) sock.setTimeout(t, this.onTimeout);
+    if (t !== undefined) sock.setTimeout(t);
   }
 
   /** Queues or writes a piece of request body; false = stop reading the client for now. */
@@ -231,19 +229,19 @@ export class UpstreamExchange {
       data = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`, 'latin1'), chunk, CRLF]);
     }
     this.remember(data);
-    if (!this.connected || !this.socket) {
+    if (!this.connected || !this.conn) {
       this.pending.push(data);
       this.pendingBytes += data.length;
       return this.pendingBytes < MAX_REPLAY;
     }
-    return this.socket.write(data);
+    return this.conn.socket.write(data);
   }
 
   endBody(): void {
     if (this.req.body === 'encode-chunked' && !this.requestDone) {
       this.requestDone = true;
       this.remember(LAST_CHUNK);
-      if (this.connected && this.socket) this.socket.write(LAST_CHUNK); else this.pending.push(LAST_CHUNK);
+      if (this.connected && this.conn) this.conn.socket.write(LAST_CHUNK); else this.pending.push(LAST_CHUNK);
       return;
     }
     this.requestDone = true;
@@ -259,15 +257,11 @@ export class UpstreamExchange {
 
   // ---- response side ---------------------------------------------------------------------
 
-  private readonly onData = (chunk: Buffer): void => {
+  onUpstreamData(chunk: Buffer): void {
     this.bytesIn += chunk.length;
     if (this.resp === Resp.Head) this.onHeadData(chunk);
-    else if (this.resp === Resp.Body) {
-      this.sink.cork();
-      this.forwardBody(chunk);
-      this.sink.uncork();
-    }
-  };
+    else if (this.resp === Resp.Body) this.forwardBody(chunk);
+  }
 
   private onHeadData(chunk: Buffer): void {
     const buf = this.respBuf ? Buffer.concat([this.respBuf, chunk]) : chunk;
@@ -295,16 +289,17 @@ export class UpstreamExchange {
     this.responseHead = head;
     if (head.status === 101) {
       if (!this.req.upgrade) { this.badResponse(); return; }
-      const sock = this.socket!;
+      const conn = this.conn!;
+      const sock = conn.socket;
       this.finished = true;
       this.resp = Resp.Done;
       clearTimeout(this.connectTimer);
-      sock.removeListener('data', this.onData);
-      sock.removeListener('error', this.onError);
-      sock.removeListener('close', this.onClose);
-      sock.removeListener('drain', this.onDrain);
+      conn.owner = null;
+      // The socket leaves the pool's care: it becomes one end of a tunnel.
+      for (const ev of ['data', 'drain', 'timeout']) sock.removeAllListeners(ev);
       sock.setTimeout(0);
-      this.sink.onResponseHead(head);
+      const headBytes = this.sink.onResponseHead(head);
+      if (headBytes) this.sink.onResponseBody(headBytes);
       this.sink.onTunnel(sock, rest);
       // The server slot stays taken until the tunnel closes.
       sock.once('close', () => { this.server?.end(); this.backend.active--; this.backend.slotFreed(); });
@@ -315,16 +310,22 @@ export class UpstreamExchange {
     else if (head.contentLength >= 0) this.remaining = head.contentLength;
     else { this.untilClose = true; this.reusable = false; }
     if (head.serverClose) this.reusable = false;
-    this.sink.cork();
-    this.sink.onResponseHead(head);
-    if (!head.chunked && this.remaining === 0 && !this.untilClose) {
+    const headBytes = this.sink.onResponseHead(head);
+    const bodyDone = !head.chunked && this.remaining === 0 && !this.untilClose;
+    if (bodyDone) {
       if (rest.length) this.reusable = false;
+      if (headBytes) this.sink.onResponseBody(headBytes);
       this.finish();
-    } else if (rest.length) this.forwardBody(rest);
-    this.sink.uncork();
+    } else if (headBytes) this.forwardBody(rest, headBytes, buf, end);
+    else if (rest.length) this.forwardBody(rest);
   }
 
-  private forwardBody(buf: Buffer): void {
+  /**
+   * Forwards body bytes. With `headBytes`, the head goes out in the same
+   * write: when the head is the server's own bytes and the body follows it in
+   * the same chunk, the chunk is written as it came.
+   */
+  private forwardBody(buf: Buffer, headBytes?: Buffer, whole?: Buffer, headEnd?: number): void {
     let out = buf;
     let complete = false;
     if (this.scanner) {
@@ -338,28 +339,32 @@ export class UpstreamExchange {
         complete = true;
       } else this.remaining -= buf.length;
     }
+    if (headBytes) {
+      if (out.length === 0) out = headBytes;
+      else if (whole && headBytes === this.responseHead?.raw && headEnd !== undefined) out = whole.subarray(0, headEnd + out.length);
+      else out = Buffer.concat([headBytes, out]);
+    }
     const ok = out.length === 0 ? true : this.sink.onResponseBody(out);
     if (complete) this.finish();
-    else if (!ok) this.socket?.pause();
+    else if (!ok) this.conn?.socket.pause();
   }
 
   /** The client drained: read from the server again. */
   resumeResponse(): void {
-    if (this.socket && this.resp === Resp.Body) this.socket.resume();
+    if (this.conn && this.resp === Resp.Body) this.conn.socket.resume();
   }
 
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
     this.resp = Resp.Done;
-    const sock = this.socket;
     const server = this.server;
-    const reuse = this.reusable && this.requestDone && sock !== null;
-    this.detach(false);
+    const reuse = this.reusable && this.requestDone && this.conn !== null;
+    const conn = this.detach(false);
     this.backend.active--;
-    if (sock) {
-      sock.setTimeout(0);
-      if (reuse) server!.pool.release(sock); else sock.destroy();
+    if (conn) {
+      conn.socket.setTimeout(0);
+      if (reuse) server!.pool.release(conn); else conn.socket.destroy();
     }
     this.sink.onResponseEnd();
   }
@@ -370,20 +375,18 @@ export class UpstreamExchange {
     this.fail(502, 'SH--');
   }
 
-  private readonly onDrain = (): void => { this.sink.onRequestDrain(); };
+  onUpstreamDrain(): void { this.sink.onRequestDrain(); }
 
-  private readonly onTimeout = (): void => {
+  onUpstreamTimeout(): void {
     if (this.finished) return;
     if (this.resp === Resp.Head) { this.server!.counters.failedResponses++; this.fail(504, 'sH--'); }
     else this.abort('sD--');
-  };
+  }
 
-  private readonly onError = (): void => { this.onClose(); };
-
-  private readonly onClose = (): void => {
-    const sock = this.socket;
-    if (this.finished || !sock) return;
-    if (!this.connected) { this.connectFailed(sock, 'SC--'); return; }
+  onUpstreamClose(): void {
+    const conn = this.conn;
+    if (this.finished || !conn) return;
+    if (!this.connected) { this.connectFailed(conn, 'SC--'); return; }
     if (this.resp === Resp.Head && this.respBuf === null) {
       // The server closed before answering. A reused keep-alive socket that
       // the server had already given up on is the common case; any request we
@@ -402,14 +405,14 @@ export class UpstreamExchange {
     if (this.resp === Resp.Head) { this.badResponse(); return; }
     if (this.untilClose) { this.finish(); return; }
     this.abort('SD--');
-  };
+  }
 
   private fail(status: 502 | 503 | 504, termination: string): void {
     if (this.finished) return;
     this.finished = true;
     this.resp = Resp.Done;
     clearTimeout(this.queueTimer);
-    if (this.socket) this.detach(true);
+    if (this.conn) this.detach(true);
     this.backend.active--;
     this.sink.onFailure(status, termination);
   }
@@ -418,7 +421,7 @@ export class UpstreamExchange {
     if (this.finished) return;
     this.finished = true;
     this.resp = Resp.Done;
-    if (this.socket) this.detach(true);
+    if (this.conn) this.detach(true);
     this.backend.active--;
     this.sink.onAbort(termination);
   }
@@ -431,7 +434,7 @@ export class UpstreamExchange {
     clearTimeout(this.queueTimer);
     const i = this.backend.queue.findIndex((q) => q.timer === this.queueTimer);
     if (i >= 0) this.backend.queue.splice(i, 1);
-    if (this.socket) this.detach(true);
+    if (this.conn) this.detach(true);
     this.backend.active--;
   }
 
@@ -440,5 +443,3 @@ export class UpstreamExchange {
 
 const CRLF = Buffer.from('\r\n');
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
-function noop(): void {}
-function uncork(s: Socket): void { s.uncork(); }

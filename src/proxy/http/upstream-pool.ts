@@ -1,66 +1,89 @@
 import { connect, type Socket } from 'node:net';
 
+/** Whoever currently uses an upstream connection (one exchange at a time). */
+export interface UpstreamOwner {
+  onUpstreamConnect(): void;
+  onUpstreamData(chunk: Buffer): void;
+  onUpstreamDrain(): void;
+  onUpstreamTimeout(): void;
+  onUpstreamClose(): void;
+}
+
 /**
- * Keep-alive connections to one server. Idle sockets are reused newest first
- * (they are the least likely to have been closed by the server); a socket the
+ * One keep-alive TCP connection to a server. Its socket listeners are set
+ * once and forward to the current owner, so that handing the connection
+ * from one request to the next costs no listener churn.
+ */
+export class UpstreamConnection {
+  owner: UpstreamOwner | null = null;
+  connected = false;
+
+  constructor(readonly socket: Socket, private readonly pool: UpstreamPool) {
+    socket.on('connect', () => { this.connected = true; this.owner?.onUpstreamConnect(); });
+    socket.on('data', (chunk: Buffer) => {
+      // Bytes on an idle connection are a protocol error from the server.
+      if (this.owner) this.owner.onUpstreamData(chunk); else socket.destroy();
+    });
+    socket.on('drain', () => this.owner?.onUpstreamDrain());
+    socket.on('timeout', () => { if (this.owner) this.owner.onUpstreamTimeout(); else socket.destroy(); });
+    socket.on('error', () => { /* 'close' follows and says what to do */ });
+    socket.on('close', () => {
+      this.pool.forget(this);
+      const owner = this.owner;
+      this.owner = null;
+      owner?.onUpstreamClose();
+    });
+  }
+
+  get usable(): boolean { return !this.socket.destroyed && this.socket.readyState === 'open'; }
+}
+
+/**
+ * Keep-alive connections to one server. Idle connections are reused newest
+ * first (the least likely to have been closed by the server); one the
  * server closes while idle simply leaves the pool.
  */
 export class UpstreamPool {
-  private readonly idle: Socket[] = [];
-  /** Every socket this pool opened and has not seen close: lets tests and stats count them. */
+  private readonly idle: UpstreamConnection[] = [];
+  /** Sockets this pool opened that are not closed yet (tests and stats count them). */
   open = 0;
   private closed = false;
 
-  constructor(private readonly host: string, private readonly port: number, private readonly idleTimeoutMs = 60_000, private readonly maxIdle = 256) {}
+  constructor(private readonly host: string, private readonly port: number, private readonly idleTimeoutMs = 60_000, private readonly maxIdle = 1024) {}
 
-  /** An idle socket, or undefined; the caller opens a new one with connect(). */
-  takeIdle(): Socket | undefined {
+  takeIdle(): UpstreamConnection | undefined {
     for (;;) {
-      const s = this.idle.pop();
-      if (!s) return undefined;
-      if (!s.destroyed && s.readyState === 'open') {
-        s.removeListener('data', onIdleData);
-        s.removeListener('error', noop);
-        s.removeListener('close', this.onIdleClose);
-        s.setTimeout(0);
-        return s;
-      }
+      const c = this.idle.pop();
+      if (!c) return undefined;
+      if (c.usable) { c.socket.setTimeout(0); return c; }
     }
   }
 
-  connect(): Socket {
+  connect(): UpstreamConnection {
     const s = connect({ host: this.host, port: this.port, noDelay: true });
     this.open++;
     s.once('close', () => { this.open--; });
-    return s;
+    return new UpstreamConnection(s, this);
   }
 
-  /** Returns a socket whose last exchange ended cleanly. */
-  release(s: Socket): void {
-    if (this.closed || s.destroyed || this.idle.length >= this.maxIdle) { s.destroy(); return; }
-    s.removeAllListeners('data');
-    s.removeAllListeners('end');
-    s.removeAllListeners('error');
-    s.removeAllListeners('timeout');
-    s.removeAllListeners('drain');
-    s.on('error', noop);
-    // Data on an idle connection is a protocol error from the server.
-    s.on('data', onIdleData);
-    s.once('close', this.onIdleClose);
-    s.setTimeout(this.idleTimeoutMs, () => s.destroy());
-    if (s.isPaused()) s.resume();
-    this.idle.push(s);
+  /** Takes back a connection whose last exchange ended cleanly. */
+  release(c: UpstreamConnection): void {
+    c.owner = null;
+    if (this.closed || !c.usable || this.idle.length >= this.maxIdle) { c.socket.destroy(); return; }
+    c.socket.setTimeout(this.idleTimeoutMs);
+    if (c.socket.isPaused()) c.socket.resume();
+    this.idle.push(c);
   }
 
-  private readonly onIdleClose = function (this: Socket) { /* the pool skips destroyed sockets when taking */ };
+  forget(c: UpstreamConnection): void {
+    const i = this.idle.lastIndexOf(c);
+    if (i >= 0) this.idle.splice(i, 1);
+  }
 
   get idleCount(): number { return this.idle.length; }
 
   close(): void {
     this.closed = true;
-    for (const s of this.idle.splice(0)) s.destroy();
+    for (const c of this.idle.splice(0)) c.socket.destroy();
   }
 }
-
-function noop(): void {}
-function onIdleData(this: Socket): void { this.destroy(); }

@@ -1,0 +1,153 @@
+// Benchmarks docklab's proxy against HAProxy and against the origin directly.
+// Usage: npm run bench:proxy [-- --rounds N --duration S --warmup S --workers N --profile]
+// Each proxy is pinned to the same core; wrk and the origin share the other
+// core(s). Rounds interleave the targets so that drift in the machine affects
+// all of them alike.
+import { spawn, execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { mkdtempSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { connect } from 'node:net';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
+const flag = (name) => args.includes(`--${name}`);
+const rounds = Number(opt('rounds', '2'));
+const duration = Number(opt('duration', '10'));
+const warmup = Number(opt('warmup', '3'));
+const connections = Number(opt('connections', '64'));
+const workers = Number(opt('workers', '0'));
+const profile = flag('profile');
+const cores = availableParallelism();
+const proxyCore = String(cores - 1);
+const loadCores = cores > 1 ? `0-${cores - 2}` : '0';
+
+const HAPROXY = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
+const WRK = process.env.WRK_BIN ?? '/usr/bin/wrk';
+
+function log(msg) { process.stderr.write(`${msg}\n`); }
+
+async function waitPort(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((r) => { const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); }); s.on('error', () => r(false)); });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`port ${port} never opened`);
+}
+
+function pinned(core, cmd, cmdArgs, extra = {}) {
+  return spawn('taskset', ['-c', core, cmd, ...cmdArgs], { stdio: ['ignore', 'ignore', 'inherit'], ...extra });
+}
+
+function wrk(url, seconds) {
+  const out = execFileSync('taskset', ['-c', loadCores, WRK, '-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--latency', url], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const toMs = (v, unit) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
+  const pct = (p) => { const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out); return m ? toMs(m[1], m[2]) : NaN; };
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
+  const socketErrors = /Socket errors: (.*)/.exec(out)?.[1] ?? '';
+  return { rps, p50: pct(50), p99: pct(99), errors: Number(errors), socketErrors };
+}
+
+async function main() {
+  log('building docklab proxy…');
+  execFileSync('npx', ['tsc', '-p', join(here, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
+  const mainJs = join(root, 'node_modules/.cache/docklab-proxy-build/src/proxy/main.js');
+  const dir = mkdtempSync(join(tmpdir(), 'docklab-bench-'));
+  const ports = { origin: 18080, haproxy: 18081, docklab: 18082 };
+  const cfg = (port, threads) => `global
+  nbthread ${threads}
+  maxconn 4000
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+frontend fe
+  bind 127.0.0.1:${port}
+  acl is_api path_beg /api
+  acl is_static path_beg /static
+  use_backend api if is_api
+  use_backend static if is_static
+  default_backend app
+backend api
+  server o1 127.0.0.1:${ports.origin}
+backend static
+  server o2 127.0.0.1:${ports.origin}
+backend app
+  server o3 127.0.0.1:${ports.origin}
+`;
+  const haCfg = join(dir, 'haproxy.cfg');
+  const dlCfg = join(dir, 'docklab.cfg');
+  writeFileSync(haCfg, cfg(ports.haproxy, workers > 1 ? workers : 1));
+  // docklab runs one process unless --workers asks for more.
+  writeFileSync(dlCfg, cfg(ports.docklab, 1).replace('  nbthread 1\n', ''));
+
+  const procs = [];
+  const origin = spawn('taskset', ['-c', loadCores, process.execPath, join(here, 'backend.mjs'), String(ports.origin)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  procs.push(origin);
+  const proxyCpus = workers > 1 ? `0-${cores - 1}` : proxyCore;
+  procs.push(pinned(proxyCpus, HAPROXY, ['-db', '-f', haCfg]));
+  const nodeArgs = [mainJs, '-f', dlCfg, ...(workers > 1 ? ['--workers', String(workers)] : [])];
+  const docklab = pinned(proxyCpus, process.execPath, nodeArgs);
+  procs.push(docklab);
+  const stopAll = () => { for (const p of procs) { try { p.kill('SIGTERM'); } catch { /* gone */ } } };
+  process.on('exit', stopAll);
+  await Promise.all(Object.values(ports).map(waitPort));
+
+  const targets = [['origin', ports.origin], ['haproxy', ports.haproxy], ['docklab', ports.docklab]];
+  const sizes = [['100B', '/api/small'], ['16KiB', '/api/big']];
+  const results = {};
+  log(`cores: ${cores}; proxies pinned to cpu ${proxyCpus}; wrk and origin on cpu ${loadCores}; ${connections} connections, ${duration}s per run after ${warmup}s warm-up, ${rounds} interleaved rounds${workers > 1 ? `; docklab --workers ${workers}, haproxy nbthread ${workers}` : ''}`);
+  for (let round = 1; round <= rounds; round++) {
+    for (const [sizeName, path] of sizes) {
+      for (const [name, port] of targets) {
+        const url = `http://127.0.0.1:${port}${path}`;
+        if (warmup > 0) wrk(url, warmup);
+        const r = wrk(url, duration);
+        (results[`${sizeName}|${name}`] ??= []).push(r);
+        log(`round ${round} ${sizeName.padEnd(5)} ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} rps  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${r.errors ? `  non-2xx ${r.errors}` : ''}${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}`);
+      }
+    }
+  }
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  const summary = [];
+  for (const [sizeName] of sizes) {
+    const ha = results[`${sizeName}|haproxy`];
+    const haRps = median(ha.map((r) => r.rps));
+    const haP99 = median(ha.map((r) => r.p99));
+    for (const [name] of targets) {
+      const rs = results[`${sizeName}|${name}`];
+      const rps = median(rs.map((r) => r.rps));
+      const p50 = median(rs.map((r) => r.p50));
+      const p99 = median(rs.map((r) => r.p99));
+      summary.push({ size: sizeName, target: name, rps: Math.round(rps), p50_ms: p50, p99_ms: p99, rps_vs_haproxy: +(rps / haRps).toFixed(2), p99_vs_haproxy: +(p99 / haP99).toFixed(2) });
+    }
+  }
+  console.table(summary);
+  if (profile) {
+    // A separate run under load only, so that the profile is not mostly idle time.
+    docklab.kill('SIGTERM');
+    await new Promise((r) => docklab.once('exit', r));
+    const profiled = pinned(proxyCore, process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, mainJs, '-f', dlCfg]);
+    await waitPort(ports.docklab);
+    const r = wrk(`http://127.0.0.1:${ports.docklab}/api/small`, duration);
+    log(`profiled run: ${r.rps.toFixed(0)} rps (100B)`);
+    profiled.kill('SIGTERM');
+    await new Promise((res) => profiled.once('exit', res));
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) {
+      log(`cpu profile: ${join(dir, file)}`);
+      execFileSync(process.execPath, [join(here, 'profile-summary.mjs'), join(dir, file)], { stdio: 'inherit' });
+    }
+  }
+  stopAll();
+  process.exit(0);
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });

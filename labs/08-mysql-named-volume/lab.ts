@@ -1,0 +1,197 @@
+import { readFileSync } from 'node:fs';
+import type Docker from 'dockerode';
+import { defineLab } from '../../src/labs/lab-definition.js';
+import { fail, pass } from '../../src/checks/check.js';
+import { containerName } from '../../src/labs/container-specs.js';
+import { waitForLogLine } from '../../src/checks/wait/log-wait.js';
+import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
+import { execIn } from '../../src/engine/container-io.js';
+import type { ContainerSpec, LabContext } from '../../src/labs/lab-context.js';
+
+const MYSQL = /^(mysql|mariadb)(:[\w.-]+)?$/;
+const DATA_DIR = '/var/lib/mysql';
+const DATABASE = 'testdb';
+/** The server's own "ready" line; the temporary server of a first start listens on no port (port: 0). */
+const READY = /^Version: .*port: 3306\b/;
+
+/**
+ * steps.json: the learner's commands as data, in order:
+ * { "volume": "mysql-data" } makes a named volume; { "run": ContainerSpec } runs a
+ * container (a bind source naming a volume made earlier means that volume);
+ * { "sql": "<container>", "statements": [...] } runs SQL in it once it is ready;
+ * { "remove": "<container>" } removes it as `docker rm -f` does (its anonymous volumes stay, as they do with the CLI).
+ */
+type Step = { volume: string } | { run: ContainerSpec } | { sql: string; statements: string[] } | { remove: string };
+
+async function setup(ctx: LabContext): Promise<void> {
+  const steps = JSON.parse(readFileSync(ctx.sourcePath('steps.json'), 'utf8')) as Step[];
+  const volumes = new Map<string, string>();
+  const containers = new Map<string, string>();
+  for (const step of steps) {
+    if ('volume' in step) {
+      volumes.set(step.volume, await ctx.createVolume(step.volume));
+    } else if ('run' in step) {
+      const binds = step.run.binds?.map((b) => {
+        const [source, ...rest] = b.split(':');
+        return [volumes.get(source!) ?? source, ...rest].join(':');
+      });
+      const container = await ctx.runContainer({ ...step.run, binds });
+      containers.set(step.run.name, container.id);
+    } else if ('sql' in step) {
+      const id = containers.get(step.sql)!;
+      await waitForLogLine(ctx, id, READY, 'the server did not start', { timeoutMs: 90_000 });
+      const result = await mysqlQuery(ctx, id, step.statements.join(';\n'));
+      if (result.exitCode !== 0) throw new Error(`SQL in ${step.sql} failed: ${result.stderr.trim()}`);
+    } else {
+      const id = containers.get(step.remove)!;
+      // Anonymous volumes are removed too here (v: true): docklab keeps nothing behind; the data is gone either way.
+      await ctx.docker.getContainer(id).remove({ force: true, v: true });
+    }
+  }
+}
+
+/** The root password the learner gave the container, from its environment. */
+function rootPassword(info: Docker.ContainerInspectInfo): string | undefined {
+  const env = new Map((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as const));
+  if (env.has('MYSQL_ROOT_PASSWORD')) return env.get('MYSQL_ROOT_PASSWORD');
+  if (env.has('MARIADB_ROOT_PASSWORD')) return env.get('MARIADB_ROOT_PASSWORD');
+  if (env.has('MYSQL_ALLOW_EMPTY_PASSWORD') || env.has('MARIADB_ALLOW_EMPTY_ROOT_PASSWORD')) return '';
+  return undefined;
+}
+
+/** Runs SQL with the mysql client inside the container, as root, tab-separated without headers. */
+async function mysqlQuery(ctx: LabContext, containerId: string, sql: string) {
+  const info = await ctx.docker.getContainer(containerId).inspect();
+  const password = rootPassword(info);
+  return execIn(ctx.docker, containerId, ['mysql', '-uroot', '-N', '-B', '-e', sql], { env: password ? [`MYSQL_PWD=${password}`] : [] });
+}
+
+/** The running mysql containers; the one with a volume at /var/lib/mysql first. */
+async function runningMysql(ctx: LabContext): Promise<Docker.ContainerInspectInfo[]> {
+  const list = (await ctx.containers({ image: MYSQL, all: false })).filter((c) => c.State === 'running');
+  const infos = await Promise.all(list.map((c) => ctx.docker.getContainer(c.Id).inspect()));
+  const score = (i: Docker.ContainerInspectInfo) => (dataMount(i)?.Type === 'volume' && !isAnonymous(dataMount(i)!.Name) ? 0 : 1);
+  return infos.sort((a, b) => score(a) - score(b) || b.Created.localeCompare(a.Created));
+}
+
+function dataMount(info: Docker.ContainerInspectInfo) {
+  return info.Mounts.find((m) => m.Destination === DATA_DIR);
+}
+
+function isAnonymous(name: string | undefined): boolean {
+  return !name || /^[0-9a-f]{64}$/.test(name);
+}
+
+async function theContainer(ctx: LabContext): Promise<Docker.ContainerInspectInfo> {
+  const [first] = await runningMysql(ctx);
+  return first ?? ctx.failWith('a running mysql container', 'none', 'docker run -d --name mysql-db -e MYSQL_ROOT_PASSWORD=... -v VOLUME:/var/lib/mysql mysql');
+}
+
+/** Waits until the server in the container answers a query. */
+async function waitForServer(ctx: LabContext, info: Docker.ContainerInspectInfo): Promise<void> {
+  if (rootPassword(info) === undefined) {
+    ctx.failWith('the root password in the container\'s environment (MYSQL_ROOT_PASSWORD)', 'neither MYSQL_ROOT_PASSWORD nor MYSQL_ALLOW_EMPTY_PASSWORD', 'give the root password with -e MYSQL_ROOT_PASSWORD=...: docklab logs in as root with it');
+  }
+  await waitUntil(
+    {
+      expected: 'the MySQL server to answer SELECT 1 as root',
+      hint: 'a first start initialises the data folder and takes some seconds; docker logs shows how far it got',
+      attempt: async () => {
+        const r = await mysqlQuery(ctx, info.Id, 'SELECT 1').catch((e: Error) => ({ exitCode: -1, stdout: '', stderr: e.message }));
+        return r.exitCode === 0 ? { ok: true, value: undefined } : { ok: false, seen: r.stderr.trim().split('\n').pop() ?? `exit ${r.exitCode}` };
+      },
+    },
+    { timeoutMs: 90_000, intervalMs: 500, container: { docker: ctx.docker, id: info.Id } },
+  );
+}
+
+export default defineLab({
+  title: 'MySQL data on a named volume',
+  summary: 'Keep a MySQL database on a named volume so that it outlives the container.',
+  images: ['mysql:latest'],
+  evidence: 'state',
+  setup,
+  checks: [
+    {
+      id: 'mysql-running',
+      title: 'A mysql container is running',
+      run: async (ctx) => {
+        const running = await runningMysql(ctx);
+        if (running.length === 0) {
+          const all = await ctx.containers({ image: MYSQL });
+          return fail('a running container from the mysql image', all.length ? `mysql containers that are not running: ${all.map((c) => `${containerName(c)} (${c.State})`).join(', ')}` : 'no container from the mysql image', 'docker run -d --name mysql-db -e MYSQL_ROOT_PASSWORD=... -v VOLUME:/var/lib/mysql mysql; `docker logs` says why one stopped');
+        }
+        return pass(running.map(containerName).join(', '));
+      },
+    },
+    {
+      id: 'named-volume',
+      title: 'Its /var/lib/mysql is a named volume',
+      dependsOn: ['mysql-running'],
+      run: async (ctx) => {
+        const info = await theContainer(ctx);
+        const mount = dataMount(info);
+        const expected = `a named volume mounted at ${DATA_DIR} of ${containerName(info)}`;
+        if (!mount) return fail(expected, 'nothing mounted there: the data lives in the container\'s own layer and goes with it', 'docker volume create mysql-data, then run with -v mysql-data:/var/lib/mysql');
+        if (mount.Type === 'bind') return fail(expected, `a bind mount of the host folder ${mount.Source}`, 'this task is about Docker volumes: docker volume create mysql-data, then -v mysql-data:/var/lib/mysql (a name, not a path)');
+        if (isAnonymous(mount.Name)) {
+          return fail(
+            expected,
+            `an anonymous volume (${mount.Name?.slice(0, 12)}…), made for this one container because the image declares VOLUME ${DATA_DIR}`,
+            'an anonymous volume belongs to one container: a new container gets a new, empty one, so the database is gone after docker rm. Name the volume: -v mysql-data:/var/lib/mysql',
+          );
+        }
+        return pass(`volume ${mount.Name} at ${DATA_DIR}`);
+      },
+    },
+    {
+      id: 'test-database',
+      title: `The database ${DATABASE} exists and has a table with rows`,
+      dependsOn: ['mysql-running'],
+      timeoutMs: 120_000,
+      run: async (ctx) => {
+        const info = await theContainer(ctx);
+        await waitForServer(ctx, info);
+        const tables = await mysqlQuery(ctx, info.Id, `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA='${DATABASE}' AND TABLE_TYPE='BASE TABLE'`);
+        const databases = (await mysqlQuery(ctx, info.Id, 'SHOW DATABASES')).stdout.trim().split('\n').filter(Boolean);
+        if (!databases.includes(DATABASE)) {
+          return fail(`a database ${DATABASE} in ${containerName(info)}`, `databases: ${databases.join(', ')}`, `create it (CREATE DATABASE ${DATABASE};) with the mysql client in the container: docker exec -it ${containerName(info)} mysql -uroot -p. Made it before? Then it was not on the volume this container uses`);
+        }
+        const names = tables.stdout.trim().split('\n').filter(Boolean);
+        const counts: string[] = [];
+        for (const table of names) {
+          const count = await mysqlQuery(ctx, info.Id, `SELECT COUNT(*) FROM \`${DATABASE}\`.\`${table.replace(/`/g, '``')}\``);
+          counts.push(`${table}: ${count.stdout.trim()} rows`);
+          if (Number(count.stdout.trim()) > 0) {
+            ctx.state.set('table', table);
+            return pass(`${DATABASE}.${table} has ${count.stdout.trim()} rows`, counts);
+          }
+        }
+        return fail(`a table with at least one row in ${DATABASE}`, names.length ? counts.join(', ') : 'no tables', 'CREATE TABLE ... then INSERT a row or two: an empty database proves little');
+      },
+    },
+    {
+      id: 'outlived-container',
+      title: 'The data was written before this container was made (it outlived an earlier one)',
+      dependsOn: ['named-volume', 'test-database'],
+      run: async (ctx) => {
+        const info = await theContainer(ctx);
+        const table = ctx.state.get('table') as string;
+        const r = await mysqlQuery(ctx, info.Id, `SELECT UNIX_TIMESTAMP(CREATE_TIME) FROM information_schema.TABLES WHERE TABLE_SCHEMA='${DATABASE}' AND TABLE_NAME='${table.replace(/'/g, "''")}'`);
+        const tableMade = Number(r.stdout.trim()) * 1000;
+        const containerMade = Date.parse(info.Created);
+        const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+        if (!Number.isFinite(tableMade) || tableMade === 0) return fail(`the creation time of ${DATABASE}.${table}`, JSON.stringify(r.stdout.trim() || r.stderr.trim()), 'the table should be an ordinary InnoDB table');
+        if (tableMade >= containerMade) {
+          return fail(
+            `${DATABASE}.${table} made before ${containerName(info)} was (by an earlier container on the same volume)`,
+            `the table was made ${when(tableMade)}, after this container (${when(containerMade)})`,
+            `the point is to see the data survive: docker rm -f ${containerName(info)}, run a new container with the same -v, and verify again`,
+          );
+        }
+        const volume = dataMount(info)?.Name;
+        return pass(`${DATABASE}.${table} made ${when(tableMade)}; ${containerName(info)} made ${when(containerMade)} on volume ${volume}`);
+      },
+    },
+  ],
+});

@@ -1,0 +1,164 @@
+import type Docker from 'dockerode';
+import { defineLab } from '../../src/labs/lab-definition.js';
+import { CheckFailure, fail, pass } from '../../src/checks/check.js';
+import { imageBuildsCheck } from '../../src/checks/app-checks.js';
+import { waitForHttp } from '../../src/checks/wait/http-wait.js';
+import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
+import type { LabContext } from '../../src/labs/lab-context.js';
+
+const IMAGE = 'health-app';
+const PORT = 3000;
+/** The longest interval × retries docklab waits for; the engine's defaults (30 s × 3) are longer. */
+const MAX_WAIT_S = 60;
+
+interface Timing {
+  test: string[];
+  intervalS: number;
+  timeoutS: number;
+  startPeriodS: number;
+  retries: number;
+}
+
+/** The engine's health check defaults, for what the image leaves unset (durations are in ns). */
+function timing(check: NonNullable<Docker.ImageInspectInfo['Config']['Healthcheck']>): Timing {
+  const s = (ns: number | undefined, fallback: number) => (ns ? ns / 1e9 : fallback);
+  return { test: check.Test ?? [], intervalS: s(check.Interval, 30), timeoutS: s(check.Timeout, 30), startPeriodS: s(check.StartPeriod, 0), retries: check.Retries || 3 };
+}
+
+function describeTest(test: string[]): string {
+  if (test[0] === 'CMD-SHELL') return test.slice(1).join(' ');
+  if (test[0] === 'CMD') return JSON.stringify(test.slice(1));
+  return JSON.stringify(test);
+}
+
+type HealthLog = NonNullable<Docker.ContainerInspectInfo['State']['Health']>['Log'];
+
+function healthLog(log: HealthLog | undefined, last = 5): string[] {
+  return (log ?? []).slice(-last).map((entry) => `${entry.Start.slice(11, 23)} exit ${entry.ExitCode}: ${JSON.stringify(entry.Output.trim().slice(0, 160))}`);
+}
+
+async function inspect(ctx: LabContext) {
+  return ctx.docker.getContainer(ctx.state.get('container') as string).inspect();
+}
+
+export default defineLab({
+  title: 'A health check for a Node.js app',
+  summary: 'Give a Node app a HEALTHCHECK that asks its /health route, and watch it turn healthy and unhealthy.',
+  images: ['node:18-slim'],
+  evidence: 'files',
+  requiredFiles: ['Dockerfile', 'index.js', 'package.json'],
+  checks: [
+    imageBuildsCheck({ image: IMAGE }),
+    {
+      id: 'healthcheck-defined',
+      title: 'The image has a health check with a short enough interval',
+      dependsOn: ['image-builds'],
+      run: async (ctx) => {
+        const image = await ctx.docker.getImage(ctx.state.get(`image:${IMAGE}`) as string).inspect();
+        const check = image.Config.Healthcheck;
+        if (!check?.Test?.length || check.Test[0] === 'NONE') {
+          return fail('a HEALTHCHECK instruction in the Dockerfile', check?.Test?.[0] === 'NONE' ? 'HEALTHCHECK NONE' : 'no health check in the image', 'add HEALTHCHECK --interval=... CMD ... to the Dockerfile: a command that exits 0 when GET /health answers 200');
+        }
+        const t = timing(check);
+        ctx.state.set('timing', t);
+        const said = `${describeTest(t.test)} every ${t.intervalS} s, timeout ${t.timeoutS} s, ${t.retries} retries, start period ${t.startPeriodS} s`;
+        if (t.intervalS * t.retries > MAX_WAIT_S) {
+          return fail(`interval × retries of at most ${MAX_WAIT_S} s, so that a failure shows soon`, said, 'set --interval (and --retries) on the HEALTHCHECK line: the defaults (30 s × 3) make a failure take a minute and a half to show');
+        }
+        return pass(said);
+      },
+    },
+    {
+      id: 'health-route',
+      title: `GET /health answers 200 on port ${PORT}`,
+      dependsOn: ['healthcheck-defined'],
+      timeoutMs: 60_000,
+      run: async (ctx) => {
+        const container = await ctx.runContainer({ name: IMAGE, image: ctx.state.get(`image:${IMAGE}`) as string, ports: { [PORT]: 0 } });
+        ctx.state.set('container', container.id);
+        const url = `http://127.0.0.1:${await ctx.hostPort(container.id, String(PORT))}`;
+        ctx.state.set('url', url);
+        const answer = await waitForHttp(ctx, `${url}/health`, { status: 200 }, `the app must listen on all addresses on port ${PORT} and answer GET /health with 200`, { containerId: container.id });
+        return pass(`HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 60))}`);
+      },
+    },
+    {
+      id: 'becomes-healthy',
+      title: 'The engine reports the container healthy',
+      dependsOn: ['health-route'],
+      timeoutMs: 150_000,
+      run: async (ctx) => {
+        const t = ctx.state.get('timing') as Timing;
+        const url = ctx.state.get('url') as string;
+        const limitMs = (t.startPeriodS + t.intervalS * (t.retries + 1) + t.timeoutS) * 1000 + 5_000;
+        const started = Date.now();
+        const state = await waitUntil(
+          {
+            expected: `health status healthy within ${Math.round(limitMs / 1000)} s`,
+            hint: 'pending',
+            attempt: async () => {
+              const info = await inspect(ctx);
+              const health = info.State.Health;
+              if (!health) return { ok: false, seen: 'no health status' };
+              if (health.Status === 'healthy') return { ok: true, value: info.State };
+              const last = health.Log?.[health.Log.length - 1];
+              const seen = `${health.Status}${last ? `, last probe exit ${last.ExitCode}: ${JSON.stringify(last.Output.trim().slice(0, 160))}` : ''}`;
+              if (health.Status === 'unhealthy') {
+                // The probe gave up while the app itself answers: the probe is what is wrong.
+                const direct = await ctx.http(`${url}/health`);
+                if (direct.status === 200) {
+                  throw new CheckFailure('health status healthy', `${seen}, while GET /health from outside answers 200`, `the health check fails although the app is well: its last output was ${JSON.stringify(last?.Output.trim().slice(0, 160) ?? '')}. Does it ask the right port (${PORT}) and path, with a tool the image has?`, healthLog(health.Log));
+                }
+              }
+              return { ok: false, seen };
+            },
+          },
+          { timeoutMs: limitMs, intervalMs: 500, container: { docker: ctx.docker, id: ctx.state.get('container') as string } },
+        ).catch(async (error) => {
+          if (!(error instanceof CheckFailure) || error.hint !== 'pending') throw error;
+          const health = (await inspect(ctx)).State.Health;
+          const last = health?.Log?.[health.Log.length - 1];
+          throw new CheckFailure(error.expected, error.found, `the health check never passed; its last output was ${JSON.stringify(last?.Output.trim().slice(0, 160) ?? '')}`, healthLog(health?.Log));
+        });
+        return pass(`healthy after ${((Date.now() - started) / 1000).toFixed(1)} s (${state.Health?.Log?.length ?? 0} probes)`, healthLog(state.Health?.Log, 3));
+      },
+    },
+    {
+      id: 'becomes-unhealthy',
+      title: 'When /health fails, the container turns unhealthy within interval × retries',
+      dependsOn: ['becomes-healthy'],
+      timeoutMs: 150_000,
+      run: async (ctx) => {
+        const t = ctx.state.get('timing') as Timing;
+        const url = ctx.state.get('url') as string;
+        const answer = await ctx.http(`${url}/health/fail`, { method: 'POST' });
+        if (answer.status !== 200) return fail('POST /health/fail to answer 200 (the app given with the lab has this route)', `HTTP ${answer.status} ${answer.body.slice(0, 80)}`, 'keep the route POST /health/fail of the index.js given with the lab: docklab uses it to make the health route fail');
+        const after = await ctx.http(`${url}/health`);
+        if (after.status === 200) return fail('GET /health to answer an error after POST /health/fail', `HTTP ${after.status}`, 'keep the app\'s /health route as given: it answers 503 once told to fail');
+        const started = Date.now();
+        // Probes come every interval; the first failing one may come up to one interval late, and each may run up to its timeout.
+        const limitS = t.intervalS * t.retries + t.intervalS + 2;
+        try {
+          const state = await waitUntil(
+            {
+              expected: `health status unhealthy within ${limitS} s of /health failing (${t.retries} failed probes, ${t.intervalS} s apart)`,
+              hint: 'the health check does not look at the app: it stayed healthy while GET /health answered 503. Its command must fail when /health does not answer 200',
+              attempt: async () => {
+                const health = (await inspect(ctx)).State.Health;
+                if (health?.Status === 'unhealthy') return { ok: true, value: health };
+                const last = health?.Log?.[health.Log.length - 1];
+                return { ok: false, seen: `${health?.Status ?? 'no status'}${last ? `, last probe exit ${last.ExitCode}: ${JSON.stringify(last.Output.trim().slice(0, 120))}` : ''}` };
+              },
+            },
+            { timeoutMs: limitS * 1000, intervalMs: 250 },
+          );
+          const elapsed = (Date.now() - started) / 1000;
+          return pass(`unhealthy ${elapsed.toFixed(1)} s after /health began to fail (interval ${t.intervalS} s × retries ${t.retries} = ${t.intervalS * t.retries} s); health log:`, healthLog(state.Log, 6));
+        } catch (error) {
+          if (error instanceof CheckFailure) throw new CheckFailure(error.expected, error.found, error.hint, healthLog((await inspect(ctx)).State.Health?.Log, 6));
+          throw error;
+        }
+      },
+    },
+  ],
+});

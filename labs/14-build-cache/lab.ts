@@ -1,0 +1,136 @@
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineLab } from '../../src/labs/lab-definition.js';
+import { fail, pass } from '../../src/checks/check.js';
+import { assembleContext, type LabContext } from '../../src/labs/lab-context.js';
+import { waitForHttp } from '../../src/checks/wait/http-wait.js';
+import { waitForLogLine } from '../../src/checks/wait/log-wait.js';
+import type { BuildResult, BuildStep } from '../../src/images/image-build.js';
+
+const IMAGE = 'cache-demo';
+const INSTALL = /\b(npm\s+(ci|install|i)\b|yarn(\s+install)?\b|pnpm\s+(install|i)\b)/;
+
+type Built = BuildResult & { ref: string };
+
+/** A private copy of the folder judged, which the checks may change. */
+function workingCopy(ctx: LabContext): string {
+  const existing = ctx.state.get('copy') as string | undefined;
+  if (existing) return existing;
+  const templates = ctx.lab.definition.templates ?? [];
+  let dir: string;
+  if (ctx.mode === 'run' && templates.length) {
+    dir = assembleContext(templates, ctx.sourcePath());
+  } else {
+    dir = mkdtempSync(join(tmpdir(), 'docklab-14-'));
+    cpSync(ctx.sourcePath(), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|\.git)([/\\]|$)/.test(src) });
+  }
+  ctx.state.set('copy', dir);
+  return dir;
+}
+
+function removeCopy(ctx: LabContext): void {
+  const dir = ctx.state.get('copy') as string | undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+/** The app's entry file: package.json "main", else index.js. */
+function sourceFile(dir: string): string {
+  try {
+    const main = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { main?: string }).main;
+    if (main && existsSync(join(dir, main))) return main;
+  } catch {
+    // no readable package.json: the default below
+  }
+  return 'index.js';
+}
+
+function installStep(build: Built): BuildStep | undefined {
+  return build.steps.find((s) => / : RUN /i.test(s.instruction) && INSTALL.test(s.instruction));
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function short(step: BuildStep): string {
+  return step.instruction.replace(/^Step (\d+)\/\d+ : /, 'step $1: ');
+}
+
+export default defineLab({
+  title: 'Use the build cache',
+  summary: 'Order a Node.js Dockerfile so that a change to the code reuses the dependency install from the build cache.',
+  images: ['node:18'],
+  evidence: 'files',
+  requiredFiles: ['Dockerfile', 'package.json'],
+  templates: ['node-hello'],
+  checks: [
+    {
+      id: 'first-build',
+      title: 'The Dockerfile builds from scratch (no cache)',
+      timeoutMs: 600_000,
+      run: async (ctx) => {
+        const dir = workingCopy(ctx);
+        const built = await ctx.build({ name: IMAGE, tag: 'first', dir, noCache: true }).catch((error: unknown) => {
+          removeCopy(ctx);
+          throw error;
+        });
+        ctx.state.set('first', built);
+        const install = installStep(built);
+        if (!install) {
+          removeCopy(ctx);
+          return fail('a RUN step that installs the dependencies (npm install / npm ci)', `steps: ${built.steps.map(short).join('; ')}`, 'the app needs its dependencies in the image: RUN npm install after copying package.json');
+        }
+        return pass(`${built.steps.length} steps in ${seconds(built.durationMs)}; the install is ${short(install)}`);
+      },
+    },
+    {
+      id: 'install-cached',
+      title: 'After a change to the code alone, the rebuild takes the install step from the cache',
+      dependsOn: ['first-build'],
+      timeoutMs: 600_000,
+      run: async (ctx) => {
+        const dir = workingCopy(ctx);
+        const file = sourceFile(dir);
+        const marker = `docklab rebuild ${ctx.runId}`;
+        appendFileSync(join(dir, file), `\nconsole.log(${JSON.stringify(marker)});\n`);
+        ctx.state.set('marker', marker);
+        const first = ctx.state.get('first') as Built;
+        const second = await ctx.build({ name: IMAGE, tag: 'second', dir }).finally(() => removeCopy(ctx));
+        ctx.state.set('second', second);
+        const install = installStep(second)!;
+        const timing = `first build ${seconds(first.durationMs)}, rebuild ${seconds(second.durationMs)}`;
+        ctx.log(`changed ${file}; ${timing}`);
+        const cached = second.steps.filter((s) => s.cached).map(short);
+        const rebuilt = second.steps.filter((s) => !s.cached && !/ : FROM /i.test(s.instruction)).map(short);
+        const details = [`from the cache: ${cached.join('; ') || 'nothing'}`, `run again: ${rebuilt.join('; ') || 'nothing'}`];
+        if (!install.cached) {
+          const sourceCopy = second.steps.find((s) => !s.cached && / : (COPY|ADD) /i.test(s.instruction) && second.steps.indexOf(s) < second.steps.indexOf(install));
+          return fail(
+            `${short(install)} taken from the cache ("Using cache") when only ${file} changed`,
+            `it ran again (${timing})${sourceCopy ? `, because ${short(sourceCopy)} copies ${file} before it` : ''}`,
+            `copy only the package manifest (package.json, and package-lock.json if you have one) before the install, and the rest of the code after it: a COPY whose files changed invalidates the cache for every later step`,
+            details,
+          );
+        }
+        return pass(`${short(install)}: Using cache; ${timing}`, details);
+      },
+    },
+    {
+      id: 'change-included',
+      title: 'The rebuilt image runs the changed code and answers "Hello World" on port 3000',
+      dependsOn: ['install-cached'],
+      timeoutMs: 60_000,
+      run: async (ctx) => {
+        const second = ctx.state.get('second') as Built;
+        const marker = ctx.state.get('marker') as string;
+        const container = await ctx.runContainer({ name: 'app', image: second.ref, ports: { '3000': 0 } });
+        await waitForLogLine(ctx, container.id, new RegExp(marker), `the changed ${'code'} is not what runs: the cache must never hide a change, so the code must be copied after the install, not left out`, { timeoutMs: 20_000 });
+        const port = await ctx.hostPort(container.id, '3000');
+        if (!port) return fail('port 3000 published', 'no published port', 'docklab publishes port 3000 itself');
+        const answer = await waitForHttp(ctx, `http://127.0.0.1:${port}/`, { status: 200, body: 'Hello World' }, 'the app must listen on port 3000 on all addresses', { containerId: container.id, timeoutMs: 20_000 });
+        return pass(`printed "${marker}" and answered HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 40))}`);
+      },
+    },
+  ],
+});
