@@ -178,9 +178,11 @@ export default defineLab({
         const info = await theContainer(ctx);
         const table = ctx.state.get('table') as string;
         const r = await mysqlQuery(ctx, info.Id, `SELECT UNIX_TIMESTAMP(CREATE_TIME) FROM information_schema.TABLES WHERE TABLE_SCHEMA='${DATABASE}' AND TABLE_NAME='${table.replace(/'/g, "''")}'`);
-        const tableMade = Number(r.stdout.trim()) * 1000;
+        // CREATE_TIME has whole seconds; the table's definition file has nanoseconds (MariaDB: .frm, written once by CREATE TABLE).
+        const precise = /^[A-Za-z0-9_$]+$/.test(table) ? await ctx.exec(info.Id, ['stat', '-c', '%.9Y', `${DATA_DIR}/${DATABASE}/${table}.frm`]).catch(() => undefined) : undefined;
+        const tableMade = precise?.exitCode === 0 && Number(precise.stdout.trim()) > 0 ? Number(precise.stdout.trim()) * 1000 : Number(r.stdout.trim()) * 1000;
         const containerMade = Date.parse(info.Created);
-        const when = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+        const when = (ms: number) => new Date(ms).toISOString();
         if (!Number.isFinite(tableMade) || tableMade === 0) return fail(`the creation time of ${DATABASE}.${table}`, JSON.stringify(r.stdout.trim() || r.stderr.trim()), 'the table should be an ordinary InnoDB table');
         if (tableMade >= containerMade) {
           return fail(

@@ -137,11 +137,11 @@ export default defineLab({
         if (after.status === 200) return fail('GET /health to answer an error after POST /health/fail', `HTTP ${after.status}`, 'keep the app\'s /health route as given: it answers 503 once told to fail');
         const started = Date.now();
         // Probes come every interval; the first failing one may come up to one interval late, and each may run up to its timeout.
-        const limitS = t.intervalS * t.retries + t.intervalS + 2;
+        const limitS = t.intervalS * (t.retries + 1) + t.timeoutS * t.retries;
         try {
           const state = await waitUntil(
             {
-              expected: `health status unhealthy within ${limitS} s of /health failing (${t.retries} failed probes, ${t.intervalS} s apart)`,
+              expected: `health status unhealthy within ${limitS} s of /health failing (${t.retries} failed probes ${t.intervalS} s apart, each allowed ${t.timeoutS} s, plus one interval before the first)`,
               hint: 'the health check does not look at the app: it stayed healthy while GET /health answered 503. Its command must fail when /health does not answer 200',
               attempt: async () => {
                 const health = (await inspect(ctx)).State.Health;

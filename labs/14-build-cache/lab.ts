@@ -101,8 +101,10 @@ export default defineLab({
         const install = installStep(second)!;
         const timing = `first build ${seconds(first.durationMs)}, rebuild ${seconds(second.durationMs)}`;
         ctx.log(`changed ${file}; ${timing}`);
-        const cached = second.steps.filter((s) => s.cached).map(short);
-        const rebuilt = second.steps.filter((s) => !s.cached && !/ : FROM /i.test(s.instruction)).map(short);
+        // The LABEL step docklab adds to mark its images is not the learner's.
+        const own = second.steps.filter((s) => !s.instruction.includes('io.docklab'));
+        const cached = own.filter((s) => s.cached).map(short);
+        const rebuilt = own.filter((s) => !s.cached && !/ : FROM /i.test(s.instruction)).map(short);
         const details = [`from the cache: ${cached.join('; ') || 'nothing'}`, `run again: ${rebuilt.join('; ') || 'nothing'}`];
         if (!install.cached) {
           const sourceCopy = second.steps.find((s) => !s.cached && / : (COPY|ADD) /i.test(s.instruction) && second.steps.indexOf(s) < second.steps.indexOf(install));

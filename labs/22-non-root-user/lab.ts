@@ -49,7 +49,7 @@ export default defineLab({
           return pass(`HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 40))}`);
         } catch (error) {
           if (!(error instanceof CheckFailure)) throw error;
-          const denied = error.details.find((l) => /EACCES|permission denied|operation not permitted/i.test(l));
+          const denied = error.details.find((l) => /permission denied|operation not permitted/i.test(l)) ?? error.details.find((l) => /EACCES/.test(l));
           if (!denied) throw error;
           const user = await configuredUser(ctx);
           throw new CheckFailure(

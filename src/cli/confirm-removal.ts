@@ -10,7 +10,7 @@ export async function confirmRemovalOfUnlabelled(lab: Lab, yes: boolean): Promis
   const engine = await connectEngine();
   const images = lab.definition.images.map((i) => i.split(':')[0]);
   const containers = (await engine.docker.listContainers({ all: true })).filter(
-    (c) => !c.Labels?.[LABEL.managed] && images.some((image) => c.Image === image || c.Image.startsWith(`${image}:`)),
+    (c) => !c.Labels?.[LABEL.run] && images.some((image) => c.Image === image || c.Image.startsWith(`${image}:`)),
   );
   if (containers.length === 0) return;
   const names = containers.map((c) => c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12));

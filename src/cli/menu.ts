@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { loadLabs } from '../labs/lab-loader.js';
+import { loadLabsTolerantly } from '../labs/lab-loader.js';
 
 /** `docklab` alone at a terminal: pick a lab, then what to do with it. */
 export async function runMenu(program: Command): Promise<number> {
   const { select } = await import('@inquirer/prompts');
-  const labs = await loadLabs();
+  const { labs } = await loadLabsTolerantly();
   const lab = await select({
     message: 'Which lab?',
     choices: labs.map((l) => ({ name: `${String(l.number).padStart(2)}  ${l.definition.title}`, value: String(l.number), description: l.definition.summary })),

@@ -21,7 +21,8 @@ export async function readContainerFile(docker: Docker, containerId: string, pat
     tar.on('entry', (header, body, next) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      body.on('data', (c: Buffer) => {
+      body.on('data', (c: unknown) => {
+        if (!Buffer.isBuffer(c)) return;
         size += c.length;
         if (size <= maxBytes) chunks.push(c);
       });

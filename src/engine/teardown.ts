@@ -23,7 +23,9 @@ interface Labelled {
 }
 
 function inScope(labels: Record<string, string> | null | undefined, scope: TeardownScope): boolean {
-  if (!labels || labels[LABEL.managed] !== 'true') return false;
+  // A run label as well: labels pass from an image to its containers, so
+  // io.docklab alone could mark a learner's container made from a lab image.
+  if (!labels || labels[LABEL.managed] !== 'true' || !labels[LABEL.run]) return false;
   if (scope.labs && !scope.labs.includes(labels[LABEL.lab] ?? '')) return false;
   if (scope.runs && !scope.runs.includes(labels[LABEL.run] ?? '')) return false;
   if (scope.spareKept && labels[LABEL.keep] === 'true') return false;

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pack } from 'tar-fs';
+import { spawn } from 'node:child_process';
 import { DocklabError } from '../errors.js';
 import { LABEL } from '../engine/labels.js';
 import { TEMPLATES_DIR } from './catalog.js';
@@ -110,7 +110,10 @@ async function debootstrapRootfs(docker: Docker, onLine?: (line: string) => void
     await execa('sh', ['-c', `rm -f ${join(dir, 'var/cache/apt')}/*.bin`]);
     writeFileSync(join(dir, 'etc/dpkg/dpkg.cfg.d/docklab-slim'), SLIM_EXCLUDES.map((p) => `path-exclude=${p}`).join('\n') + '\n');
     writeFileSync(join(dir, 'etc/apt/apt.conf.d/docklab-slim'), 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n');
-    const stream = (await docker.importImage(pack(dir) as unknown as NodeJS.ReadableStream, {
+    // tar(1), not a JavaScript tar writer: a root filesystem holds device
+    // nodes (/dev/console, /dev/null) and exact ownership that must survive.
+    const tar = spawn('tar', ['-C', dir, '--numeric-owner', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const stream = (await docker.importImage(tar.stdout as unknown as NodeJS.ReadableStream, {
       repo: 'docklab/rootfs',
       tag: 'bookworm',
       changes: ['CMD ["bash"]', 'ENV LANG=C.UTF-8'],

@@ -112,6 +112,11 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
         `the disk filled up while building ${request.tag}; free space (docker system prune, or delete files) and run again; nothing was tagged. Log: ${logPath}`,
       );
     }
+    const from = /^Step \d+\/\d+ : FROM\s+(?:--platform=\S+\s+)?(\S+)/i.exec(failing?.instruction ?? '');
+    if (from && /pull access denied|not found|no such host|manifest unknown|repository does not exist|dial tcp/i.test(reason)) {
+      const { whatCanBeHad } = await import('./provisioner.js');
+      throw new DocklabError('DOCKLAB_IMAGE_UNAVAILABLE', `the Dockerfile starts FROM ${from[1]}, which cannot be had here (no registry answers); ${whatCanBeHad(from[1]!)}`);
+    }
     throw new DocklabError(
       'DOCKLAB_IMAGE_BUILD_FAILED',
       `building ${request.tag} failed${failing ? ` at ${failing.instruction.replace(/^Step /, 'step ')}` : ''}: ${reason}. Whole log: ${logPath}`,

@@ -71,14 +71,18 @@ async function provision(docker: Docker, ref: string, options: ProvisionOptions)
 
   const candidate = standInFor(ref);
   if (!candidate) {
-    const entry = catalogEntryFor(parseImageRef(ref).repository);
-    const offer = entry
-      ? `docklab's stand-in offers ${entry.tags.map((t) => `${entry.image}:${t}`).join(', ')}: use one of those`
-      : `docklab has no stand-in for ${parseImageRef(ref).repository}; images it can build: ${loadCatalog().map((e) => e.image).join(', ')}`;
-    throw new DocklabError('DOCKLAB_IMAGE_UNAVAILABLE', `image ${ref} cannot be had here (pull: ${pullFailure}); ${offer}`);
+    throw new DocklabError('DOCKLAB_IMAGE_UNAVAILABLE', `image ${ref} cannot be had here (pull: ${pullFailure}); ${whatCanBeHad(ref)}`);
   }
   const standin = await buildStandIn(docker, candidate.entry, options);
   return { ref, source: 'built', standin };
+}
+
+/** Which tags of an image can be had here, said as advice. */
+export function whatCanBeHad(ref: string): string {
+  const entry = catalogEntryFor(parseImageRef(ref).repository);
+  return entry
+    ? `docklab's stand-in offers ${entry.tags.map((t) => `${entry.image}:${t}`).join(', ')}: use one of those`
+    : `docklab has no stand-in for ${parseImageRef(ref).repository}; images it can provide: ${loadCatalog().map((e) => e.image).join(', ')}`;
 }
 
 /** Builds a stand-in, learns its real version, and tags it under every honest tag. */

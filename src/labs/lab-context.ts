@@ -72,7 +72,7 @@ export class LabContext {
     readonly runId: string,
     /** The folder judged: solution/, broken/<case>/ or the learner's. Undefined for a state-only verify. */
     readonly sourceDir: string | undefined,
-    readonly options: { keep?: boolean; registry?: string; onLine?: (line: string) => void } = {},
+    readonly options: { keep?: boolean; registry?: string; balancer?: 'haproxy' | 'docklab'; onLine?: (line: string) => void } = {},
   ) {
     this.docker = engine.docker;
   }

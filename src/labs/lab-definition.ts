@@ -35,6 +35,12 @@ export interface LabDefinition {
    */
   setup?: (ctx: LabContext) => Promise<void>;
   checks: CheckDefinition[];
+  /**
+   * Optional: runs at the end of the run, before label-based teardown, unless
+   * the run is kept (e.g. `down` of a compose project). Its errors are ignored:
+   * label-based teardown removes whatever it left.
+   */
+  teardown?: (ctx: LabContext) => Promise<void>;
 }
 
 export function defineLab(definition: LabDefinition): LabDefinition {

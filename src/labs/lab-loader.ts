@@ -26,6 +26,15 @@ export async function loadLabs(): Promise<Lab[]> {
   return Promise.all(labFolders().map((f) => loadFolder(f)));
 }
 
+/** Every lab that loads, and one line for each folder that does not: a listing should not die of one bad folder. */
+export async function loadLabsTolerantly(): Promise<{ labs: Lab[]; problems: string[] }> {
+  const settled = await Promise.allSettled(labFolders().map((f) => loadFolder(f)));
+  return {
+    labs: settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])),
+    problems: settled.flatMap((s) => (s.status === 'rejected' ? [(s.reason as Error).message] : [])),
+  };
+}
+
 /** Finds a lab by number ("3", "03") or slug; an unknown one names the nearest ids. */
 export async function loadLab(idOrSlug: string): Promise<Lab> {
   const folders = labFolders();

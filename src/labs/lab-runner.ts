@@ -18,6 +18,8 @@ export interface LabRunOptions {
   sourceDir?: string;
   keep?: boolean;
   registry?: string;
+  /** Lab 0: which load balancer reads the haproxy.cfg. */
+  balancer?: 'haproxy' | 'docklab';
   /** 'silent' for library callers and parallel verifications. */
   output?: 'listr' | 'silent';
   onLine?: (line: string) => void;
@@ -49,13 +51,15 @@ export async function runLab(lab: Lab, options: LabRunOptions): Promise<LabRunRe
   // Other runs' orphans are swept beside this run, not before it.
   const reaping = reapOrphans(engine.docker).catch(() => []);
   const runId = newRunId();
-  const ctx = new LabContext(engine, lab, options.mode, runId, sourceDir, { keep: options.keep, registry: options.registry, onLine: options.onLine });
+  const ctx = new LabContext(engine, lab, options.mode, runId, sourceDir, { keep: options.keep, registry: options.registry, balancer: options.balancer, onLine: options.onLine });
   const results: CheckResult[] = [];
   const definition = lab.definition;
   const runSetup = definition.setup && (options.mode === 'run' || definition.evidence !== 'state');
 
   const cleanup = async () => {
-    if (!options.keep) await tearDown(engine.docker, { runs: [runId], images: true });
+    if (options.keep) return;
+    if (definition.teardown) await definition.teardown(ctx).catch(() => undefined);
+    await tearDown(engine.docker, { runs: [runId], images: true });
   };
   const onSignal = (signal: NodeJS.Signals) => {
     void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));

@@ -78,6 +78,7 @@ async function runSingle(opts: MainOptions): Promise<void> {
     return;
   }
   for (const a of proxy.addresses) process.stderr.write(`docklab proxy: ${a.frontend} listening on ${a.host}:${a.port}${a.ssl ? ' (tls)' : ''}\n`);
+  if (cluster.isWorker) process.send?.('ready');
   await new Promise<void>((resolve) => {
     const onHup = () => {
       proxy.reload().then(
@@ -106,21 +107,45 @@ async function runPrimary(opts: MainOptions, n: number): Promise<void> {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: fileURLToPathSafe(import.meta.url), args: ['-f', opts.file] });
   let stopping = false;
-  const fork = () => cluster.fork();
-  for (let i = 0; i < n; i++) fork();
-  cluster.on('exit', (_w, code) => {
-    if (stopping) return;
-    if (code === 2) { process.stderr.write('docklab proxy: a worker refused the configuration; stopping\n'); stop(); process.exitCode = 2; return; }
-    fork();
-  });
-  const each = (m: string) => { for (const w of Object.values(cluster.workers ?? {})) w?.send(m); };
+  let everReady = false;
+  let reloadPending = false;
+  const ready = new Set<number>();
+  const live = () => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+  const each = (m: string) => { for (const w of live()) w!.send(m); };
+  // A reload waits until every worker is up, so that none misses it.
+  const reload = () => { if (ready.size < live().length) { reloadPending = true; return; } each('reload'); };
+  const fork = () => {
+    const w = cluster.fork();
+    w.on('message', (m) => {
+      if (m !== 'ready') return;
+      ready.add(w.id);
+      if (ready.size >= n) everReady = true;
+      if (reloadPending && ready.size === live().length) { reloadPending = false; each('reload'); }
+    });
+  };
   const stop = () => { stopping = true; each('stop'); };
-  process.on('SIGHUP', () => each('reload'));
+  for (let i = 0; i < n; i++) fork();
+  cluster.on('exit', (w, code) => {
+    ready.delete(w.id);
+    if (stopping) return;
+    if (code === 2 && !everReady) {
+      process.stderr.write('docklab proxy: a worker refused the configuration; stopping\n');
+      process.exitCode = 2;
+      stop();
+      return;
+    }
+    // Replace a lost worker; if the file on disk is broken now, try again later.
+    const delay = code === 2 ? 5000 : 0;
+    if (code === 2) process.stderr.write('docklab proxy: a replacement worker refused the current file; retrying in 5s\n');
+    setTimeout(() => { if (!stopping) fork(); }, delay).unref();
+  });
+  process.on('SIGHUP', reload);
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  process.on('SIGUSR1', stop);
   await new Promise<void>((resolve) => {
     const check = setInterval(() => {
-      if (stopping && Object.keys(cluster.workers ?? {}).length === 0) { clearInterval(check); resolve(); }
+      if (stopping && live().length === 0) { clearInterval(check); resolve(); }
     }, 50);
   });
 }

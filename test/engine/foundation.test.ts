@@ -91,6 +91,21 @@ describe.skipIf(!engine)('foundation on a real engine', () => {
     expect(await logTail(docker, reader.id)).toEqual(['kept']);
   });
 
+  it('reports a failing build with its step, its last lines and the log, and tags nothing', async () => {
+    const broken = mkdtempSync(join(tmpdir(), 'docklab-broken-'));
+    writeFileSync(join(broken, 'Dockerfile'), 'FROM busybox:latest\nRUN echo about to fail && exit 3\n');
+    const ref = `docklab-test-${run}/broken:latest`;
+    const error = await buildImage(docker, { contextDir: broken, tag: ref, labels, logName: 'test-broken' }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'DOCKLAB_IMAGE_BUILD_FAILED', message: expect.stringMatching(/at step 2\/\d+ : RUN echo about to fail && exit 3: .*returned a non-zero code: 3\. Whole log: \//) });
+    expect(error.details).toContain('about to fail');
+    await expect(docker.getImage(ref).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    rmSync(broken, { recursive: true, force: true });
+  });
+
+  it('refuses an image it cannot have, naming the tags it can', async () => {
+    await expect(ensureImage(docker, 'golang:1.99')).rejects.toMatchObject({ code: 'DOCKLAB_IMAGE_UNAVAILABLE', message: expect.stringMatching(/golang:1\.99 cannot be had here .*golang:1\.19/) });
+  });
+
   it('tears down everything of a run by label, and nothing else', async () => {
     const bystander = await docker.createContainer({ Image: 'busybox:latest', name: `docklab-bystander-${run}`, Cmd: ['true'] });
     try {

@@ -159,3 +159,33 @@ backend web
     }
   });
 });
+
+describe('pipelining', () => {
+  it('answers pipelined requests in order, including ones that never reach a server', async () => {
+    const f = await startFixture(`
+defaults
+  mode http
+  timeout connect 300ms
+  timeout client 5s
+  timeout server 2s
+frontend fe
+  bind @FE
+  http-request deny if { path /denied }
+  use_backend none if { path /none }
+  default_backend web
+backend web
+  server s1 @S1
+backend none
+  server off @S2 disabled
+`);
+    try {
+      const out = await rawExchange(f.port,
+        'GET /one HTTP/1.1\r\nHost: a\r\n\r\nGET /denied HTTP/1.1\r\nHost: a\r\n\r\nGET /none HTTP/1.1\r\nHost: a\r\n\r\nGET /two HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 3000);
+      const statuses = [...out.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
+      expect(statuses).toEqual(['200', '403', '503', '200']);
+      expect(out.indexOf('"/one"')).toBeLessThan(out.indexOf('"/two"'));
+    } finally {
+      await f.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { readLastResult } from '../../labs/last-results.js';
-import { loadLabs } from '../../labs/lab-loader.js';
+import { loadLabsTolerantly } from '../../labs/lab-loader.js';
 import { table } from '../../util/terminal.js';
 
 export function registerList(program: Command): void {
@@ -10,7 +10,8 @@ export function registerList(program: Command): void {
     .option('--json', 'print a JSON document')
     .addHelpText('after', '\nExample:\n  docklab list')
     .action(async (options: { json?: boolean }) => {
-      const labs = await loadLabs();
+      const { labs, problems } = await loadLabsTolerantly();
+      for (const problem of problems) process.stderr.write(`docklab: skipped: ${problem}\n`);
       const rows = labs.map((lab) => ({ id: lab.number, slug: lab.slug, title: lab.definition.title, summary: lab.definition.summary, last: readLastResult(lab.id) }));
       if (options.json) {
         process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

@@ -10,6 +10,7 @@ import { renderJunit } from '../../report/junit-report.js';
 import { renderTerminalReport } from '../../report/terminal-report.js';
 import { renderClassSummary, classSummaryCsv } from '../../report/class-summary.js';
 import { confirmRemovalOfUnlabelled } from '../confirm-removal.js';
+import { balancerOption } from './run-command.js';
 import type { Lab } from '../../labs/lab-definition.js';
 
 interface VerifyOptions {
@@ -22,6 +23,7 @@ interface VerifyOptions {
   yes?: boolean;
   registry?: string;
   parallel?: string;
+  lb?: 'haproxy' | 'docklab';
 }
 
 export function registerVerify(program: Command): void {
@@ -36,6 +38,7 @@ export function registerVerify(program: Command): void {
     .option('--json', 'print a results document (results.json style) instead of the report')
     .option('--junit <file>', 'also write JUnit XML for CI graders')
     .option('--registry <host:port>', 'the registry to look in (labs that push)')
+    .addOption(balancerOption())
     .option('--cleanup', 'remove what was judged afterwards (asks before touching anything docklab did not make)')
     .option('-y, --yes', 'with --cleanup: do not ask')
     .addHelpText('after', '\nExamples:\n  docklab verify 3 --dir ./my-lab3\n  docklab verify 2 --json\n  docklab verify 19 --all ./submissions --summary class.csv --junit junit.xml')
@@ -48,7 +51,7 @@ export function registerVerify(program: Command): void {
       const dir = options.dir ? resolve(options.dir) : lab.definition.evidence === 'state' ? undefined : process.cwd();
       let run: LabRunResult;
       try {
-        run = await runLab(lab, { mode: 'verify', sourceDir: dir, registry: options.registry, output: options.json ? 'silent' : 'listr' });
+        run = await runLab(lab, { mode: 'verify', sourceDir: dir, registry: options.registry, balancer: options.lb, output: options.json ? 'silent' : 'listr' });
       } catch (error) {
         if (options.json && error instanceof DocklabError) {
           process.stdout.write(`${JSON.stringify(errorDocument(error.message), null, 2)}\n`);
@@ -80,7 +83,7 @@ async function verifyClass(lab: Lab, options: VerifyOptions): Promise<void> {
       for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
         process.stderr.write(`judging ${name}\n`);
         try {
-          outcomes.push({ name, run: await runLab(lab, { mode: 'verify', sourceDir: join(root, name), output: 'silent' }) });
+          outcomes.push({ name, run: await runLab(lab, { mode: 'verify', sourceDir: join(root, name), balancer: options.lb, output: 'silent' }) });
         } catch (error) {
           outcomes.push({ name, error: error instanceof DocklabError ? error.message : String(error) });
         }

@@ -36,15 +36,19 @@ export class RoundRobinBalancer implements Balancer {
   constructor(private readonly servers: readonly BalancedServer[]) {}
 
   pick(_ctx: unknown, avoid?: BalancedServer): BalancedServer | null {
-    const list = eligible(this.servers);
-    if (list.length === 0) return null;
-    this.resetIfChanged(list);
+    const key = this.eligibilityKey();
+    if (key !== this.setKey) {
+      const list = eligible(this.servers);
+      if (list.length === 0) return null;
+      this.reset(list, key);
+    }
+    const list = this.curr.length + this.init.length + this.next.length;
     const skipped: Slot[] = [];
     let chosen: Slot | null = null;
     let avoided: Slot | null = null;
     let switched = false;
     if (this.currWeight === 0) this.currPos = this.currWeight = this.nextWeight;
-    for (let guard = 0; guard < 4 * list.length + 4; guard++) {
+    for (let guard = 0; guard < 4 * list + 4; guard++) {
       const slot = this.fromGroup();
       if (!slot) {
         if (switched) break;
@@ -66,9 +70,28 @@ export class RoundRobinBalancer implements Balancer {
     return chosen ? chosen.server : null;
   }
 
-  private resetIfChanged(list: BalancedServer[]): void {
-    const key = list.map((s) => `${s.name}/${s.weight}`).join(',');
-    if (key === this.setKey) return;
+  /**
+   * A cheap fingerprint of which servers are eligible, computed without
+   * allocating on every request; the schedule is rebuilt only when it changes.
+   */
+  private eligibilityKey(): string {
+    let mask = 0;
+    let bits = '';
+    let firstBackup = -1;
+    const servers = this.servers;
+    const wide = servers.length > 30;
+    for (let i = 0; i < servers.length; i++) {
+      const s = servers[i]!;
+      const ok = s.usable();
+      if (s.backup) { if (ok && firstBackup < 0) firstBackup = i; continue; }
+      if (wide) bits += ok ? '1' : '0';
+      else if (ok) mask |= 1 << i;
+    }
+    const anyActive = wide ? bits.includes('1') : mask !== 0;
+    return anyActive ? `a${wide ? bits : mask}` : `b${firstBackup}`;
+  }
+
+  private reset(list: BalancedServer[], key: string): void {
     this.setKey = key;
     this.curr = []; this.next = []; this.init = [];
     let total = 0;

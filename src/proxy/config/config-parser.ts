@@ -552,13 +552,11 @@ export class ConfigParser {
     for (const [settings, chk] of this.pendingHttpCheck) if (settings.httpchk) settings.httpchk = { ...chk, loc: settings.httpchk.loc };
     const backendNames = new Map(this.backends.map((b) => [b.name, b]));
     for (const fe of this.frontends) {
-      const fromFrontend = fe.kind === 'listen' ? fe.name : undefined;
       const def = fe.settings.defaultBackend;
       if (def && !backendNames.has(def.name)) throw referenceError(def.loc, `default_backend '${def.name}' does not exist; declare 'backend ${def.name}' or fix the name`);
       for (const ub of fe.useBackends) {
         if (!backendNames.has(ub.backend)) throw referenceError(ub.loc, `use_backend '${ub.backend}' names no backend; declare 'backend ${ub.backend}' or fix the name`);
       }
-      void fromFrontend;
       if (fe.binds.length === 0) this.warn(fe.loc, `${fe.kind} '${fe.name}' has no 'bind' line and will not receive traffic`);
     }
     for (const proxy of new Set([...this.frontends, ...this.backends])) {

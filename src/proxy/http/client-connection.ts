@@ -71,11 +71,16 @@ export class ClientConnection implements ExchangeSink {
 
   // ---- timers ------------------------------------------------------------------------------
 
+  private headTimerMs = -1;
+
+  /** Arms the head timer, reusing one timer object per connection (refresh is cheaper than a new timer). */
   private armHeadTimer(): void {
-    clearTimeout(this.headTimer);
     const t = this.fe!.timeouts;
     const ms = this.buf || this.firstRequest ? t['http-request'] : t['http-keep-alive'];
-    if (ms === undefined) return;
+    if (ms === undefined) { clearTimeout(this.headTimer); return; }
+    if (this.headTimer && this.headTimerMs === ms) { this.headTimer.refresh(); return; }
+    clearTimeout(this.headTimer);
+    this.headTimerMs = ms;
     this.headTimer = setTimeout(this.onHeadTimeout, ms);
   }
 
@@ -135,7 +140,7 @@ export class ClientConnection implements ExchangeSink {
       if (e instanceof HttpParseError) { this.reject(e.status, 'PR--'); return; }
       throw e;
     }
-    clearTimeout(this.headTimer);
+    // The head timer keeps running; it ignores phases other than Head and is refreshed for the next request.
     const rest = buf.subarray(end);
     this.buf = null;
     this.handle(head, rest);
@@ -176,7 +181,7 @@ export class ClientConnection implements ExchangeSink {
       method: head.method, uri: head.uri, version: head.version, headers: head.headers,
       srcAddr: this.remoteAddress, dstPort: this.ctx.localPort, ssl: this.ctx.ssl,
       sni: tls && typeof tls.servername === 'string' ? tls.servername : undefined,
-      receivedAt: now, headReceivedAt: now,
+      receivedAt: now, headReceivedAt: now, modified: false,
     };
     this.req = req;
     fe.counters.total++;
@@ -187,7 +192,8 @@ export class ClientConnection implements ExchangeSink {
       this.backend = decision.backend;
       // A body we will not read would be taken for the next request: close instead.
       if (hasBody) this.closeAfter = true;
-      this.respondLocally(decision.response, decision.termination, decision.backend?.name ?? fe.name, decision.termination === 'SC--' ? '<NOSRV>' : '<NOSRV>', now);
+      this.respondLocally(decision.response, decision.termination, decision.backend?.name ?? fe.name, decision.server, now);
+      if (!hasBody && rest.length > 0 && this.phase === Phase.Head) { this.stash(rest); this.tryHead(); }
       return;
     }
     const be = decision.backend;
@@ -196,13 +202,16 @@ export class ClientConnection implements ExchangeSink {
     this.clientCookie = undefined;
     if (be.cookie) {
       this.clientCookie = findCookie(req.headers, be.cookie.name);
-      if (be.cookie.indirect && this.clientCookie !== undefined) stripCookie(req.headers, be.cookie.name);
+      if (be.cookie.indirect && this.clientCookie !== undefined) { stripCookie(req.headers, be.cookie.name); req.modified = true; }
     }
     const upgrade = head.upgrade && !hasBody;
     this.phase = hasBody ? Phase.Body : Phase.Waiting;
     const exchange = new UpstreamExchange(be, {
       method: req.method,
-      head: buildUpstreamHead(req.method, req.uri, head.version, req.headers, upgrade),
+      // An untouched HTTP/1.1 request goes out as the bytes that came in.
+      head: !req.modified && !head.hopByHop && head.version === '1.1' && req.uri === head.uri && req.method === head.method
+        ? head.raw
+        : buildUpstreamHead(req.method, req.uri, head.version, req.headers, upgrade),
       body: hasBody ? 'raw' : 'none',
       idempotent: isIdempotent(req.method),
       upgrade,
@@ -216,8 +225,11 @@ export class ClientConnection implements ExchangeSink {
     }
     exchange.start();
     if (hasBody && rest.length > 0 && this.exchange === exchange) this.onBody(rest);
-    else if (rest.length > 0) this.stash(rest);
-    if (!hasBody && this.phase === Phase.Waiting) exchange.endBody();
+    else if (rest.length > 0) {
+      this.stash(rest);
+      // The exchange may have ended at once (no server): a pipelined request is next.
+      if ((this.phase as Phase) === Phase.Head && this.exchange === null) this.tryHead();
+    }
   }
 
   private stash(bytes: Buffer): void {

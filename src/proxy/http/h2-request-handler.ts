@@ -8,8 +8,6 @@ import { UpstreamExchange, type ExchangeSink } from './upstream-exchange.js';
 import { buildUpstreamHead, isIdempotent } from './upstream-head.js';
 import { findCookie, responseHeaders, stripCookie } from './response-head-writer.js';
 import type { ResponseHead } from './http-head.js';
-import type { Backend } from '../runtime/backend.js';
-import type { Frontend } from '../runtime/frontend.js';
 import { formatHttpLog } from '../log/http-log-line.js';
 
 /** Headers that HTTP/2 forbids in responses (connection-specific). */
@@ -39,7 +37,7 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
   const preq: ProxiedRequest = {
     method: req.method, uri: req.url, version: req.httpVersionMajor === 2 ? '2.0' : req.httpVersion,
     headers, srcAddr: socket.remoteAddress ?? '', dstPort: ctx.localPort, ssl: true,
-    sni: typeof socket.servername === 'string' ? socket.servername : undefined, receivedAt: started, headReceivedAt: started,
+    sni: typeof socket.servername === 'string' ? socket.servername : undefined, receivedAt: started, headReceivedAt: started, modified: true,
   };
   fe.counters.total++;
   const decision = routeRequest(router, fe, preq);
@@ -117,7 +115,6 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
     req.on('data', (chunk: Buffer) => { if (!exchange.pushBody(chunk)) req.pause(); });
     req.on('end', () => exchange.endBody());
   }
-  void (null as unknown as Frontend | Backend);
 }
 
 function sendLocal(res: Http2ServerResponse, r: LocalResponse): void {

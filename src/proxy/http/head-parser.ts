@@ -25,30 +25,35 @@ export function findHeadEnd(buf: Buffer, from: number): number {
   return -1;
 }
 
-function splitLines(text: string): string[] {
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!;
-    if (l.endsWith('\r')) lines[i] = l.slice(0, -1);
-  }
-  // The head ends with an empty line, which split leaves as two empty strings.
-  while (lines.length && lines[lines.length - 1] === '') lines.pop();
-  return lines;
+/** Index of the end of the line starting at `pos` (before CR LF or LF), and where the next line starts. */
+function lineAt(text: string, pos: number): [number, number] {
+  let eol = text.indexOf('\n', pos);
+  if (eol < 0) eol = text.length;
+  const end = eol > pos && text.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
+  return [end, eol + 1];
 }
 
-function parseHeaderLines(lines: string[], from: number, forRequest: boolean): [string, string][] {
+/** Header lines from `pos` to the blank line, in one pass without splitting the text. */
+function parseHeaderLines(text: string, pos: number, forRequest: boolean): [string, string][] {
   const headers: [string, string][] = [];
-  for (let i = from; i < lines.length; i++) {
-    const line = lines[i]!;
-    const c0 = line.charCodeAt(0);
-    if (c0 === 32 || c0 === 9) throw new HttpParseError(forRequest ? 400 : 502, 'obsolete line folding');
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new HttpParseError(forRequest ? 400 : 502, 'header line without a name');
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) throw new HttpParseError(forRequest ? 400 : 502, `invalid header name`);
-    const value = line.slice(colon + 1).trim();
-    if (BAD_VALUE.test(value)) throw new HttpParseError(forRequest ? 400 : 502, 'control character in header value');
+  const bad = forRequest ? 400 : 502;
+  while (pos < text.length) {
+    const [end, next] = lineAt(text, pos);
+    if (end === pos) break;
+    const c0 = text.charCodeAt(pos);
+    if (c0 === 32 || c0 === 9) throw new HttpParseError(bad, 'obsolete line folding');
+    const colon = text.indexOf(':', pos);
+    if (colon <= pos || colon >= end) throw new HttpParseError(bad, 'header line without a name');
+    const name = text.slice(pos, colon);
+    if (!TOKEN.test(name)) throw new HttpParseError(bad, 'invalid header name');
+    let vs = colon + 1;
+    let ve = end;
+    while (vs < ve && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
+    while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
+    const value = text.slice(vs, ve);
+    if (BAD_VALUE.test(value)) throw new HttpParseError(bad, 'control character in header value');
     headers.push([name, value]);
+    pos = next;
   }
   return headers;
 }
@@ -81,6 +86,7 @@ function framing(headers: [string, string][], status: 400 | 502): Framing {
       }
     } else if (len === 7 && n.toLowerCase() === 'upgrade') hasUpgrade = true;
     else if (len === 10 && n.toLowerCase() === 'keep-alive') hopByHop = true;
+    else if (len === 16 && n.toLowerCase() === 'proxy-connection') hopByHop = true;
   }
   let chunked = false;
   if (te !== null) {
@@ -95,8 +101,8 @@ function framing(headers: [string, string][], status: 400 | 502): Framing {
 /** Parses a complete request head (`buf` ends with the blank line). */
 export function parseRequestHead(buf: Buffer, maxUri: number): RequestHead {
   const text = buf.toString('latin1');
-  const lines = splitLines(text);
-  const reqLine = lines[0] ?? '';
+  const [lineEnd, headersStart] = lineAt(text, 0);
+  const reqLine = text.slice(0, lineEnd);
   const sp1 = reqLine.indexOf(' ');
   const sp2 = reqLine.lastIndexOf(' ');
   if (sp1 <= 0 || sp2 === sp1) throw new HttpParseError(400, 'malformed request line');
@@ -111,7 +117,7 @@ export function parseRequestHead(buf: Buffer, maxUri: number): RequestHead {
   else if (proto === 'HTTP/1.0') version = '1.0';
   else if (/^HTTP\/\d\.\d$/.test(proto)) throw new HttpParseError(505, 'unsupported HTTP version');
   else throw new HttpParseError(400, 'malformed request line');
-  const headers = parseHeaderLines(lines, 1, true);
+  const headers = parseHeaderLines(text, headersStart, true);
   const f = framing(headers, 400);
   if (f.chunked && version === '1.0') throw new HttpParseError(400, 'Transfer-Encoding in an HTTP/1.0 request');
   return {
@@ -120,17 +126,19 @@ export function parseRequestHead(buf: Buffer, maxUri: number): RequestHead {
     chunked: f.chunked,
     wantsClose: f.connClose || (version === '1.0' && !f.connKeepAlive),
     upgrade: f.connUpgrade && f.hasUpgrade,
+    hopByHop: f.hopByHop || f.hasUpgrade,
+    raw: buf,
   };
 }
 
 /** Parses a complete response head. Errors map to 502 (the server misbehaved). */
 export function parseResponseHead(buf: Buffer, requestMethod: string): ResponseHead {
   const text = buf.toString('latin1');
-  const lines = splitLines(text);
-  const m = /^HTTP\/(1\.[01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '');
+  const [lineEnd, headersStart] = lineAt(text, 0);
+  const m = /^HTTP\/(1\.[01]) (\d{3})(?: (.*))?$/.exec(text.slice(0, lineEnd));
   if (!m) throw new HttpParseError(502, 'malformed status line');
   const status = Number(m[2]);
-  const headers = parseHeaderLines(lines, 1, false);
+  const headers = parseHeaderLines(text, headersStart, false);
   const f = framing(headers, 502);
   const noBody = requestMethod === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
   return {

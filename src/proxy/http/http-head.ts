@@ -11,6 +11,10 @@ export interface RequestHead {
   /** The client asked to close (Connection: close, or HTTP/1.0 without keep-alive). */
   wantsClose: boolean;
   upgrade: boolean;
+  /** Connection/Keep-Alive/Proxy-Connection present: the head must be rebuilt before forwarding. */
+  hopByHop: boolean;
+  /** The head's bytes as received. */
+  raw: Buffer;
 }
 
 export interface ResponseHead {

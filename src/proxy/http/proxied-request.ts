@@ -5,6 +5,8 @@ export interface ProxiedRequest extends SampleSource {
   /** Time the first byte of the head arrived (for logs). */
   receivedAt: number;
   headReceivedAt: number;
+  /** Set by anything that rewrites the request; an untouched request is forwarded as received. */
+  modified: boolean;
 }
 
 export function removeHeader(headers: [string, string][], name: string): void {

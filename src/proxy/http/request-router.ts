@@ -11,7 +11,7 @@ import type { ProxiedRequest } from './proxied-request.js';
 import { renderStats } from '../stats/stats-page.js';
 
 export type RouteDecision =
-  | { kind: 'respond'; response: LocalResponse; backend: Backend | undefined; termination: string }
+  | { kind: 'respond'; response: LocalResponse; backend: Backend | undefined; termination: string; server: string }
   | { kind: 'forward'; backend: Backend };
 
 /**
@@ -21,18 +21,18 @@ export type RouteDecision =
  */
 export function routeRequest(router: Router, fe: Frontend, req: ProxiedRequest): RouteDecision {
   const feResponse = applyRequestRules(fe.requestRules, req);
-  if (feResponse) return { kind: 'respond', response: feResponse, backend: undefined, termination: 'PR--' };
-  if (fe.statsUri && req.uri.startsWith(fe.statsUri)) return { kind: 'respond', response: renderStats(router, req.uri), backend: undefined, termination: 'PR--' };
+  if (feResponse) return { kind: 'respond', response: feResponse, backend: undefined, termination: 'PR--', server: '<NOSRV>' };
+  if (fe.statsUri && req.uri.startsWith(fe.statsUri)) return { kind: 'respond', response: renderStats(router, req.uri), backend: undefined, termination: 'LR--', server: '<STATS>' };
   let backend: Backend | undefined;
   for (const ub of fe.useBackends) {
     if (!ub.cond || ub.cond.test(req)) { backend = ub.backend; break; }
   }
   backend ??= fe.defaultBackend;
-  if (!backend) return { kind: 'respond', response: errorResponse(503), backend: undefined, termination: 'SC--' };
+  if (!backend) return { kind: 'respond', response: errorResponse(503), backend: undefined, termination: 'SC--', server: '<NOSRV>' };
   if (!backend.isSameProxyAs(fe.model)) {
     const beResponse = applyRequestRules(backend.requestRules, req);
-    if (beResponse) return { kind: 'respond', response: beResponse, backend, termination: 'PR--' };
-    if (backend.statsUri && req.uri.startsWith(backend.statsUri)) return { kind: 'respond', response: renderStats(router, req.uri), backend, termination: 'PR--' };
+    if (beResponse) return { kind: 'respond', response: beResponse, backend, termination: 'PR--', server: '<NOSRV>' };
+    if (backend.statsUri && req.uri.startsWith(backend.statsUri)) return { kind: 'respond', response: renderStats(router, req.uri), backend, termination: 'LR--', server: '<STATS>' };
   }
   const ff = backend.forwardfor ?? fe.forwardfor;
   if (ff) addForwardedFor(ff, req);
@@ -50,4 +50,5 @@ function addForwardedFor(ff: ForwardForModel, req: ProxiedRequest): void {
   }
   if (ff.ifNone && hasHeader(req.headers, ff.header)) return;
   req.headers.push([ff.header, src]);
+  req.modified = true;
 }

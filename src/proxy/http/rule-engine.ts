@@ -9,10 +9,11 @@ import { getHeader, removeHeader } from './proxied-request.js';
  * request (deny, return, redirect); `allow` stops the rule list and lets the
  * request through; header and path rules rewrite `req` in place.
  */
-export function applyRequestRules(rules: readonly CompiledRule[], req: SampleSource): LocalResponse | null {
+export function applyRequestRules(rules: readonly CompiledRule[], req: SampleSource & { modified?: boolean }): LocalResponse | null {
   for (const rule of rules) {
     if (rule.cond && !rule.cond.test(req)) continue;
     const a = rule.action;
+    if (a.kind !== 'allow' && a.kind !== 'deny' && a.kind !== 'return' && a.kind !== 'redirect') req.modified = true;
     switch (a.kind) {
       case 'allow': return null;
       case 'deny': return errorResponse(a.status);

@@ -25,8 +25,8 @@ export interface ExchangeSink {
 
 export interface ExchangeRequest {
   method: string;
-  /** Full request head, blank line included. */
-  head: string;
+  /** Full request head, blank line included (text to encode, or bytes to send as they are). */
+  head: string | Buffer;
   /** How the request body arrives through pushBody: as-is bytes, or raw data to chunk-encode (HTTP/2 clients). */
   body: 'none' | 'raw' | 'encode-chunked';
   idempotent: boolean;
@@ -131,7 +131,7 @@ export class UpstreamExchange implements UpstreamOwner {
     this.reused = conn !== undefined;
     this.connectStarted = Date.now();
     if (!conn) {
-      conn = server.pool.connect();
+      conn = server.pool.connect(this.backend.timeouts.server);
       const limit = this.backend.timeouts.connect;
       const c = conn;
       if (limit !== undefined) this.connectTimer = setTimeout(() => this.connectFailed(c, 'sC--'), limit);
@@ -208,7 +208,7 @@ export class UpstreamExchange implements UpstreamOwner {
 
   private send(): void {
     const sock = this.conn!.socket;
-    const head = Buffer.from(this.req.head, 'latin1');
+    const head = typeof this.req.head === 'string' ? Buffer.from(this.req.head, 'latin1') : this.req.head;
     // One write for head and any body already received: one syscall for small requests.
     const out = this.pending.length === 0 ? head : Buffer.concat([head, ...this.pending]);
     this.pending = [];
@@ -216,8 +216,6 @@ export class UpstreamExchange implements UpstreamOwner {
     sock.write(out);
     this.sentAnything = true;
     this.sentAt = Date.now();
-    const t = this.backend.timeouts.server;
-    if (t !== undefined) sock.setTimeout(t);
   }
 
   /** Queues or writes a piece of request body; false = stop reading the client for now. */
@@ -363,7 +361,6 @@ export class UpstreamExchange implements UpstreamOwner {
     const conn = this.detach(false);
     this.backend.active--;
     if (conn) {
-      conn.socket.setTimeout(0);
       if (reuse) server!.pool.release(conn); else conn.socket.destroy();
     }
     this.sink.onResponseEnd();

@@ -1,28 +1,11 @@
 import type { ServerModel } from '../config/model.js';
 import type { BalancedServer } from '../balance/balanced-server.js';
 import { UpstreamPool } from '../http/upstream-pool.js';
+import { TrafficCounters } from './traffic-counters.js';
+
+export { TrafficCounters } from './traffic-counters.js';
 
 export type ServerState = 'UP' | 'DOWN' | 'MAINT';
-
-/** Counters shown on the stats page and in logs. */
-export class TrafficCounters {
-  total = 0;
-  bytesIn = 0;
-  bytesOut = 0;
-  max = 0;
-  failedConnects = 0;
-  failedResponses = 0;
-  retries = 0;
-  redispatches = 0;
-  denied = 0;
-  requestErrors = 0;
-  byClass = [0, 0, 0, 0, 0, 0];
-
-  countStatus(status: number): void {
-    const c = Math.floor(status / 100);
-    this.byClass[c >= 1 && c <= 5 ? c : 0]!++;
-  }
-}
 
 /** One backend server at runtime: address, health state, load and its connection pool. */
 export class Server implements BalancedServer {

@@ -18,6 +18,8 @@ export interface EchoServer {
   seen: EchoRecord[];
   /** Open TCP connections from proxies. */
   sockets: Set<Socket>;
+  /** TCP connections accepted since start. */
+  accepted: number;
   healthy: boolean;
   close(): Promise<void>;
 }
@@ -30,7 +32,7 @@ export interface EchoServer {
 export async function startEchoServer(name: string): Promise<EchoServer> {
   const seen: EchoRecord[] = [];
   const sockets = new Set<Socket>();
-  const self: Partial<EchoServer> = { name, seen, sockets, healthy: true };
+  const self: Partial<EchoServer> = { name, seen, sockets, healthy: true, accepted: 0 };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -58,7 +60,7 @@ export async function startEchoServer(name: string): Promise<EchoServer> {
       if (slow) setTimeout(send, Number(slow[1])); else send();
     });
   });
-  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s: Socket) => { self.accepted!++; sockets.add(s); s.on('close', () => sockets.delete(s)); });
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
     socket.write(`hello from ${name}\n`);

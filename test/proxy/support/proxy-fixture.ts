@@ -24,7 +24,10 @@ export async function startFixture(cfg: string, serverNames: string[] = ['s1', '
   const cfgFile = join(dir, 'haproxy.cfg');
   const render = (text: string) => {
     let t = text.replace(/@FE/g, `127.0.0.1:${port}`).replace(/@DOWN/g, `127.0.0.1:${down}`);
-    servers.forEach((s, i) => { t = t.replace(new RegExp(`@S${i + 1}\\b`, 'g'), `127.0.0.1:${s.port}`); });
+    servers.forEach((s, i) => {
+      t = t.replace(new RegExp(`@S${i + 1}PORT\\b`, 'g'), String(s.port));
+      t = t.replace(new RegExp(`@S${i + 1}\\b`, 'g'), `127.0.0.1:${s.port}`);
+    });
     return t;
   };
   writeFileSync(cfgFile, render(cfg));

@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import type Docker from 'dockerode';
+import { defineLab } from '../../src/labs/lab-definition.js';
+import { fail, pass } from '../../src/checks/check.js';
+import { containerName } from '../../src/labs/container-specs.js';
+import { readContainerFile } from '../../src/engine/container-files.js';
+import { typeIntoTerminal } from '../../src/engine/terminal-session.js';
+import type { LabContext } from '../../src/labs/lab-context.js';
+
+const UBUNTU = /^ubuntu(:[\w.-]+)?$/;
+
+/**
+ * session.json: `docker run` of an ubuntu container as data (with or
+ * without -i and -t), and the lines typed into its terminal afterwards.
+ */
+interface Session {
+  container: { name: string; image: string; tty: boolean; openStdin: boolean; stdinOnce: boolean; cmd?: string[] };
+  type: string[];
+}
+
+async function ubuntuContainers(ctx: LabContext): Promise<Docker.ContainerInspectInfo[]> {
+  const list = await ctx.containers({ image: UBUNTU });
+  const infos = await Promise.all(list.map((c) => ctx.docker.getContainer(c.Id).inspect()));
+  return infos.sort((a, b) => b.Created.localeCompare(a.Created));
+}
+
+function interactive(info: Docker.ContainerInspectInfo): boolean {
+  return Boolean(info.Config.Tty && info.Config.OpenStdin);
+}
+
+/** Where the container's shell keeps its history: $HISTFILE, else ~/.bash_history of its user. */
+async function historyPaths(ctx: LabContext, info: Docker.ContainerInspectInfo): Promise<string[]> {
+  const env = Object.fromEntries((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+  const user = (info.Config.User ?? '').split(':')[0] ?? '';
+  let home = env.HOME ?? '/root';
+  if (user && user !== 'root' && user !== '0' && !env.HOME) {
+    const passwd = (await readContainerFile(ctx.docker, info.Id, '/etc/passwd')) ?? '';
+    const entry = passwd.split('\n').map((l) => l.split(':')).find((f) => f[0] === user || f[2] === user);
+    home = entry?.[5] ?? `/home/${user}`;
+  }
+  return [...(env.HISTFILE ? [env.HISTFILE] : []), `${home.replace(/\/$/, '')}/.bash_history`];
+}
+
+export default defineLab({
+  title: 'An interactive shell in ubuntu',
+  summary: 'Open an interactive shell in an ubuntu container, run ls and pwd, and leave it.',
+  images: ['ubuntu:latest'],
+  evidence: 'state',
+  setup: async (ctx) => {
+    const session = JSON.parse(readFileSync(ctx.sourcePath('session.json'), 'utf8')) as Session;
+    const spec = session.container;
+    const container = await ctx.docker.createContainer({
+      name: ctx.name(spec.name),
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Tty: spec.tty,
+      OpenStdin: spec.openStdin,
+      StdinOnce: spec.stdinOnce,
+      AttachStdin: spec.openStdin,
+      AttachStdout: true,
+      AttachStderr: true,
+      Labels: ctx.labels(),
+    });
+    if (session.type.length === 0) {
+      await container.start();
+      await container.wait();
+      for (const line of await ctx.logTail(container.id, 20).catch(() => [])) ctx.log(line);
+      return;
+    }
+    const transcript = await typeIntoTerminal(ctx.docker, container.id, { lines: session.type });
+    for (const line of transcript.text.split('\n').filter((l) => l.trim())) ctx.log(`| ${line}`);
+    ctx.log(transcript.ended ? '(the shell ended)' : '(detached; the shell is still running)');
+  },
+  checks: [
+    {
+      id: 'interactive-config',
+      title: 'A container from ubuntu was created with a terminal (-t) and open stdin (-i)',
+      run: async (ctx) => {
+        const all = await ubuntuContainers(ctx);
+        if (all.length === 0) return fail('a container from the ubuntu image', 'none', 'docker run --help: look for the two options that give a container a terminal and keep its input open');
+        const good = all.filter(interactive);
+        if (good.length === 0) {
+          return fail(
+            'Tty and OpenStdin both true in the configuration of an ubuntu container',
+            all.slice(0, 4).map((i) => `${containerName(i)}: Tty ${i.Config.Tty}, OpenStdin ${i.Config.OpenStdin}`).join('; '),
+            'start it with -it: -i keeps stdin open so you can type, -t gives it a terminal so bash runs as an interactive shell',
+          );
+        }
+        return pass(good.map((i) => `${containerName(i)} (${i.State.Status}): Tty, OpenStdin`).join('; '));
+      },
+    },
+    {
+      id: 'shell-history',
+      title: "The shell's history in that container records the commands typed (read through the archive API)",
+      dependsOn: ['interactive-config'],
+      timeoutMs: 30_000,
+      run: async (ctx) => {
+        const candidates = (await ubuntuContainers(ctx)).filter(interactive);
+        const seen: string[] = [];
+        for (const info of candidates) {
+          for (const path of await historyPaths(ctx, info)) {
+            const text = await readContainerFile(ctx.docker, info.Id, path);
+            if (text === undefined) {
+              seen.push(`${containerName(info)} (${info.State.Status}): no ${path}`);
+              continue;
+            }
+            const commands = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+            const typed = commands.filter((c) => !/^exit\b/.test(c));
+            if (typed.length === 0) {
+              seen.push(`${containerName(info)}: ${path} holds no command besides exit`);
+              continue;
+            }
+            return pass(`${containerName(info)}:${path}: ${commands.join(', ')}`, commands);
+          }
+        }
+        const running = candidates.filter((i) => i.State.Running);
+        return fail(
+          'a shell history (~/.bash_history) with the commands you typed',
+          seen.join('; '),
+          running.length
+            ? `bash writes its history when it ends: attach to ${containerName(running[0]!)} (docker attach), or start a new session, and leave it with exit`
+            : 'type a few commands (ls, pwd) in the shell, then leave it with exit so that bash writes its history; do not remove the container before verifying',
+        );
+      },
+    },
+  ],
+});

@@ -1,0 +1,110 @@
+import type Docker from 'dockerode';
+import { ComposeProject } from '../engine/compose-project.js';
+import type { LabContext } from '../labs/lab-context.js';
+import { fail, pass, type CheckDefinition } from './check.js';
+
+/**
+ * Checks shared by labs whose evidence is a compose file: the file reads as
+ * YAML and has the services the task asks for; the compose tool brings it up
+ * under a project docklab owns. They keep the project and the service names
+ * in ctx.state for the lab's own checks.
+ */
+export interface ServiceRole {
+  /** What the lab calls it: "nginx", "mysql". */
+  role: string;
+  /** The images that fill the role (by name, any tag). */
+  image: RegExp;
+  /** An example for hints: "image: nginx". */
+  example: string;
+}
+
+export async function composeProject(ctx: LabContext, file = 'docker-compose.yml'): Promise<ComposeProject> {
+  const key = `compose:${file}`;
+  const known = ctx.state.get(key) as ComposeProject | undefined;
+  if (known) return known;
+  const project = await ComposeProject.open(ctx, file);
+  ctx.state.set(key, project);
+  return project;
+}
+
+/** The service of the file that fills a role (set by composeFileCheck). */
+export function serviceFor(ctx: LabContext, role: string): string {
+  const name = ctx.state.get(`service:${role}`) as string | undefined;
+  return name ?? ctx.failWith(`a service for ${role}`, 'none found', 'the compose-file check must pass first');
+}
+
+export function composeFileCheck(options: { roles: ServiceRole[]; file?: string }): CheckDefinition {
+  const file = options.file ?? 'docker-compose.yml';
+  return {
+    id: 'compose-file',
+    title: `${file} reads as YAML and has a service for ${options.roles.map((r) => r.role).join(' and ')}`,
+    run: async (ctx) => {
+      const project = await composeProject(ctx, file);
+      const found: string[] = [];
+      for (const role of options.roles) {
+        const matches = Object.entries(project.file.services).filter(([, s]) => typeof s.image === 'string' && role.image.test(s.image));
+        if (matches.length === 0) {
+          const listed = Object.entries(project.file.services).map(([n, s]) => `${n} (${typeof s.image === 'string' ? `image ${s.image}` : s.build !== undefined ? 'built' : 'no image'})`);
+          return fail(`a service running the ${role.role} image`, `services: ${listed.join(', ')}`, `add a service for ${role.role} under services:, e.g. \`${role.example}\``);
+        }
+        ctx.state.set(`service:${role.role}`, matches[0]![0]);
+        found.push(`${role.role}: ${matches[0]![0]}`);
+      }
+      return pass(`services ${Object.keys(project.file.services).join(', ')} (${found.join('; ')})`);
+    },
+  };
+}
+
+export interface UpOptions {
+  id?: string;
+  title?: string;
+  dependsOn?: string[];
+  timeoutMs?: number;
+  /** Extra arguments for `up -d` (e.g. --scale web=3), from the services the file check found. */
+  args?: (ctx: LabContext) => string[];
+  /** A hint of the lab's own for a failed `up`, given the tool's output; undefined: the generic one. */
+  hint?: (ctx: LabContext, output: string[]) => string | undefined;
+}
+
+export function composeUpCheck(options: UpOptions = {}): CheckDefinition {
+  return {
+    id: options.id ?? 'stack-up',
+    title: options.title ?? 'The compose tool brings the stack up (up -d)',
+    dependsOn: options.dependsOn ?? ['compose-file'],
+    timeoutMs: options.timeoutMs ?? 120_000,
+    run: async (ctx) => {
+      const project = await composeProject(ctx);
+      const args = options.args?.(ctx) ?? [];
+      const result = await project.up(args, { timeoutMs: (options.timeoutMs ?? 120_000) - 5_000 });
+      if (result.exitCode !== 0) {
+        const errors = result.output.filter((l) => /error|invalid|unsupported|failed|not allowed|conflict|allocated/i.test(l));
+        return fail(
+          `\`${project.tool.display} up -d${args.length ? ` ${args.join(' ')}` : ''}\` to succeed`,
+          `it exited with ${result.exitCode}${result.timedOut ? ' (timed out)' : ''}: ${firstError(errors, result.output)}`,
+          options.hint?.(ctx, result.output) ?? `the compose tool's own message is below; \`${project.tool.display} config\` in your folder checks the file without running it`,
+          result.output.slice(-8),
+        );
+      }
+      const containers = await project.containers();
+      return pass(`project ${project.name}: ${containers.map((c) => `${c.Names[0]?.replace(/^\//, '')} (${c.State})`).join(', ')}`);
+    },
+  };
+}
+
+/** The project's containers of one service, in replica order. */
+export async function serviceContainers(ctx: LabContext, role: string, options: { running?: boolean } = {}): Promise<Docker.ContainerInfo[]> {
+  const project = await composeProject(ctx);
+  const list = await project.containers(serviceFor(ctx, role));
+  return options.running ? list.filter((c) => c.State === 'running') : list;
+}
+
+/** Env of a container as a map (what compose actually passed, env_file and ${VAR} substitution included). */
+export function envOf(info: Docker.ContainerInspectInfo): Map<string, string> {
+  return new Map((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as const));
+}
+
+/** The most telling line of a failed compose run, without container ids. */
+function firstError(errors: string[], output: string[]): string {
+  const line = errors.find((l) => /^ERROR/.test(l)) ?? errors[0] ?? output[output.length - 1] ?? 'no output';
+  return line.replace(/\s*\([0-9a-f]{64}\)/g, '').replace(/^ERROR:\s*/, '').slice(0, 300);
+}

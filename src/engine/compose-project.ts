@@ -1,0 +1,265 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type Docker from 'dockerode';
+import { execa } from 'execa';
+import { parseDocument, stringify, type YAMLError } from 'yaml';
+import { CheckFailure } from '../checks/check.js';
+import { DocklabError } from '../errors.js';
+import type { LabContext } from '../labs/lab-context.js';
+import { findComposeTool, type ComposeTool } from './compose.js';
+import { LABEL } from './labels.js';
+
+/** What docklab read from a compose file before handing it to the compose tool. */
+export interface ComposeFile {
+  path: string;
+  /** The top-level `version`, when the file has one. */
+  version?: string;
+  services: Record<string, ComposeService>;
+  /** Networks and named volumes the file declares (external ones excluded: docklab does not own them). */
+  networks: string[];
+  volumes: string[];
+}
+
+export interface ComposeService {
+  image?: string;
+  build?: unknown;
+  ports?: unknown[];
+  environment?: unknown;
+  container_name?: string;
+  [key: string]: unknown;
+}
+
+const COMPOSE_LABEL = 'com.docker.compose.project';
+const SERVICE_LABEL = 'com.docker.compose.service';
+const PROJECTS_STATE = 'compose:projects';
+
+/** Our own words for the parser's error codes: what went wrong on the line. */
+const YAML_PROBLEMS: Record<string, string> = {
+  TAB_AS_INDENT: 'a tab is used for indentation; YAML indents with spaces only',
+  BAD_INDENT: 'the indentation does not line up with the lines around it',
+  BLOCK_AS_IMPLICIT_KEY: 'a key is followed by more on the same line than YAML allows (a missing colon or space after a colon?)',
+  DUPLICATE_KEY: 'the same key appears twice in one mapping',
+  MISSING_CHAR: 'a closing quote or bracket is missing',
+  MULTILINE_IMPLICIT_KEY: 'a key runs over more than one line (a missing colon on the line before?)',
+  UNEXPECTED_TOKEN: 'a character appears where YAML does not allow it',
+  BAD_DQ_ESCAPE: 'a backslash escape inside double quotes is not valid',
+  ALIAS_PROPS: 'an alias (*name) cannot carry a tag or anchor',
+  BAD_ALIAS: 'an alias (*name) refers to no anchor',
+};
+
+/**
+ * Reads a compose file with the `yaml` parser first, so that a syntax error
+ * is reported with its line and column in words a learner can act on,
+ * before the compose tool prints its own stack of parser jargon.
+ */
+export function readComposeFile(path: string): ComposeFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new CheckFailure(`a compose file at ${path}`, 'no such file', 'name it docker-compose.yml, in the folder you verify');
+  }
+  const lines = text.split('\n');
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    const reported = first.linePos?.[0]?.line;
+    // The parser often reports a line deeper than the key above it one line
+    // early (as a value that runs on); name the deeper line itself.
+    const deeper = reported ? overIndentedAfter(lines, reported) : undefined;
+    const line = deeper ?? reported;
+    const column = deeper ? undefined : first.linePos?.[0]?.col;
+    const where = line ? `line ${line}${column ? `, column ${column}` : ''}` : 'an unknown line';
+    const shown = line ? [line > 1 ? `${line - 1} | ${lines[line - 2] ?? ''}` : '', `${line} | ${lines[line - 1] ?? ''}`] : [];
+    const problem = deeper ? `it is indented deeper than the line above it, whose key already has a value (${JSON.stringify(lines[deeper - 2]!.trim())})` : problemOf(first);
+    throw new CheckFailure(
+      `${shortName(path)} readable as YAML`,
+      `a YAML syntax error at ${where}: ${problem}`,
+      'YAML nests by indentation with spaces: keys at the same level start in the same column, and each key is followed by a colon and a space. Fix that line (or the one above it) and verify again',
+      [...shown, ...(deeper ? [] : doc.errors.slice(1, 3).map((e) => `also at line ${e.linePos?.[0]?.line ?? '?'}: ${problemOf(e)}`))].filter(Boolean),
+    );
+  }
+  const data = doc.toJS() as unknown;
+  if (!isRecord(data)) {
+    throw new CheckFailure(`${shortName(path)} holding a mapping with a services: key`, data === null || data === undefined ? 'an empty file' : `a YAML ${Array.isArray(data) ? 'list' : typeof data} at the top`, 'the file starts with `services:` and, indented under it, one key per service');
+  }
+  const services = data.services;
+  if (!isRecord(services) || Object.keys(services).length === 0) {
+    throw new CheckFailure(`a services: mapping in ${shortName(path)}`, isRecord(services) ? 'services: with no service in it' : `top-level keys: ${Object.keys(data).join(', ') || 'none'}`, 'put each service under `services:`, indented, e.g. `services:` / `  web:` / `    image: nginx`');
+  }
+  for (const [name, service] of Object.entries(services)) {
+    if (!isRecord(service)) {
+      throw new CheckFailure(`service '${name}' to be a mapping of settings`, `'${name}: ${JSON.stringify(service)}'`, `indent the service's settings (image:, ports:, …) under '${name}:'`);
+    }
+  }
+  const declared = (section: unknown): string[] => (isRecord(section) ? Object.entries(section).filter(([, v]) => !(isRecord(v) && v.external)).map(([k]) => k) : []);
+  return {
+    path,
+    version: data.version === undefined ? undefined : String(data.version),
+    services: services as Record<string, ComposeService>,
+    networks: declared(data.networks),
+    volumes: declared(data.volumes),
+  };
+}
+
+/** The services of a file whose image is one of the names (any tag), or that build an image when `build` is true. */
+export function servicesUsing(file: ComposeFile, image: RegExp): string[] {
+  return Object.entries(file.services)
+    .filter(([, s]) => typeof s.image === 'string' && image.test(s.image))
+    .map(([name]) => name);
+}
+
+/**
+ * One compose project that docklab runs: the learner's (or the reference)
+ * file plus an override that docklab writes, which adds docklab's labels to
+ * every service container, every image a service builds, every network
+ * (including the implicit `default`) and every named volume. Label-based
+ * teardown therefore removes a project as it removes anything else of the
+ * run; `down` removes it the compose way first.
+ */
+export class ComposeProject {
+  private constructor(
+    private readonly ctx: LabContext,
+    readonly tool: ComposeTool,
+    readonly file: ComposeFile,
+    readonly name: string,
+    private readonly overrideDir: string,
+  ) {}
+
+  /** Reads the file (a CheckFailure on bad YAML) and prepares the override; runs nothing yet. */
+  static async open(ctx: LabContext, relativePath = 'docker-compose.yml'): Promise<ComposeProject> {
+    const tool = await findComposeTool();
+    if (!tool) throw new DocklabError('DOCKLAB_COMPOSE_MISSING', 'this lab runs a compose file: install docker-compose (`npm run setup` does) and run `docklab doctor`');
+    const path = resolve(ctx.sourcePath(relativePath));
+    const file = readComposeFile(path);
+    const name = `docklab-${ctx.lab.id}-${ctx.runId}`;
+    const existing = (ctx.state.get(PROJECTS_STATE) as ComposeProject[] | undefined) ?? [];
+    const same = existing.find((p) => p.name === name && p.file.path === path);
+    if (same) return same;
+    const overrideDir = mkdtempSync(join(tmpdir(), 'docklab-compose-'));
+    const project = new ComposeProject(ctx, tool, file, name, overrideDir);
+    writeFileSync(project.overridePath, stringify(project.override()));
+    ctx.state.set(PROJECTS_STATE, [...existing, project]);
+    return project;
+  }
+
+  get overridePath(): string {
+    return join(this.overrideDir, 'docklab-override.yml');
+  }
+
+  /** The override file's content: labels on everything the project makes. */
+  override(): Record<string, unknown> {
+    const labels = { ...this.ctx.labels(), [LABEL.compose]: this.name };
+    const services: Record<string, unknown> = {};
+    for (const [name, service] of Object.entries(this.file.services)) {
+      services[name] = service.build !== undefined ? { labels, build: { labels } } : { labels };
+    }
+    const result: Record<string, unknown> = {};
+    if (this.file.version !== undefined) result.version = this.file.version;
+    result.services = services;
+    // Compose file format 2.0 has no labels on networks and volumes; 2.1 and later, 3.x and the unversioned format do.
+    if (this.file.version === undefined || !/^2(\.0)?$/.test(this.file.version)) {
+      const networks = new Set(['default', ...this.file.networks]);
+      result.networks = Object.fromEntries([...networks].map((n) => [n, { labels }]));
+      if (this.file.volumes.length > 0) result.volumes = Object.fromEntries(this.file.volumes.map((v) => [v, { labels }]));
+    }
+    return result;
+  }
+
+  /** Runs the compose tool on this project: `<tool> -p NAME -f FILE -f OVERRIDE args…`. */
+  async run(args: string[], options: { timeoutMs?: number } = {}) {
+    const argv = [...this.tool.prefix, '-p', this.name, '-f', this.file.path, '-f', this.overridePath, ...args];
+    const result = await execa(this.tool.command, argv, {
+      cwd: dirname(this.file.path),
+      reject: false,
+      all: true,
+      timeout: options.timeoutMs ?? 300_000,
+      env: { COMPOSE_INTERACTIVE_NO_CLI: '1' },
+      stdin: 'ignore',
+    });
+    const shown = `${this.tool.display} ${args.join(' ')}`;
+    const output = (result.all ?? '').split('\n').map((l) => l.trimEnd()).filter(Boolean);
+    this.ctx.log(`${shown}: exit ${result.exitCode ?? 'killed'}`);
+    return { exitCode: result.exitCode ?? -1, output, command: shown, timedOut: result.timedOut };
+  }
+
+  /** `up -d` with extra arguments (e.g. --scale web=3); the result says how it went. */
+  up(extra: string[] = [], options: { timeoutMs?: number } = {}) {
+    return this.run(['up', '-d', '--no-color', ...extra], options);
+  }
+
+  /**
+   * Removes the project's containers, networks, named volumes and the images
+   * it built. At the end of a run nothing is kept, so containers get no grace
+   * period (-t 0); a lab that checks a graceful down/up calls run(['down']) itself.
+   */
+  async down(): Promise<void> {
+    await this.run(['down', '-v', '--rmi', 'local', '--remove-orphans', '-t', '0'], { timeoutMs: 120_000 });
+  }
+
+  /** The project's containers, optionally of one service only, numbered in order. */
+  async containers(service?: string, options: { all?: boolean } = {}): Promise<Docker.ContainerInfo[]> {
+    const label = [`${COMPOSE_LABEL}=${this.name}`];
+    if (service) label.push(`${SERVICE_LABEL}=${service}`);
+    const list = await this.ctx.docker.listContainers({ all: options.all ?? true, filters: JSON.stringify({ label }) });
+    return list.sort((a, b) => Number(a.Labels['com.docker.compose.container-number'] ?? 0) - Number(b.Labels['com.docker.compose.container-number'] ?? 0));
+  }
+
+  /** The host port that a container's port is published on (127.0.0.1 preferred), or undefined. */
+  static async publishedPort(docker: Docker, containerId: string, containerPort: number): Promise<number | undefined> {
+    const info = await docker.getContainer(containerId).inspect();
+    const bindings = info.NetworkSettings.Ports?.[`${containerPort}/tcp`] ?? [];
+    const binding = bindings.find((b) => b.HostIp === '127.0.0.1') ?? bindings.find((b) => b.HostIp === '0.0.0.0' || b.HostIp === '') ?? bindings[0];
+    return binding?.HostPort ? Number(binding.HostPort) : undefined;
+  }
+
+  removeOverride(): void {
+    rmSync(this.overrideDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * For a lab's teardown hook: `down` every compose project the run opened,
+ * then forget the override files. Label-based teardown runs after it and
+ * removes anything a failed `down` left.
+ */
+export async function downComposeProjects(ctx: LabContext): Promise<void> {
+  const projects = (ctx.state.get(PROJECTS_STATE) as ComposeProject[] | undefined) ?? [];
+  for (const project of projects) {
+    try {
+      await project.down();
+    } finally {
+      project.removeOverride();
+    }
+  }
+  ctx.state.delete(PROJECTS_STATE);
+}
+
+/**
+ * When line `reported` is `key: value` and the next non-blank line is indented
+ * deeper, that next line is the mistake: returns its number.
+ */
+function overIndentedAfter(lines: string[], reported: number): number | undefined {
+  const indent = (l: string) => l.length - l.trimStart().length;
+  const here = lines[reported - 1];
+  if (!here || !/^\s*[^#\s][^:]*:\s+\S/.test(here)) return undefined;
+  for (let i = reported; i < lines.length; i++) {
+    const next = lines[i]!;
+    if (!next.trim() || next.trim().startsWith('#')) continue;
+    return indent(next) > indent(here) && /^\s*[^#\s-][^:]*:(\s|$)/.test(next) ? i + 1 : undefined;
+  }
+  return undefined;
+}
+
+function problemOf(error: YAMLError): string {
+  return YAML_PROBLEMS[error.code] ?? 'this line cannot be read as YAML';
+}
+
+function shortName(path: string): string {
+  return path.split('/').pop() ?? path;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,42 @@
+import type { Socket } from 'node:net';
+
+/** The pool a connection returns to; it forgets connections that close. */
+export interface ConnectionHome { forget(c: UpstreamConnection): void }
+
+/** Whoever currently uses an upstream connection (one exchange at a time). */
+export interface UpstreamOwner {
+  onUpstreamConnect(): void;
+  onUpstreamData(chunk: Buffer): void;
+  onUpstreamDrain(): void;
+  onUpstreamTimeout(): void;
+  onUpstreamClose(): void;
+}
+
+/**
+ * One keep-alive TCP connection to a server. Its socket listeners are set
+ * once and forward to the current owner, so that handing the connection
+ * from one request to the next costs no listener churn.
+ */
+export class UpstreamConnection {
+  owner: UpstreamOwner | null = null;
+  connected = false;
+
+  constructor(readonly socket: Socket, private readonly pool: ConnectionHome) {
+    socket.on('connect', () => { this.connected = true; this.owner?.onUpstreamConnect(); });
+    socket.on('data', (chunk: Buffer) => {
+      // Bytes on an idle connection are a protocol error from the server.
+      if (this.owner) this.owner.onUpstreamData(chunk); else socket.destroy();
+    });
+    socket.on('drain', () => this.owner?.onUpstreamDrain());
+    socket.on('timeout', () => { if (this.owner) this.owner.onUpstreamTimeout(); else socket.destroy(); });
+    socket.on('error', () => { /* 'close' follows and says what to do */ });
+    socket.on('close', () => {
+      this.pool.forget(this);
+      const owner = this.owner;
+      this.owner = null;
+      owner?.onUpstreamClose();
+    });
+  }
+
+  get usable(): boolean { return !this.socket.destroyed && this.socket.readyState === 'open'; }
+}

@@ -1,0 +1,101 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { startEchoServer, freePort } from './support/echo-servers.js';
+import { waitForPort } from './support/haproxy-process.js';
+import { send } from './support/http-client.js';
+
+/**
+ * The standalone entry point as a container would run it: compiled
+ * JavaScript, signals from outside. SIGHUP reloads, SIGTERM stops gracefully.
+ */
+const root = join(import.meta.dirname, '..', '..');
+const mainJs = join(root, 'node_modules/.cache/docklab-proxy-build/src/proxy/main.js');
+
+const cfg = (port: number, a: number, b: number, backend: string, extra = '') => `global
+${extra}defaults
+  mode http
+  timeout connect 1s
+  timeout client 5s
+  timeout server 5s
+frontend fe
+  bind 127.0.0.1:${port}
+  default_backend ${backend}
+backend one
+  server s1 127.0.0.1:${a}
+backend two
+  server s2 127.0.0.1:${b}
+`;
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((r) => { if (child.exitCode !== null) r(child.exitCode); else child.once('exit', (code) => r(code)); });
+}
+
+async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('standalone entry point (main.js)', () => {
+  beforeAll(() => {
+    execFileSync('npx', ['tsc', '-p', join(root, 'bench/proxy/tsconfig.json')], { cwd: root, stdio: 'ignore' });
+  }, 120_000);
+
+  for (const mode of ['single', 'workers'] as const) {
+    it(`reloads on SIGHUP and stops on SIGTERM (${mode})`, async () => {
+      const [s1, s2] = await Promise.all([startEchoServer('s1'), startEchoServer('s2')]);
+      const port = await freePort();
+      const dir = mkdtempSync(join(tmpdir(), 'docklab-main-'));
+      const file = join(dir, 'haproxy.cfg');
+      writeFileSync(file, cfg(port, s1.port, s2.port, 'one', mode === 'workers' ? '  nbthread 2\n' : ''));
+      const child = spawn(process.execPath, [mainJs, '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+      try {
+        await waitForPort(port);
+        const who = async () => JSON.parse((await send(port, {})).body).server as string;
+        expect(await who()).toBe('s1');
+
+        writeFileSync(file, cfg(port, s1.port, s2.port, 'two', mode === 'workers' ? '  nbthread 2\n' : ''));
+        child.kill('SIGHUP');
+        await until(async () => (await who()) === 's2');
+        for (let i = 0; i < 4; i++) expect(await who()).toBe('s2');
+
+        // A broken file is refused with its line and the proxy keeps serving.
+        writeFileSync(file, cfg(port, s1.port, s2.port, 'two') + '  nonsense here\n');
+        child.kill('SIGHUP');
+        await until(async () => stderr.includes('reload refused'));
+        expect(stderr).toMatch(/haproxy\.cfg:\d+: unknown or unsupported keyword 'nonsense'/);
+        expect(await who()).toBe('s2');
+
+        // Graceful stop: a request in flight still completes.
+        const inflight = send(port, { path: '/slow/300' });
+        await new Promise((r) => setTimeout(r, 50));
+        child.kill('SIGTERM');
+        expect((await inflight).status).toBe(200);
+        const code = await exited(child);
+        if (code !== 0) console.error(stderr);
+        expect(code).toBe(0);
+      } finally {
+        child.kill('SIGKILL');
+        await s1.close(); await s2.close();
+      }
+    }, 30_000);
+  }
+
+  it('exits with code 2 on a bad configuration', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'docklab-main-'));
+    const file = join(dir, 'haproxy.cfg');
+    writeFileSync(file, 'frontend fe\n  bind 127.0.0.1:0\n  mode tcp\n');
+    const child = spawn(process.execPath, [mainJs, '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    expect(await exited(child)).toBe(2);
+    expect(stderr).toMatch(/^docklab proxy: haproxy\.cfg:3: 'mode tcp' is not supported/);
+  }, 30_000);
+});
