@@ -4,7 +4,7 @@
 // core(s). Rounds interleave the targets so that drift in the machine affects
 // all of them alike.
 import { spawn, execFileSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { mkdtempSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -49,9 +49,22 @@ function wrk(url, seconds) {
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const toMs = (v, unit) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
   const pct = (p) => { const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out); return m ? toMs(m[1], m[2]) : NaN; };
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
   const socketErrors = /Socket errors: (.*)/.exec(out)?.[1] ?? '';
-  return { rps, p50: pct(50), p99: pct(99), errors: Number(errors), socketErrors };
+  return { rps, p50: pct(50), p99: pct(99), errors: Number(errors), socketErrors, requests };
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far. CPU time per request
+ * is a steadier measure than requests per second when other work shares the
+ * machine: it says how many requests one core could carry.
+ */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch { return NaN; }
 }
 
 async function main() {
@@ -92,7 +105,8 @@ backend app
   const origin = spawn('taskset', ['-c', loadCores, process.execPath, join(here, 'backend.mjs'), String(ports.origin)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   procs.push(origin);
   const proxyCpus = workers > 1 ? `0-${cores - 1}` : proxyCore;
-  procs.push(pinned(proxyCpus, HAPROXY, ['-db', '-f', haCfg]));
+  const haproxy = pinned(proxyCpus, HAPROXY, ['-db', '-f', haCfg]);
+  procs.push(haproxy);
   const nodeArgs = [mainJs, '-f', dlCfg, ...(workers > 1 ? ['--workers', String(workers)] : [])];
   const docklab = pinned(proxyCpus, process.execPath, nodeArgs);
   procs.push(docklab);
@@ -101,17 +115,22 @@ backend app
   await Promise.all(Object.values(ports).map(waitPort));
 
   const targets = [['origin', ports.origin], ['haproxy', ports.haproxy], ['docklab', ports.docklab]];
+  const pidOf = { origin: origin.pid, haproxy: haproxy.pid, docklab: docklab.pid };
   const sizes = [['100B', '/api/small'], ['16KiB', '/api/big']];
   const results = {};
+  log(`load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   log(`cores: ${cores}; proxies pinned to cpu ${proxyCpus}; wrk and origin on cpu ${loadCores}; ${connections} connections, ${duration}s per run after ${warmup}s warm-up, ${rounds} interleaved rounds${workers > 1 ? `; docklab --workers ${workers}, haproxy nbthread ${workers}` : ''}`);
   for (let round = 1; round <= rounds; round++) {
     for (const [sizeName, path] of sizes) {
       for (const [name, port] of targets) {
         const url = `http://127.0.0.1:${port}${path}`;
         if (warmup > 0) wrk(url, warmup);
+        const cpuBefore = cpuSeconds(pidOf[name]);
         const r = wrk(url, duration);
+        // With --workers the time of the worker processes is not counted: shown as NaN.
+        r.cpuUsPerReq = workers > 1 && name !== 'origin' ? NaN : ((cpuSeconds(pidOf[name]) - cpuBefore) * 1e6) / r.requests;
         (results[`${sizeName}|${name}`] ??= []).push(r);
-        log(`round ${round} ${sizeName.padEnd(5)} ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} rps  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms${r.errors ? `  non-2xx ${r.errors}` : ''}${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}`);
+        log(`round ${round} ${sizeName.padEnd(5)} ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} rps  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  cpu ${r.cpuUsPerReq.toFixed(1)} us/req${r.errors ? `  non-2xx ${r.errors}` : ''}${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}`);
       }
     }
   }
@@ -121,15 +140,25 @@ backend app
     const ha = results[`${sizeName}|haproxy`];
     const haRps = median(ha.map((r) => r.rps));
     const haP99 = median(ha.map((r) => r.p99));
+    const haCpu = median(ha.map((r) => r.cpuUsPerReq));
     for (const [name] of targets) {
       const rs = results[`${sizeName}|${name}`];
       const rps = median(rs.map((r) => r.rps));
       const p50 = median(rs.map((r) => r.p50));
       const p99 = median(rs.map((r) => r.p99));
-      summary.push({ size: sizeName, target: name, rps: Math.round(rps), p50_ms: p50, p99_ms: p99, rps_vs_haproxy: +(rps / haRps).toFixed(2), p99_vs_haproxy: +(p99 / haP99).toFixed(2) });
+      const cpu = median(rs.map((r) => r.cpuUsPerReq));
+      summary.push({
+        size: sizeName, target: name, rps: Math.round(rps), p50_ms: +p50.toFixed(2), p99_ms: +p99.toFixed(2),
+        rps_vs_haproxy: +(rps / haRps).toFixed(2), p99_vs_haproxy: +(p99 / haP99).toFixed(2),
+        cpu_us_per_req: +cpu.toFixed(1),
+        // Requests one core could carry, relative to HAProxy (HAProxy's CPU per request / ours).
+        capacity_vs_haproxy: +(haCpu / cpu).toFixed(2),
+      });
     }
   }
   console.table(summary);
+  // Other work on the machine skews every figure: say how busy it was.
+  log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (on ${cores} cores)`);
   if (profile) {
     // A separate run under load only, so that the profile is not mostly idle time.
     docklab.kill('SIGTERM');

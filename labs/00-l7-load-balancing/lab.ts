@@ -293,24 +293,37 @@ export default defineLab({
           servers: ctx.state.get('servers') as Stack['servers'],
           certDir,
         } satisfies Stack);
-        try {
-          await waitUntil(
+        const answering = (label: string, url: string, hint: string, timeoutMs: number) =>
+          waitUntil(
             {
-              expected: `${balancerName(ctx)} running with your ${CONFIG}, answering HTTP on 80 and HTTPS on 443`,
-              hint: `the balancer stopped or does not listen: its own messages below name the line of ${CONFIG} it rejected (a frontend needs "bind *:80" and "bind *:443 ssl crt ${CERT_DIR_IN_BALANCER}/site.pem")`,
+              expected: `${balancerName(ctx)} running with your ${CONFIG}, answering ${label}`,
+              hint,
               attempt: async () => {
-                const plain = await get(ctx, `http://127.0.0.1:${http}/`, { timeoutMs: 3000 });
-                if (plain.status === 0) return { ok: false, seen: `port 80: ${describe(plain)}` };
-                const secure = await get(ctx, `https://127.0.0.1:${https}/`, { timeoutMs: 3000 });
-                if (secure.status === 0) return { ok: false, seen: `port 443: ${describe(secure)}` };
-                return { ok: true, value: undefined };
+                const answer = await get(ctx, url, { timeoutMs: 3000 });
+                return answer.status > 0 ? { ok: true, value: answer } : { ok: false, seen: `${label}: ${describe(answer)}` };
               },
             },
-            { timeoutMs: 20_000, container: { docker: ctx.docker, id: container.id } },
+            { timeoutMs, container: { docker: ctx.docker, id: container.id } },
+          );
+        try {
+          await answering(
+            'HTTP on port 80',
+            `http://127.0.0.1:${http}/`,
+            `the balancer stopped or does not listen: its own messages below name the line of ${CONFIG} it rejected (a frontend needs "bind *:80")`,
+            20_000,
+          );
+          await answering(
+            'HTTPS on port 443',
+            `https://127.0.0.1:${https}/`,
+            `HTTP works but nothing answers TLS on 443: add "bind *:443 ssl crt ${CERT_DIR_IN_BALANCER}/site.pem" to the frontend (the file holds the lab's certificate and key)`,
+            5_000,
           );
         } catch (error) {
           if (!(error instanceof CheckFailure)) throw error;
-          throw new CheckFailure(error.expected, error.found, error.hint, [...error.details, ...(await ctx.logTail(container.id, 8))].slice(0, 12));
+          const lines = error.details.length > 0 ? error.details : await ctx.logTail(container.id, 10);
+          const noConfig = image !== base && lines.some((l) => /haproxy\.cfg/.test(l) && /cannot (open|read)|no such file|ENOENT/i.test(l));
+          const hint = noConfig ? `the image has no ${PROXY_CONFIG_PATH}: copy your haproxy.cfg there in the Dockerfile (COPY haproxy.cfg ${PROXY_CONFIG_PATH})` : error.hint;
+          throw new CheckFailure(error.expected, error.found, hint, lines.slice(-10));
         }
         return pass(`${balancerName(ctx)} (${image}) on 127.0.0.1:${http} (HTTP) and 127.0.0.1:${https} (HTTPS)`);
       },

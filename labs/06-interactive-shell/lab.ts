@@ -77,7 +77,7 @@ export default defineLab({
       title: 'A container from ubuntu was created with a terminal (-t) and open stdin (-i)',
       run: async (ctx) => {
         const all = await ubuntuContainers(ctx);
-        if (all.length === 0) return fail('a container from the ubuntu image', 'none', 'docker run --help: look for the two options that give a container a terminal and keep its input open');
+        if (all.length === 0) return fail('a container from the ubuntu image', 'none', 'docker run --help: look for the two options that give a container a terminal and keep its input open; and leave out --rm, so the container is still there to verify');
         const good = all.filter(interactive);
         if (good.length === 0) {
           return fail(

@@ -69,7 +69,13 @@ export default defineLab({
       dependsOn: ['image-builds'],
       timeoutMs: 40_000,
       run: async (ctx) => {
-        const container = await ctx.runContainer({ name: 'hello', image: imageRef(ctx) });
+        const container = await ctx.runContainer({ name: 'hello', image: imageRef(ctx), start: false });
+        try {
+          await container.start();
+        } catch (error) {
+          const message = ((error as { json?: { message?: string } }).json?.message ?? (error as Error).message).split('\n')[0]!;
+          return fail('the container to start', message.slice(0, 200), 'the start command must exist in the final image: an empty (scratch) image has no shell, so write ENTRYPOINT/CMD in the exec form with the path the binary was copied to, e.g. ENTRYPOINT ["/hello"]');
+        }
         const info = await waitUntil(
           {
             expected: 'the program to finish',

@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import { defineLab } from '../../src/labs/lab-definition.js';
 import { CheckFailure, fail, pass } from '../../src/checks/check.js';
-import { imageBuildsCheck } from '../../src/checks/app-checks.js';
+import { imageBuildsCheckRetrying } from '../../src/checks/build-retry.js';
 import { waitForHttp } from '../../src/checks/wait/http-wait.js';
 import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
 import type { LabContext } from '../../src/labs/lab-context.js';
@@ -48,7 +48,7 @@ export default defineLab({
   evidence: 'files',
   requiredFiles: ['Dockerfile', 'index.js', 'package.json'],
   checks: [
-    imageBuildsCheck({ image: IMAGE }),
+    imageBuildsCheckRetrying({ image: IMAGE }),
     {
       id: 'healthcheck-defined',
       title: 'The image has a health check with a short enough interval',

@@ -132,7 +132,7 @@ export default defineLab({
       dependsOn: ['app-connected'],
       timeoutMs: 60_000,
       run: async (ctx) => {
-        const { db, app } = await both(ctx);
+        const { app } = await both(ctx);
         const port = Number(app.NetworkSettings.Ports?.[`${APP_PORT}/tcp`]?.[0]?.HostPort ?? 0);
         if (!port) return fail(`port ${APP_PORT} of ${APP_NAME} published on a host port`, 'not published', `run the app with -p ${APP_PORT}:${APP_PORT}`);
         const base = `http://127.0.0.1:${port}`;
@@ -148,13 +148,21 @@ export default defineLab({
         if (read.status !== 200 || !read.body.includes(name)) {
           return fail(`GET /items/${id} answering 200 with ${name}`, `HTTP ${read.status} ${JSON.stringify(read.body.slice(0, 120))}`, 'GET /items/:id should find the item by its _id');
         }
-        // Ask the database itself: the document must be there, not only in the app.
+        // Ask the database itself, with the app image's own Mongoose, so
+        // that the document is known to be stored, not only held by the app.
+        const script = [
+          "const m = require('mongoose');",
+          `m.connect('mongodb://${DB_NAME}:27017/${DATABASE}', { serverSelectionTimeoutMS: 5000 })`,
+          `.then(() => m.connection.db.collection('items').findOne({ name: process.argv[1] }))`,
+          '.then((d) => { console.log(JSON.stringify(d)); return m.disconnect(); })',
+          '.catch((e) => { console.error(e.message); process.exit(1); });',
+        ].join('');
         const shell = await waitUntil(
           {
-            expected: `the item ${name} in ${DATABASE}.items, asked with mongosh in ${containerName(db)}`,
-            hint: `the app should use the database ${DATABASE} (mongodb://${DB_NAME}:27017/${DATABASE}) and the Item model (collection items)`,
+            expected: `the item ${name} in ${DATABASE}.items, read straight from MongoDB`,
+            hint: `the app should use the database ${DATABASE} (mongodb://${DB_NAME}:27017/${DATABASE}) and the model Item (collection items)`,
             attempt: async () => {
-              const r = await ctx.exec(db.Id, ['mongosh', '--quiet', `mongodb://127.0.0.1:27017/${DATABASE}`, '--eval', `JSON.stringify(db.items.findOne({ name: ${JSON.stringify(name)} }))`]);
+              const r = await ctx.exec(app.Id, ['node', '-e', script, name]);
               return r.exitCode === 0 && r.stdout.includes(name) ? { ok: true, value: r.stdout.trim() } : { ok: false, seen: (r.stdout + r.stderr).trim().slice(0, 160) || `exit ${r.exitCode}` };
             },
           },

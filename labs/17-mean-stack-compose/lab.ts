@@ -95,7 +95,7 @@ export default defineLab({
         const page = await waitForHttp(ctx, `${base}/`, { status: 200, body: /<script[^>]+src="[^"]*main[^"]*\.js"/ }, 'nginx should serve the Angular build\'s index.html (copied from the build stage into nginx\'s html folder)', { timeoutMs: 20_000 });
         const script = /<script[^>]+src="([^"]*main[^"]*\.js)"/.exec(page.body)![1]!;
         const js = await ctx.http(`${base}/${script.replace(/^\//, '')}`);
-        if (js.status !== 200 || !/ɵɵdefineComponent|ɵcmp|platformBrowser|bootstrapApplication|@angular/.test(js.body)) {
+        if (js.status !== 200 || !/ng-version/.test(js.body)) {
           return fail(`${script} served as the compiled Angular app`, `HTTP ${js.status}, ${js.body.length} bytes`, 'copy the whole build output folder (dist/<project>/browser with the application builder) into /usr/share/nginx/html');
         }
         return pass(`index.html and ${script} (${Math.round(js.body.length / 1024)} KiB) from ${base}`);

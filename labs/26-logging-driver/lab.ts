@@ -100,7 +100,7 @@ export default defineLab({
         if (Number.isFinite(limit) && kept > limit) {
           return fail(`at most ${limit} bytes of log kept (max-size × max-file)`, `${kept} bytes`, 'is the driver really json-file with these options? docker inspect -f "{{json .HostConfig.LogConfig}}"');
         }
-        return pass(`lines ${result.first}–${result.last} kept (${kept} bytes of text, limit ${limit} bytes of log files); lines 1–${result.first - 1} rotated away`);
+        return pass(`lines ${result.first}–${result.last} kept (${kept} bytes of text${Number.isFinite(limit) ? `, limit ${limit} bytes of log files` : ''}); lines 1–${result.first - 1} rotated away`);
       },
     },
     {

@@ -14,6 +14,11 @@ export interface TeardownScope {
   runs?: string[];
   /** Also images that docklab built for labs (never the stand-ins). */
   images?: boolean;
+  /**
+   * Keep the untagged layers under removed images: they are the build cache
+   * that makes the next run of a lab quick. `docklab down --images` clears them.
+   */
+  keepBuildCache?: boolean;
   /** Leave resources of runs started with --keep alone. */
   spareKept?: boolean;
 }
@@ -69,7 +74,7 @@ export async function tearDown(docker: Docker, scope: TeardownScope): Promise<Re
 
   if (scope.images) {
     for (const image of images.filter((i) => inScope(i.Labels, scope))) {
-      await ignoreGone(docker.getImage(image.Id).remove({ force: true }));
+      await ignoreGone(docker.getImage(image.Id).remove({ force: true, noprune: scope.keepBuildCache }));
       removed.push({ kind: 'image', name: image.RepoTags?.[0] ?? image.Id.slice(7, 19), run: image.Labels?.[LABEL.run] });
     }
   }

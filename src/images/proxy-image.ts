@@ -82,6 +82,10 @@ async function buildIfStale(docker: Docker, options: { onLine?: (line: string) =
       logName: 'l7-proxy',
       onLine: options.onLine,
     });
+    // The image this build replaced is now untagged: remove it unless a container still uses it.
+    if (present && (await imageIfPresent(docker, ref))?.Id !== present.Id) {
+      await docker.getImage(present.Id).remove().catch(() => undefined);
+    }
     return ref;
   } finally {
     await egress.close();

@@ -59,7 +59,7 @@ export async function runLab(lab: Lab, options: LabRunOptions): Promise<LabRunRe
   const cleanup = async () => {
     if (options.keep) return;
     if (definition.teardown) await definition.teardown(ctx).catch(() => undefined);
-    await tearDown(engine.docker, { runs: [runId], images: true });
+    await tearDown(engine.docker, { runs: [runId], images: true, keepBuildCache: true });
   };
   const onSignal = (signal: NodeJS.Signals) => {
     void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));

@@ -80,7 +80,7 @@ backend web
     expect(m.frontends[0]!.binds[0]).toMatchObject({ port: 443, ssl: true, certFiles: ['/etc/site.pem'], alpn: ['h2', 'http/1.1'] });
   });
   it('turns harmless unsupported keywords into warnings with line numbers', () => {
-    const m = parse('global\n  daemon\n  tune.bufsize 32768\ndefaults\n  option dontlognull\n');
+    const m = parse('global\n  daemon\n  tune.bufsize 32768\ndefaults\n  option http-server-close\n');
     expect(m.warnings).toEqual([
       "haproxy.cfg:2: warning: 'daemon' in global section is ignored by docklab",
       "haproxy.cfg:3: warning: 'tune.bufsize' in global section is ignored by docklab",

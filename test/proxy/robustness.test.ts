@@ -92,6 +92,15 @@ describe('proxy robustness', () => {
     }
   });
 
+  it('keeps a large request body whole when the first server refuses the connection', async () => {
+    const body = 'b'.repeat(200_000);
+    const r = await send(f.port, { method: 'POST', path: '/mixed/upload', body, headers: { 'content-type': 'text/plain' } });
+    expect(r.status).toBe(200);
+    const echo = JSON.parse(r.body);
+    expect(echo.server).toBe('s2');
+    expect(echo.body.length).toBe(body.length);
+  });
+
   it('leaves no upstream socket behind when a client hangs up mid-request', async () => {
     await sleep(50);
     const s = connect({ host: '127.0.0.1', port: f.port });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseImageRef } from '../../src/images/image-ref.js';
 import { loadCatalog, standInFor } from '../../src/images/catalog.js';
-import { firstDebianUri } from '../../src/images/debian-mirror.js';
+import { assertMirrorReachable, debianMirror, firstDebianUri } from '../../src/images/debian-mirror.js';
 
 describe('image references', () => {
   it('splits repository and tag as the engine does', () => {
@@ -37,5 +37,17 @@ describe('the Debian mirror from apt sources', () => {
   });
   it('finds nothing in sources of other distributions', () => {
     expect(firstDebianUri('deb https://packages.example.com/apt stable main\n')).toBeUndefined();
+  });
+});
+
+describe('a Debian mirror that does not answer', () => {
+  it('is named, with how to choose another', async () => {
+    await expect(assertMirrorReachable('http://127.0.0.1:1/debian')).rejects.toMatchObject({
+      code: 'DOCKLAB_MIRROR_UNREACHABLE',
+      message: expect.stringMatching(/^the Debian mirror http:\/\/127\.0\.0\.1:1\/debian did not answer .*set DOCKLAB_DEBIAN_MIRROR/),
+    });
+  });
+  it('can be overridden', () => {
+    expect(debianMirror({ DOCKLAB_DEBIAN_MIRROR: 'http://mirror.example/debian/' })).toBe('http://mirror.example/debian');
   });
 });

@@ -288,7 +288,14 @@ export class ConfigParser {
       case 'disable-h2-upgrade': case 'h1-case-adjust-bogus-client': case 'h1-case-adjust-bogus-server':
         throw unsupportedError(at, `'option ${name}' is not supported by docklab; remove it`);
     }
-    if (name && IGNORED_OPTIONS.has(name)) { this.warn(at, `'option ${name}' is ignored by docklab (connections to clients and servers are always kept alive)`); return; }
+    // docklab never logs connections that sent nothing, which is what this option asks.
+    if (name === 'dontlognull') return;
+    if (name && IGNORED_OPTIONS.has(name)) {
+      const why = ['http-server-close', 'httpclose', 'http-keep-alive', 'prefer-last-server'].includes(name)
+        ? ' (connections to clients and servers are always kept alive and pooled)' : '';
+      this.warn(at, `'option ${name}' is ignored by docklab${why}`);
+      return;
+    }
     throw unsupportedError(at, `unknown or unsupported option '${name ?? ''}'; remove it`);
   }
 

@@ -20,7 +20,7 @@ export const IGNORED_PROXY = new Set([
 ]);
 
 export const IGNORED_OPTIONS = new Set([
-  'dontlognull', 'http-server-close', 'httpclose', 'http-keep-alive', 'log-health-checks', 'abortonclose',
+  'http-server-close', 'httpclose', 'http-keep-alive', 'log-health-checks', 'abortonclose',
   'http-buffer-request', 'splice-auto', 'splice-request', 'splice-response', 'contstats', 'log-separate-errors',
   'logasap', 'http-no-delay', 'http-pretend-keepalive', 'socket-stats', 'tcpka', 'clitcpka', 'srvtcpka',
   'dontlog-normal', 'checkcache', 'nolinger', 'independent-streams', 'http-ignore-probes', 'prefer-last-server',

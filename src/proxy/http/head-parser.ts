@@ -58,6 +58,16 @@ function parseHeaderLines(text: string, pos: number, forRequest: boolean): [stri
   return headers;
 }
 
+/** Case-insensitive comparison with a lower-case ASCII name, without allocating. */
+function isName(n: string, lower: string): boolean {
+  if (n.length !== lower.length) return false;
+  for (let i = 0; i < n.length; i++) {
+    const c = n.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 interface Framing { hopByHop: boolean; contentLength: number; chunked: boolean; connClose: boolean; connKeepAlive: boolean; connUpgrade: boolean; hasUpgrade: boolean }
 
 function framing(headers: [string, string][], status: 400 | 502): Framing {
@@ -66,7 +76,7 @@ function framing(headers: [string, string][], status: 400 | 502): Framing {
   let connClose = false; let connKeepAlive = false; let connUpgrade = false; let hasUpgrade = false; let hopByHop = false;
   for (const [n, v] of headers) {
     const len = n.length;
-    if (len === 14 && n.toLowerCase() === 'content-length') {
+    if (len === 14 && isName(n, 'content-length')) {
       // "5, 5" from one line counts as repeated identical values.
       for (const part of v.split(',')) {
         const p = part.trim();
@@ -74,9 +84,9 @@ function framing(headers: [string, string][], status: 400 | 502): Framing {
         if (cl !== null && Number(cl) !== Number(p)) throw new HttpParseError(status, 'conflicting Content-Length headers');
         cl = p;
       }
-    } else if (len === 17 && n.toLowerCase() === 'transfer-encoding') {
+    } else if (len === 17 && isName(n, 'transfer-encoding')) {
       te = te === null ? v : `${te}, ${v}`;
-    } else if (len === 10 && n.toLowerCase() === 'connection') {
+    } else if (len === 10 && isName(n, 'connection')) {
       hopByHop = true;
       for (const t of v.toLowerCase().split(',')) {
         const tok = t.trim();
@@ -84,9 +94,9 @@ function framing(headers: [string, string][], status: 400 | 502): Framing {
         else if (tok === 'keep-alive') connKeepAlive = true;
         else if (tok === 'upgrade') connUpgrade = true;
       }
-    } else if (len === 7 && n.toLowerCase() === 'upgrade') hasUpgrade = true;
-    else if (len === 10 && n.toLowerCase() === 'keep-alive') hopByHop = true;
-    else if (len === 16 && n.toLowerCase() === 'proxy-connection') hopByHop = true;
+    } else if (len === 7 && isName(n, 'upgrade')) hasUpgrade = true;
+    else if (len === 10 && isName(n, 'keep-alive')) hopByHop = true;
+    else if (len === 16 && isName(n, 'proxy-connection')) hopByHop = true;
   }
   let chunked = false;
   if (te !== null) {

@@ -193,8 +193,12 @@ export class UpstreamExchange implements UpstreamOwner {
   }
 
   private resetForReplay(): void {
-    this.pending = this.replay ? [...this.replay] : [];
-    this.pendingBytes = this.replayBytes;
+    // After a failed connect nothing left: the pending bytes are still whole.
+    // After a send, only a complete in-memory copy can be replayed.
+    if (this.sentAnything) {
+      this.pending = this.replay ? [...this.replay] : [];
+      this.pendingBytes = this.replayBytes;
+    }
     this.resp = Resp.Head;
     this.respBuf = null;
     this.sentAnything = false;
@@ -211,11 +215,15 @@ export class UpstreamExchange implements UpstreamOwner {
     const head = typeof this.req.head === 'string' ? Buffer.from(this.req.head, 'latin1') : this.req.head;
     // One write for head and any body already received: one syscall for small requests.
     const out = this.pending.length === 0 ? head : Buffer.concat([head, ...this.pending]);
+    const hadBacklog = this.pendingBytes >= MAX_REPLAY;
     this.pending = [];
     this.pendingBytes = 0;
-    sock.write(out);
+    const flushed = sock.write(out);
     this.sentAnything = true;
     this.sentAt = Date.now();
+    // The client was paused while we connected; if the socket took everything
+    // at once no 'drain' will come, so let the client send again now.
+    if (flushed && hadBacklog) this.sink.onRequestDrain();
   }
 
   /** Queues or writes a piece of request body; false = stop reading the client for now. */

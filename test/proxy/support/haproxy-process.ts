@@ -10,8 +10,8 @@ export const HAPROXY = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
  */
 export function haproxyAvailability(): { available: boolean; message?: string } {
   if (existsSync(HAPROXY)) return { available: true };
+  if (process.env.CI === 'true') throw new Error(`HAProxy not found at ${HAPROXY}: the differential suite must run in CI; install the haproxy package or set HAPROXY_BIN`);
   const message = `HAProxy not found at ${HAPROXY}: differential tests skipped (install the haproxy package, or set HAPROXY_BIN)`;
-  if (process.env.CI === 'true') throw new Error(`${message}; in CI HAProxy must be installed`);
   return { available: false, message };
 }
 
