@@ -8,6 +8,8 @@ import type { LabContext } from '../../src/labs/lab-context.js';
 
 const NGINX = /^nginx(:[\w.-]+)?$/;
 const REPLICAS = 3;
+/** How long each replica must have been running to count. */
+const STEADY_MS = 1_500;
 
 /** The host ports the file fixes for the nginx service ("8080:80", "127.0.0.1:8080:80", { published: 8080 }). */
 function fixedHostPorts(ctx: LabContext, service: string, project: ComposeProject): string[] {
@@ -62,7 +64,18 @@ export default defineLab({
       title: `${REPLICAS} containers of the nginx service are running`,
       dependsOn: ['scaled-up'],
       run: async (ctx) => {
-        const all = await serviceContainers(ctx, 'nginx');
+        // A replica must stay up, not only start: wait until each has run for
+        // STEADY_MS (a process that goes to the background exits at once).
+        const deadline = Date.now() + 5_000;
+        let all = await serviceContainers(ctx, 'nginx');
+        for (;;) {
+          const infos = await Promise.all(all.map((c) => ctx.docker.getContainer(c.Id).inspect()));
+          const young = infos.some((i) => i.State.Running && Date.now() - Date.parse(i.State.StartedAt) < STEADY_MS);
+          if (!young || infos.some((i) => !i.State.Running) || Date.now() > deadline) break;
+          await new Promise((r) => setTimeout(r, 250));
+          all = await serviceContainers(ctx, 'nginx');
+        }
+        all = await serviceContainers(ctx, 'nginx');
         const running = all.filter((c) => c.State === 'running');
         if (running.length === REPLICAS) return pass(running.map((c) => containerName(c)).join(', '));
         return fail(

@@ -4,6 +4,7 @@ import { defineLab } from '../../src/labs/lab-definition.js';
 import { CheckFailure, fail, pass } from '../../src/checks/check.js';
 import { composeProject, composeUpCheck, serviceContainers, serviceFor } from '../../src/checks/compose-checks.js';
 import { waitForHttp } from '../../src/checks/wait/http-wait.js';
+import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
 import { ComposeProject, downComposeProjects } from '../../src/engine/compose-project.js';
 import { containerName } from '../../src/labs/container-specs.js';
 import type { LabContext } from '../../src/labs/lab-context.js';
@@ -22,13 +23,24 @@ async function frontUrl(ctx: LabContext): Promise<string> {
 
 /** Waits for the API behind nginx to answer (it waits for MongoDB itself), then writes one note. */
 async function writeNote(ctx: LabContext, base: string, text: string): Promise<string> {
-  const made = await waitForHttp(ctx, `${base}/api/notes`, { status: 201, body: text }, 'pending', {
-    timeoutMs: 45_000,
-    intervalMs: 1_000,
-    request: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) },
-  }).catch(async (error: unknown) => {
+  const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) };
+  const made = await waitUntil(
+    {
+      expected: `HTTP 201 from POST ${base}/api/notes with the new note`,
+      hint: 'pending',
+      attempt: async () => {
+        const answer = await ctx.http(`${base}/api/notes`, post);
+        if (answer.status === 201 && answer.body.includes(text)) return { ok: true, value: answer };
+        const seen = answer.status === 0 ? `no HTTP answer (${answer.body})` : `HTTP ${answer.status} with body ${JSON.stringify(answer.body.slice(0, 100))}`;
+        // A 502 while the API starts is normal; one from an upstream on localhost never heals.
+        if (answer.status === 502 && (await upstreamsTried(ctx)).some((u) => /\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(u))) throw new CheckFailure(`HTTP 201 from POST ${base}/api/notes`, seen, 'pending');
+        return { ok: false, seen };
+      },
+    },
+    { timeoutMs: 45_000, intervalMs: 1_000 },
+  ).catch(async (error: unknown) => {
     if (!(error instanceof CheckFailure)) throw error;
-    const last = await ctx.http(`${base}/api/notes`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+    const last = await ctx.http(`${base}/api/notes`, post);
     const [web] = await serviceContainers(ctx, 'web');
     const nginxErrors = web ? (await ctx.logTail(web.Id, 30)).filter((l) => /\[error\]|\[emerg\]/.test(l)).slice(-3) : [];
     const [api] = await serviceContainers(ctx, 'api');
@@ -43,6 +55,13 @@ async function writeNote(ctx: LabContext, base: string, text: string): Promise<s
   });
   const id = (JSON.parse(made.body) as { _id?: string })._id;
   return id ?? ctx.failWith('the new document, with its _id, in the answer to POST /api/notes', made.body.slice(0, 120), 'answer with the document Mongoose created');
+}
+
+/** The upstream URLs nginx's error lines name. */
+async function upstreamsTried(ctx: LabContext): Promise<string[]> {
+  const [web] = await serviceContainers(ctx, 'web');
+  const lines = web ? await ctx.logTail(web.Id, 20) : [];
+  return lines.map((l) => /upstream: "([^"]+)"/.exec(l)?.[1]).filter((u): u is string => Boolean(u));
 }
 
 async function started(ctx: LabContext, role: string): Promise<{ name: string; at: number }> {
@@ -133,7 +152,21 @@ export default defineLab({
           return fail('MongoDB started before the API, the API before the front end', order.map((o) => `${o.name} at ${new Date(o.at).toISOString()}`).join(', '), 'depends_on: tells Compose the order: the API depends on mongo, the front end on the API');
         }
         const base = await frontUrl(ctx);
-        const read = await waitForHttp(ctx, `${base}/api/notes/${note.id}`, { status: 200 }, 'pending', { timeoutMs: 45_000, intervalMs: 1_000 }).catch(async (error: unknown) => {
+        const read = await waitUntil(
+          {
+            expected: `HTTP 200 from GET ${base}/api/notes/${note.id}`,
+            hint: 'pending',
+            attempt: async () => {
+              const answer = await ctx.http(`${base}/api/notes/${note.id}`);
+              if (answer.status === 200) return { ok: true, value: answer };
+              const seen = answer.status === 0 ? `no HTTP answer (${answer.body})` : `HTTP ${answer.status} with body ${JSON.stringify(answer.body.slice(0, 100))}`;
+              // The API is up and says the note is gone: no use waiting.
+              if (answer.status === 404 && /no such note|not found/i.test(answer.body)) throw new CheckFailure(`HTTP 200 from GET ${base}/api/notes/${note.id}`, seen, 'pending');
+              return { ok: false, seen };
+            },
+          },
+          { timeoutMs: 45_000, intervalMs: 1_000 },
+        ).catch(async (error: unknown) => {
           if (!(error instanceof CheckFailure)) throw error;
           const [db] = await serviceContainers(ctx, 'mongo');
           const info = db ? await ctx.docker.getContainer(db.Id).inspect() : undefined;
@@ -142,7 +175,7 @@ export default defineLab({
           throw new CheckFailure(
             `the note ${note.id} (${note.text}) after down and up`,
             found,
-            `down removes the containers, and with them whatever was stored inside them: keep ${DATA_DIR} of the mongo service on a named volume (volumes: - mongo-data:${DATA_DIR}, and mongo-data: under the top-level volumes:)`,
+            `down removes the containers, and with them what was stored in them (an anonymous volume stays behind, but the new container gets a new, empty one): keep ${DATA_DIR} of the mongo service on a named volume (volumes: - mongo-data:${DATA_DIR}, and mongo-data: under the top-level volumes:)`,
             error.details,
           );
         });

@@ -75,7 +75,9 @@ export function composeUpCheck(options: UpOptions = {}): CheckDefinition {
     run: async (ctx) => {
       const project = await composeProject(ctx);
       const args = options.args?.(ctx) ?? [];
+      const began = Date.now();
       const result = await project.up(args, { timeoutMs: (options.timeoutMs ?? 120_000) - 5_000 });
+      const took = ((Date.now() - began) / 1000).toFixed(1);
       if (result.exitCode !== 0) {
         const errors = result.output.filter((l) => /error|invalid|unsupported|failed|not allowed|conflict|allocated/i.test(l));
         return fail(
@@ -86,7 +88,7 @@ export function composeUpCheck(options: UpOptions = {}): CheckDefinition {
         );
       }
       const containers = await project.containers();
-      return pass(`project ${project.name}: ${containers.map((c) => `${c.Names[0]?.replace(/^\//, '')} (${c.State})`).join(', ')}`);
+      return pass(`project ${project.name} up in ${took} s: ${containers.map((c) => `${c.Names[0]?.replace(/^\//, '')} (${c.State})`).join(', ')}`);
     },
   };
 }

@@ -26,7 +26,7 @@ describe.skipIf(!engine)('the learner and instructor workflow through the CLI', 
   const root = mkdtempSync(join(tmpdir(), 'docklab-learners-'));
 
   afterAll(async () => {
-    await docklab('down', '--all', '--images');
+    await docklab('down', '2', '3', '--images');
   });
 
   it('verifies a learner folder, writes results.json-style JSON and JUnit XML', { timeout: 300_000 }, async () => {
