@@ -47,6 +47,7 @@ export default defineLab({
   images: ['node:18-slim'],
   evidence: 'files',
   requiredFiles: ['Dockerfile', 'index.js', 'package.json'],
+  templates: ['node-health'],
   checks: [
     imageBuildsCheckRetrying({ image: IMAGE }),
     {

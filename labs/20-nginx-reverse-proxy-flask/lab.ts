@@ -45,6 +45,7 @@ export default defineLab({
   images: ['python:3.11-slim', 'nginx:latest'],
   evidence: 'files',
   requiredFiles: ['Dockerfile', 'app.py', 'requirements.txt', 'nginx.conf'],
+  templates: ['flask-echo'],
   checks: [
     imageBuildsCheck({ image: IMAGE }),
     {
