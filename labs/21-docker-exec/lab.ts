@@ -4,6 +4,7 @@ import { fail, pass } from '../../src/checks/check.js';
 import { containerName, runContainersFromFile } from '../../src/labs/container-specs.js';
 import { containerEvents, execRuns } from '../../src/engine/container-events.js';
 import type { LabContext } from '../../src/labs/lab-context.js';
+import { inspectSettled } from '../../src/checks/container-settle.js';
 
 const NAME = 'ubuntu-container';
 const UBUNTU = /^ubuntu(:[\w.-]+)?$/;
@@ -16,7 +17,7 @@ interface ExecStep {
 
 async function findContainer(ctx: LabContext) {
   const [found] = await ctx.containers({ name: NAME });
-  return found ? ctx.docker.getContainer(found.Id).inspect() : undefined;
+  return found ? inspectSettled(ctx.docker, found.Id) : undefined;
 }
 
 export default defineLab({
