@@ -1,5 +1,5 @@
 // Benchmarks docklab's proxy against HAProxy and against the origin directly.
-// Usage: npm run bench:proxy [-- --rounds N --duration S --warmup S --workers N --profile]
+// Usage: npm run bench:proxy [-- --rounds N --duration S --warmup S --workers N --profile --only http|tcp]
 // Each proxy is pinned to the same core; wrk and the origin share the other
 // core(s). Rounds interleave the targets so that drift in the machine affects
 // all of them alike.
@@ -22,11 +22,21 @@ const warmup = Number(opt('warmup', '3'));
 const connections = Number(opt('connections', '64'));
 const workers = Number(opt('workers', '0'));
 const profile = flag('profile');
+/** `http` or `tcp` runs only those cases; both by default. */
+const only = opt('only', '');
 const cores = availableParallelism();
 const proxyCore = String(cores - 1);
 const loadCores = cores > 1 ? `0-${cores - 2}` : '0';
 
 const HAPROXY = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
+/** The rate-limited frontend listens this far above each proxy's plain one. */
+const RATE_LIMITED_OFFSET = 100;
+/** The TCP frontends listen this far above each proxy's plain one: streaming, then connect-per-exchange. */
+const TCP_STREAM_OFFSET = 200;
+const TCP_CONN_OFFSET = 300;
+/** Parallel connections of the TCP cases. */
+const TCP_STREAMS = 8;
+const TCP_CONNECTORS = 32;
 const WRK = process.env.WRK_BIN ?? '/usr/bin/wrk';
 
 function log(msg) { process.stderr.write(`${msg}\n`); }
@@ -60,6 +70,63 @@ function wrk(url, seconds) {
  * is a steadier measure than requests per second when other work shares the
  * machine: it says how many requests one core could carry.
  */
+/** One run of bench/proxy/tcp-load.mjs on the load cores. */
+function tcpLoad(mode, port, seconds) {
+  const out = execFileSync('taskset', ['-c', loadCores, process.execPath, join(here, 'tcp-load.mjs'), mode, String(port), String(seconds), String(mode === 'stream' ? TCP_STREAMS : TCP_CONNECTORS)], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+/**
+ * Layer 4: MiB/s read through 64 KiB streams, and connections per second
+ * (connect, one byte each way, close), with the CPU each proxy spent per
+ * MiB / per connection. Rounds interleave the targets like the HTTP cases.
+ */
+async function tcpCases(ports, pidOf, median) {
+  const cases = [
+    ['tcp 64KiB streams', 'stream', TCP_STREAM_OFFSET, ports.tcpOrigin],
+    ['tcp connections', 'conn', TCP_CONN_OFFSET, ports.tcpOrigin + 1],
+  ];
+  const targets = [['origin', 0], ['haproxy', ports.haproxy], ['docklab', ports.docklab]];
+  const results = {};
+  log(`TCP: ${TCP_STREAMS} streams / ${TCP_CONNECTORS} connecting loops, ${duration}s per run after ${warmup}s warm-up, ${rounds} rounds`);
+  for (let round = 1; round <= rounds; round++) {
+    for (const [label, mode, offset, originPort] of cases) {
+      for (const [name, base] of targets) {
+        const port = name === 'origin' ? originPort : base + offset;
+        if (warmup > 0) tcpLoad(mode, port, warmup);
+        const cpuBefore = cpuSeconds(pidOf[name]);
+        const r = tcpLoad(mode, port, duration);
+        const cpu = cpuSeconds(pidOf[name]) - cpuBefore;
+        const mib = r.bytes / 1048576;
+        const rate = mode === 'stream' ? mib / r.seconds : r.conns / r.seconds;
+        // CPU per unit of work: ms per MiB streamed, µs per connection.
+        const cpuPerUnit = mode === 'stream' ? (cpu * 1e3) / mib : (cpu * 1e6) / r.conns;
+        (results[`${label}|${name}`] ??= []).push({ rate, cpuPerUnit, errors: r.errors });
+        log(`round ${round} ${label.padEnd(17)} ${name.padEnd(8)} ${rate.toFixed(1).padStart(9)} ${mode === 'stream' ? 'MiB/s' : 'conn/s'}  cpu ${cpuPerUnit.toFixed(2)} ${mode === 'stream' ? 'ms/MiB' : 'us/conn'}${r.errors ? `  errors ${r.errors}` : ''}`);
+      }
+    }
+  }
+  const rows = [];
+  for (const [label, mode] of cases) {
+    const ha = results[`${label}|haproxy`];
+    const haRate = median(ha.map((r) => r.rate));
+    const haCpu = median(ha.map((r) => r.cpuPerUnit));
+    for (const [name] of targets) {
+      const rs = results[`${label}|${name}`];
+      const rate = median(rs.map((r) => r.rate));
+      const cpu = median(rs.map((r) => r.cpuPerUnit));
+      rows.push({
+        case: label, target: name, [mode === 'stream' ? 'MiB_s' : 'conn_s']: +rate.toFixed(1),
+        vs_haproxy: +(rate / haRate).toFixed(2),
+        [mode === 'stream' ? 'cpu_ms_per_MiB' : 'cpu_us_per_conn']: name === 'origin' ? NaN : +cpu.toFixed(2),
+        // How much more CPU than HAProxy per unit of work (1 = the same; the goal is at most 2).
+        cpu_vs_haproxy: name === 'origin' ? NaN : +(cpu / haCpu).toFixed(2),
+      });
+    }
+  }
+  return rows;
+}
+
 function cpuSeconds(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -72,7 +139,7 @@ async function main() {
   execFileSync('npx', ['tsc', '-p', join(here, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
   const mainJs = join(root, 'node_modules/.cache/docklab-proxy-build/src/proxy/main.js');
   const dir = mkdtempSync(join(tmpdir(), 'docklab-bench-'));
-  const ports = { origin: 18080, haproxy: 18081, docklab: 18082 };
+  const ports = { origin: 18080, haproxy: 18081, docklab: 18082, tcpOrigin: 18090 };
   const cfg = (port, threads) => `global
   nbthread ${threads}
   maxconn 4000
@@ -94,6 +161,27 @@ backend static
   server o2 127.0.0.1:${ports.origin}
 backend app
   server o3 127.0.0.1:${ports.origin}
+frontend rate_limited
+  # A stick table tracked on every request; the limit is high enough never to trigger.
+  bind 127.0.0.1:${port + RATE_LIMITED_OFFSET}
+  stick-table type ip size 100k expire 30s store http_req_rate(10s)
+  http-request track-sc0 src
+  http-request deny deny_status 429 if { sc_http_req_rate(0) gt 100000000 }
+  default_backend app
+frontend tcp_stream
+  mode tcp
+  bind 127.0.0.1:${port + TCP_STREAM_OFFSET}
+  default_backend tcp_stream
+backend tcp_stream
+  mode tcp
+  server t1 127.0.0.1:${ports.tcpOrigin}
+frontend tcp_conn
+  mode tcp
+  bind 127.0.0.1:${port + TCP_CONN_OFFSET}
+  default_backend tcp_conn
+backend tcp_conn
+  mode tcp
+  server t2 127.0.0.1:${ports.tcpOrigin + 1}
 `;
   const haCfg = join(dir, 'haproxy.cfg');
   const dlCfg = join(dir, 'docklab.cfg');
@@ -104,6 +192,8 @@ backend app
   const procs = [];
   const origin = spawn('taskset', ['-c', loadCores, process.execPath, join(here, 'backend.mjs'), String(ports.origin)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   procs.push(origin);
+  const tcpOrigin = spawn('taskset', ['-c', loadCores, process.execPath, join(here, 'tcp-origin.mjs'), String(ports.tcpOrigin)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  procs.push(tcpOrigin);
   const proxyCpus = workers > 1 ? `0-${cores - 1}` : proxyCore;
   const haproxy = pinned(proxyCpus, HAPROXY, ['-db', '-f', haCfg]);
   procs.push(haproxy);
@@ -113,17 +203,23 @@ backend app
   const stopAll = () => { for (const p of procs) { try { p.kill('SIGTERM'); } catch { /* gone */ } } };
   process.on('exit', stopAll);
   await Promise.all(Object.values(ports).map(waitPort));
+  await waitPort(ports.tcpOrigin + 1);
+  await Promise.all([ports.haproxy, ports.docklab].flatMap((p) => [waitPort(p + TCP_STREAM_OFFSET), waitPort(p + TCP_CONN_OFFSET)]));
+  await Promise.all([ports.haproxy, ports.docklab].map((p) => waitPort(p + RATE_LIMITED_OFFSET)));
 
   const targets = [['origin', ports.origin], ['haproxy', ports.haproxy], ['docklab', ports.docklab]];
   const pidOf = { origin: origin.pid, haproxy: haproxy.pid, docklab: docklab.pid };
-  const sizes = [['100B', '/api/small'], ['16KiB', '/api/big']];
+  // [label, path, port offset of the proxies' frontend for it]
+  const sizes = [['100B', '/api/small', 0], ['16KiB', '/api/big', 0], ['100B rate-limited', '/api/small', RATE_LIMITED_OFFSET]];
   const results = {};
   log(`load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   log(`cores: ${cores}; proxies pinned to cpu ${proxyCpus}; wrk and origin on cpu ${loadCores}; ${connections} connections, ${duration}s per run after ${warmup}s warm-up, ${rounds} interleaved rounds${workers > 1 ? `; docklab --workers ${workers}, haproxy nbthread ${workers}` : ''}`);
-  for (let round = 1; round <= rounds; round++) {
-    for (const [sizeName, path] of sizes) {
+  for (let round = 1; round <= rounds && only !== 'tcp'; round++) {
+    for (const [sizeName, path, offset] of sizes) {
       for (const [name, port] of targets) {
-        const url = `http://127.0.0.1:${port}${path}`;
+        // The origin has no rate-limited variant: its figure would repeat the plain one.
+        if (offset && name === 'origin') continue;
+        const url = `http://127.0.0.1:${name === 'origin' ? port : port + offset}${path}`;
         if (warmup > 0) wrk(url, warmup);
         const cpuBefore = cpuSeconds(pidOf[name]);
         const r = wrk(url, duration);
@@ -136,13 +232,14 @@ backend app
   }
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
   const summary = [];
-  for (const [sizeName] of sizes) {
+  for (const [sizeName] of only === 'tcp' ? [] : sizes) {
     const ha = results[`${sizeName}|haproxy`];
     const haRps = median(ha.map((r) => r.rps));
     const haP99 = median(ha.map((r) => r.p99));
     const haCpu = median(ha.map((r) => r.cpuUsPerReq));
     for (const [name] of targets) {
       const rs = results[`${sizeName}|${name}`];
+      if (!rs) continue;
       const rps = median(rs.map((r) => r.rps));
       const p50 = median(rs.map((r) => r.p50));
       const p99 = median(rs.map((r) => r.p99));
@@ -156,7 +253,8 @@ backend app
       });
     }
   }
-  console.table(summary);
+  if (summary.length) console.table(summary);
+  if (only !== 'http') console.table(await tcpCases(ports, pidOf, median));
   // Other work on the machine skews every figure: say how busy it was.
   log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (on ${cores} cores)`);
   if (profile) {

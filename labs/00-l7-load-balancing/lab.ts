@@ -1,5 +1,4 @@
-import { chmodSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { defineLab } from '../../src/labs/lab-definition.js';
@@ -185,7 +184,7 @@ function serverLine(ctx: LabContext, name: string): ServerLine {
 
 /** A self-signed certificate for localhost, key and certificate in one PEM file as HAProxy reads it. */
 async function makeCertificate(ctx: LabContext): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'docklab-lab00-cert-'));
+  const dir = ctx.tempDir('cert');
   chmodSync(dir, 0o755);
   ctx.state.set('cert-dir', dir);
   const script = [
@@ -242,7 +241,7 @@ async function buildBalancerImage(ctx: LabContext, balancer: Balancer, base: str
     ctx.failWith('a Dockerfile that starts FROM haproxy:2.6 and copies haproxy.cfg into the image', `FROM ${from ?? '(none)'}`, `the balancer image is HAProxy's: "FROM haproxy:2.6" then "COPY haproxy.cfg ${PROXY_CONFIG_PATH}"`);
   }
   if (balancer === 'haproxy') return (await ctx.build({ name: 'fitguru-balancer' })).ref;
-  const copy = mkdtempSync(join(tmpdir(), 'docklab-lab00-lb-'));
+  const copy = ctx.tempDir('balancer');
   try {
     cpSync(ctx.sourcePath(), copy, { recursive: true });
     writeFileSync(join(copy, 'Dockerfile'), dockerfile.replace(/^(\s*FROM\s+)\S+/im, `$1${base}`));

@@ -1,5 +1,4 @@
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineLab } from '../../src/labs/lab-definition.js';
 import { fail, pass } from '../../src/checks/check.js';
@@ -20,9 +19,9 @@ function workingCopy(ctx: LabContext): string {
   const templates = ctx.lab.definition.templates ?? [];
   let dir: string;
   if (ctx.mode === 'run' && templates.length) {
-    dir = assembleContext(templates, ctx.sourcePath());
+    dir = assembleContext(templates, ctx.sourcePath(), ctx.tempDir('copy'));
   } else {
-    dir = mkdtempSync(join(tmpdir(), 'docklab-14-'));
+    dir = ctx.tempDir('copy');
     cpSync(ctx.sourcePath(), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|\.git)([/\\]|$)/.test(src) });
   }
   ctx.state.set('copy', dir);

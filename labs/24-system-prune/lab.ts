@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { defineLab } from '../../src/labs/lab-definition.js';
@@ -32,7 +31,7 @@ async function setup(ctx: LabContext): Promise<void> {
   }
   // Building one tag again over a different image leaves the older one without a name: dangling.
   if (plan.danglingImages > 0) {
-    const dir = mkdtempSync(join(tmpdir(), 'docklab-24-'));
+    const dir = ctx.tempDir('rebuilt');
     try {
       writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox:latest\nARG STAMP\nRUN echo "$STAMP" > /stamp\n');
       for (let i = 0; i <= plan.danglingImages; i++) await ctx.build({ name: 'rebuilt', dir, buildArgs: { STAMP: `build ${i} of ${ctx.runId}` } });

@@ -27,6 +27,8 @@ export interface CheckResult {
   hint?: string;
   /** Why a check was skipped. */
   reason?: string;
+  /** The error code when the check ended on an error rather than on evidence (DOCKLAB_TIMEOUT, …). */
+  code?: string;
   details?: string[];
   durationMs: number;
 }

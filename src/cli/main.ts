@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { DocklabError, isDocklabError } from '../errors.js';
 import { DOCKLAB_VERSION } from '../version.js';
+import { interruption, isInterrupted } from '../util/interruption.js';
 import { runMenu } from './menu.js';
 
 /**
@@ -27,14 +28,23 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     .version(DOCKLAB_VERSION, '-V, --version')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(text) });
+    // One line, ending with the code, as every other error.
+    .configureOutput({ outputError: (text, write) => write(`${usageLine(text)}\n`) });
   const named = argv[2];
   const wanted = named && named in COMMANDS && !argv.includes('--help') && !argv.includes('-h') ? [named] : Object.keys(COMMANDS);
   for (const register of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) register(program);
   return program;
 }
 
+/** commander's message ("error: unknown command 'x'\n(Did you mean y?)") as one line with its code. */
+export function usageLine(text: string): string {
+  const words = text.split('\n').map((l) => l.trim()).filter(Boolean).join(' ').replace(/^error: /, '');
+  return `docklab: ${words} [DOCKLAB_USAGE]`;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  // The balancer handles its own signals (SIGHUP reloads it); every other command shares one teardown path.
+  if (argv[2] !== 'proxy') interruption.install();
   try {
     const program = await buildProgram(argv);
     if (argv.length <= 2 && process.stdin.isTTY && process.stdout.isTTY && !process.env.CI) {
@@ -57,6 +67,10 @@ export function reportError(error: unknown): number {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
     return new DocklabError('DOCKLAB_USAGE', error.message).exitCode;
   }
+  // The interruption handler already said what it removed; it exits with 128 + the signal.
+  if (isInterrupted(error)) return ({ SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as Record<string, number>)[error.signal] ?? 130;
+  // Ctrl-C in the menu: the prompt reads it as a key (the terminal is raw) and gives up; nothing was begun.
+  if ((error as Error)?.name === 'ExitPromptError') return 130;
   if (isDocklabError(error)) {
     process.stderr.write(`docklab: ${error.message} [${error.code}]\n`);
     for (const line of error.details) process.stderr.write(`  | ${line}\n`);

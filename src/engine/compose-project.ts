@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
@@ -137,7 +136,7 @@ export class ComposeProject {
     const existing = (ctx.state.get(PROJECTS_STATE) as ComposeProject[] | undefined) ?? [];
     const same = existing.find((p) => p.name === name && p.file.path === path);
     if (same) return same;
-    const overrideDir = mkdtempSync(join(tmpdir(), 'docklab-compose-'));
+    const overrideDir = ctx.tempDir('compose');
     const project = new ComposeProject(ctx, tool, file, name, overrideDir);
     writeFileSync(project.overridePath, stringify(project.override()));
     ctx.state.set(PROJECTS_STATE, [...existing, project]);
@@ -168,7 +167,9 @@ export class ComposeProject {
   }
 
   /** Runs the compose tool on this project: `<tool> -p NAME -f FILE -f OVERRIDE args…`. */
-  async run(args: string[], options: { timeoutMs?: number } = {}) {
+  async run(args: string[], options: { timeoutMs?: number; signal?: AbortSignal; unstoppable?: boolean } = {}) {
+    const signal = options.unstoppable ? undefined : (options.signal ?? this.ctx.signal);
+    signal?.throwIfAborted();
     const argv = [...this.tool.prefix, '-p', this.name, '-f', this.file.path, '-f', this.overridePath, ...args];
     const result = await execa(this.tool.command, argv, {
       cwd: dirname(this.file.path),
@@ -177,7 +178,11 @@ export class ComposeProject {
       timeout: options.timeoutMs ?? 300_000,
       env: { COMPOSE_INTERACTIVE_NO_CLI: '1' },
       stdin: 'ignore',
+      // An interrupted run stops the tool (SIGTERM, then SIGKILL) before its teardown runs `down`.
+      cancelSignal: signal,
+      forceKillAfterDelay: 3_000,
     });
+    if (result.isCanceled) signal?.throwIfAborted();
     const shown = `${this.tool.display} ${args.join(' ')}`;
     const output = (result.all ?? '').split('\n').map((l) => l.trimEnd()).filter(Boolean);
     this.ctx.log(`${shown}: exit ${result.exitCode ?? 'killed'}`);
@@ -195,7 +200,8 @@ export class ComposeProject {
    * period (-t 0); a lab that checks a graceful down/up calls run(['down']) itself.
    */
   async down(): Promise<void> {
-    await this.run(['down', '-v', '--rmi', 'local', '--remove-orphans', '-t', '0'], { timeoutMs: 120_000 });
+    // The teardown itself must run to its end, also when the run was interrupted.
+    await this.run(['down', '-v', '--rmi', 'local', '--remove-orphans', '-t', '0'], { timeoutMs: 120_000, unstoppable: true });
   }
 
   /** The project's containers, optionally of one service only, numbered in order. */

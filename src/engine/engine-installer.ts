@@ -6,12 +6,20 @@ import { stateDir } from '../util/state-dir.js';
 import { join } from 'node:path';
 
 /**
+ * Real database servers the proxy's TCP health checks (mysql-check,
+ * pgsql-check, redis-check) are proven against. The tests start their own
+ * instances on free ports with private data folders; a system service the
+ * package may start on install (where systemd runs) is never used by them.
+ */
+export const CHECKED_SERVER_PACKAGES = ['mariadb-server', 'postgresql', 'redis-server'];
+
+/**
  * Debian packages that set-up installs, each for a reason:
  * the engine and Compose; debootstrap for the stand-ins' base; haproxy and
  * wrk for the proxy's conformance tests and benchmarks; the database clients
  * the data labs' tests compare against.
  */
-export const SETUP_PACKAGES = ['docker.io', 'docker-compose', 'debootstrap', 'haproxy', 'wrk'];
+export const SETUP_PACKAGES = ['docker.io', 'docker-compose', 'debootstrap', 'haproxy', 'wrk', ...CHECKED_SERVER_PACKAGES];
 
 export function isDebianLike(): boolean {
   try {

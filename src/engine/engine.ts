@@ -39,6 +39,7 @@ async function findEngine(): Promise<Engine> {
   try {
     candidates = locateEngineCandidates();
   } catch (error) {
+    if (error instanceof DocklabError) throw error;
     throw new DocklabError('DOCKLAB_ENGINE_UNREACHABLE', `cannot read DOCKER_HOST: ${(error as Error).message}`);
   }
   for (const endpoint of candidates) {

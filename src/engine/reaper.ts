@@ -1,7 +1,9 @@
 import type Docker from 'dockerode';
+import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { LABEL, processStartTime } from './labels.js';
-import { tearDown, type RemovedResource } from './teardown.js';
+import { listRunFolders } from './run-folder.js';
+import { tearDown, tearDownRunFiles, type RemovedResource } from './teardown.js';
 
 /**
  * Finds runs whose owning docklab process is gone (killed, crashed, the
@@ -23,8 +25,18 @@ export async function reapOrphans(docker: Docker): Promise<RemovedResource[]> {
     const run = labels[LABEL.run];
     if (run && labels[LABEL.keep] !== 'true' && isOrphan(labels[LABEL.owner])) orphanRuns.add(run);
   }
+  // A run killed before it made anything on the engine still has its folder.
+  const folders = listRunFolders();
+  for (const folder of folders) if (isOrphan(folder.owner)) orphanRuns.add(folder.runId);
   if (orphanRuns.size === 0) return [];
-  return tearDown(docker, { runs: [...orphanRuns], images: true, spareKept: true });
+  // A helper of a killed run (a Compose command) may still be making things: stop it before tearing down.
+  stopHelpersOf([...orphanRuns]);
+  const removed = await tearDown(docker, { runs: [...orphanRuns], images: true, spareKept: true });
+  for (const runId of orphanRuns) {
+    if (!folders.some((f) => f.runId === runId)) continue;
+    removed.push(...(await tearDownRunFiles(docker, runId, { keepBuildCache: false })));
+  }
+  return removed;
 }
 
 export function isOrphan(owner: string | undefined, ownHost = hostname()): boolean {
@@ -45,4 +57,33 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Compose commands on this host still working for the given runs: their
+ * command lines name the run's project (`-p docklab-10-<run>`). Linux only;
+ * a process that cannot be read or signalled is left alone.
+ */
+export function stopHelpersOf(runIds: string[]): number[] {
+  if (process.platform !== 'linux' || runIds.length === 0) return [];
+  const pattern = new RegExp(` -p docklab-\\d+-(${runIds.map((r) => r.replace(/[^a-z0-9]/gi, '')).join('|')}) `);
+  const stopped: number[] = [];
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return [];
+  }
+  for (const pid of pids) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      const cmdline = `${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')} `;
+      if (!pattern.test(cmdline)) continue;
+      process.kill(Number(pid), 'SIGKILL');
+      stopped.push(Number(pid));
+    } catch {
+      // gone meanwhile, or not ours to signal
+    }
+  }
+  return stopped;
 }

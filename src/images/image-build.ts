@@ -1,9 +1,10 @@
 import type Docker from 'dockerode';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pack } from 'tar-fs';
 import { DocklabError } from '../errors.js';
+import { formatBytes } from '../util/terminal.js';
 import { stateDir } from '../util/state-dir.js';
+import { biggestFiles, collectContext, contextTar, LARGE_CONTEXT_BYTES } from './build-context.js';
 
 export interface BuildRequest {
   contextDir: string;
@@ -17,6 +18,14 @@ export interface BuildRequest {
   /** A short name for the log file. */
   logName: string;
   onLine?: (line: string) => void;
+  /** Stops the build (the engine cancels it when the request goes away). */
+  signal?: AbortSignal;
+  /** Each image a build step committed, as it is committed (not the FROM image, not cache hits). */
+  onLayer?: (imageId: string) => void;
+  /** The build finished: the layers it committed, now build cache. */
+  onFinished?: (imageIds: string[]) => void;
+  /** Said before the build starts: a large context, with its biggest files. */
+  onWarning?: (line: string) => void;
 }
 
 export interface BuildStep {
@@ -33,9 +42,6 @@ export interface BuildResult {
   durationMs: number;
 }
 
-/** Paths never sent to the engine: they are large and never belong in an image. */
-const ALWAYS_IGNORED = ['node_modules', '.git'];
-
 /**
  * Builds an image from a folder through the Engine API, keeps the whole log
  * in a file, and on failure reports the failing step with its last lines.
@@ -43,28 +49,34 @@ const ALWAYS_IGNORED = ['node_modules', '.git'];
 export async function buildImage(docker: Docker, request: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
   const logPath = join(stateDir('logs'), `build-${request.logName.replace(/[^a-zA-Z0-9_.-]/g, '_')}-${started}.log`);
+  request.signal?.throwIfAborted();
+  const dockerfile = request.dockerfile ?? defaultDockerfile(request.contextDir);
+  assertDockerfileUsable(request.contextDir, dockerfile);
+  // Exactly what `docker build DIR` would send: .dockerignore honoured, symlinks as symlinks, names as bytes.
+  const collected = collectContext(request.contextDir, [dockerfile, '.dockerignore']);
+  if (collected.totalBytes > LARGE_CONTEXT_BYTES) {
+    request.onWarning?.(
+      `warning: the build context of ${request.contextDir} is ${formatBytes(collected.totalBytes)}; the biggest files: ${biggestFiles(collected)
+        .map((f) => `${f.name} (${formatBytes(f.size)})`)
+        .join(', ')}; list what the image does not need in .dockerignore`,
+    );
+  }
   const log = createWriteStream(logPath);
-  const ignored = readDockerignore(request.contextDir);
   // The engine turns each build label into a step of its own (a container
   // and a commit each); one LABEL line appended to a copy of the Dockerfile
   // costs one step. The copy travels in the context; the folder is untouched.
-  const labelled = request.labels && Object.keys(request.labels).length > 0 ? labelledDockerfile(request) : undefined;
-  const context = pack(request.contextDir, {
-    ignore: (name) => {
-      const relative = name.slice(request.contextDir.length + 1);
-      return [...ALWAYS_IGNORED, ...ignored].some((p) => relative === p || relative.startsWith(`${p}/`));
-    },
-    finalize: !labelled,
-    finish: labelled ? (p) => p.entry({ name: LABELLED_DOCKERFILE }, labelled, () => p.finalize()) : undefined,
-  });
+  const labelled = request.labels && Object.keys(request.labels).length > 0 ? labelledDockerfile(request, dockerfile) : undefined;
+  const context = contextTar(collected, labelled ? [{ name: LABELLED_DOCKERFILE, content: labelled }] : []);
 
   const steps: BuildStep[] = [];
+  const layers: string[] = [];
   let imageId = '';
   let errorText: string | undefined;
   try {
     const stream: NodeJS.ReadableStream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
       t: request.tag,
-      dockerfile: labelled ? LABELLED_DOCKERFILE : request.dockerfile,
+      dockerfile: labelled ? LABELLED_DOCKERFILE : dockerfile,
+      abortSignal: request.signal,
       buildargs: request.buildArgs,
       networkmode: request.networkMode,
       nocache: request.noCache,
@@ -89,6 +101,12 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
               const step = steps[steps.length - 1]!;
               if (line.trim() === '---> Using cache') step.cached = true;
               step.output.push(line);
+              // What a step committed: its own unless it came from the cache; the FROM image is never ours.
+              const committed = /^ ---> ([0-9a-f]{12,64})$/.exec(line);
+              if (committed && !step.cached && !/^Step \d+\/\d+ : FROM\b/i.test(step.instruction)) {
+                layers.push(committed[1]!);
+                request.onLayer?.(committed[1]!);
+              }
             }
           }
           const built = /^Successfully built ([0-9a-f]+)/m.exec(text);
@@ -101,6 +119,7 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
   } finally {
     await new Promise((resolve) => log.end(resolve));
   }
+  request.signal?.throwIfAborted();
 
   if (errorText !== undefined || !imageId) {
     const reason = errorText ?? 'the engine reported no image';
@@ -123,25 +142,37 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
       { details: tail },
     );
   }
+  request.onFinished?.(layers);
   return { imageId, steps, logPath, durationMs: Date.now() - started };
 }
 
 const LABELLED_DOCKERFILE = '.docklab.Dockerfile';
 
-function labelledDockerfile(request: BuildRequest): string {
-  const source = join(request.contextDir, request.dockerfile ?? 'Dockerfile');
-  if (!existsSync(source)) {
-    throw new DocklabError('DOCKLAB_SOLUTION_INCOMPLETE', `${source} does not exist: the folder needs a Dockerfile`);
-  }
+function labelledDockerfile(request: BuildRequest, dockerfile: string): string {
+  const source = join(request.contextDir, dockerfile);
   const pairs = Object.entries(request.labels!).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   return `${readFileSync(source, 'utf8').replace(/\s*$/, '')}\nLABEL ${pairs.join(' ')}\n`;
 }
 
-function readDockerignore(dir: string): string[] {
-  const path = join(dir, '.dockerignore');
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .map((l) => l.trim().replace(/^\.\//, '').replace(/\/$/, ''))
-    .filter((l) => l && !l.startsWith('#') && !l.startsWith('!') && !/[*?[]/.test(l));
+/** `docker build DIR` reads DIR/Dockerfile, else DIR/dockerfile. */
+export function defaultDockerfile(dir: string): string {
+  return !existsSync(join(dir, 'Dockerfile')) && existsSync(join(dir, 'dockerfile')) ? 'dockerfile' : 'Dockerfile';
+}
+
+/**
+ * A missing or empty Dockerfile, said in words before the engine says
+ * "no build stage in current context".
+ */
+export function assertDockerfileUsable(dir: string, dockerfile: string): void {
+  const path = join(dir, dockerfile);
+  if (!existsSync(path)) {
+    throw new DocklabError('DOCKLAB_SOLUTION_INCOMPLETE', `${path} does not exist: the folder needs a Dockerfile`);
+  }
+  const instructions = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  if (instructions.length === 0) {
+    throw new DocklabError('DOCKLAB_SOLUTION_INCOMPLETE', `${path} is empty: a Dockerfile starts with a FROM line naming the base image`);
+  }
 }

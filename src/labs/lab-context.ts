@@ -1,12 +1,13 @@
 import type Docker from 'dockerode';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, lstatSync, rmSync } from 'node:fs';
 import { APP_TEMPLATES_DIR } from './lab-loader.js';
 import { join } from 'node:path';
 import { CheckFailure } from '../checks/check.js';
 import { execIn, logTail, type ExecResult } from '../engine/container-io.js';
 import type { Engine } from '../engine/engine.js';
-import { assertPortFree } from '../engine/host-port.js';
+import { assertPortFree, portConflict, portInUseError } from '../engine/host-port.js';
+import { keepLayersAsCache, recordLayer, runTempDir } from '../engine/run-folder.js';
+import { currentSignal } from '../util/ambient-signal.js';
 import { LABEL, labelsFor, resourceName } from '../engine/labels.js';
 import { buildImage, type BuildResult } from '../images/image-build.js';
 import { egressProxyForBuilds } from '../images/egress-proxy.js';
@@ -72,7 +73,7 @@ export class LabContext {
     readonly runId: string,
     /** The folder judged: solution/, broken/<case>/ or the learner's. Undefined for a state-only verify. */
     readonly sourceDir: string | undefined,
-    readonly options: { keep?: boolean; registry?: string; balancer?: 'haproxy' | 'docklab'; onLine?: (line: string) => void } = {},
+    readonly options: { keep?: boolean; registry?: string; balancer?: 'haproxy' | 'docklab'; onLine?: (line: string) => void; signal?: AbortSignal } = {},
   ) {
     this.docker = engine.docker;
   }
@@ -80,6 +81,23 @@ export class LabContext {
   /** True when docklab itself made what is judged; false when the learner's engine state is judged. */
   get docklabMadeIt(): boolean {
     return this.mode === 'run' || this.lab.definition.evidence !== 'state';
+  }
+
+  /**
+   * The signal of what is running now (a check with its time limit, or the
+   * run): aborted when it must stop. Every helper below honours it.
+   */
+  get signal(): AbortSignal | undefined {
+    return currentSignal() ?? this.options.signal;
+  }
+
+  private stopIfAborted(): void {
+    this.signal?.throwIfAborted();
+  }
+
+  /** A fresh folder for temporary files, inside this run's own: teardown and the reaper remove it. */
+  tempDir(prefix: string): string {
+    return runTempDir(this.runId, prefix);
   }
 
   labels(extra: Record<string, string> = {}): Record<string, string> {
@@ -104,8 +122,9 @@ export class LabContext {
     return join(this.sourceDir, ...parts);
   }
 
+  /** True when the entry exists, even as a symlink that leads nowhere (the build judges it, not this). */
   hasSourceFile(...parts: string[]): boolean {
-    return this.sourceDir !== undefined && existsSync(join(this.sourceDir, ...parts));
+    return this.sourceDir !== undefined && entryExists(join(this.sourceDir, ...parts));
   }
 
   log(line: string): void {
@@ -120,8 +139,9 @@ export class LabContext {
   async build(options: BuildOptions): Promise<BuildResult & { ref: string }> {
     const ref = this.imageName(options.name, options.tag);
     const source = options.dir ? (options.dir.startsWith('/') ? options.dir : this.sourcePath(options.dir)) : this.sourcePath();
+    this.stopIfAborted();
     const egress = await egressProxyForBuilds();
-    const assembled = this.mode === 'run' && this.lab.definition.templates?.length ? assembleContext(this.lab.definition.templates, source) : undefined;
+    const assembled = this.mode === 'run' && this.lab.definition.templates?.length ? assembleContext(this.lab.definition.templates, source, this.tempDir('context')) : undefined;
     const dir = assembled ?? source;
     try {
       const result = await buildImage(this.docker, {
@@ -133,6 +153,10 @@ export class LabContext {
         labels: this.labels(),
         noCache: options.noCache,
         logName: `lab${this.lab.id}-${options.name}`,
+        signal: this.signal,
+        onLayer: (id) => recordLayer(this.runId, id),
+        onFinished: (ids) => keepLayersAsCache(this.runId, ids),
+        onWarning: (line) => this.log(line),
       });
       return { ...result, ref };
     } finally {
@@ -146,10 +170,12 @@ export class LabContext {
     const bindings: Docker.PortMap = {};
     for (const [containerPort, hostPort] of Object.entries(spec.ports ?? {})) {
       const key = containerPort.includes('/') ? containerPort : `${containerPort}/tcp`;
+      this.stopIfAborted();
       if (hostPort !== 0 && this.lab.definition.prescribedPorts?.includes(hostPort)) await assertPortFree(this.docker, hostPort);
       exposed[key] = {};
       bindings[key] = [{ HostIp: '127.0.0.1', HostPort: hostPort === 0 ? '' : String(hostPort) }];
     }
+    this.stopIfAborted();
     const container = await this.docker.createContainer({
       name: this.name(spec.name),
       Image: spec.image,
@@ -165,18 +191,30 @@ export class LabContext {
       HostConfig: { PortBindings: bindings, Binds: spec.binds, NetworkMode: spec.network, ...spec.hostConfig },
       NetworkingConfig: spec.network && spec.networkAliases ? { EndpointsConfig: { [spec.network]: { Aliases: spec.networkAliases } } } : undefined,
     });
-    if (spec.start !== false) await container.start();
+    if (spec.start === false) return container;
+    try {
+      this.stopIfAborted();
+      await container.start();
+    } catch (error) {
+      // Two runs racing for a prescribed port: the engine refuses the second; name who holds it.
+      const port = portConflict(error);
+      if (port === undefined) throw error;
+      await container.remove({ force: true }).catch(() => undefined);
+      throw await portInUseError(this.docker, port, { exclude: container.id });
+    }
     return container;
   }
 
   async createNetwork(what: string): Promise<string> {
     const name = this.name(what);
+    this.stopIfAborted();
     await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: this.labels() });
     return name;
   }
 
   async createVolume(what: string): Promise<string> {
     const name = this.name(what);
+    this.stopIfAborted();
     await this.docker.createVolume({ Name: name, Labels: this.labels() });
     return name;
   }
@@ -205,15 +243,18 @@ export class LabContext {
   }
 
   exec(containerId: string, cmd: string[], options: { user?: string } = {}): Promise<ExecResult> {
+    this.stopIfAborted();
     return execIn(this.docker, containerId, cmd, options);
   }
 
   logTail(containerId: string, lines = 15): Promise<string[]> {
+    this.stopIfAborted();
     return logTail(this.docker, containerId, lines);
   }
 
   /** One HTTP request; a refused or reset connection is an answer too (status 0), not an exception. */
   async http(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<HttpAnswer> {
+    this.stopIfAborted();
     try {
       const { request } = await import('undici');
       const response = await request(url, {
@@ -222,6 +263,7 @@ export class LabContext {
         body: options.body,
         headersTimeout: options.timeoutMs ?? 5_000,
         bodyTimeout: options.timeoutMs ?? 5_000,
+        signal: this.signal,
       });
       return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
     } catch (error) {
@@ -236,10 +278,19 @@ export class LabContext {
 }
 
 
-/** A build context made of shared app templates with the folder's own files laid over them. */
-export function assembleContext(templates: string[], source: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'docklab-context-'));
-  for (const template of templates) cpSync(join(APP_TEMPLATES_DIR, template), dir, { recursive: true });
-  cpSync(source, dir, { recursive: true, force: true });
-  return dir;
+/** A build context made of shared app templates with the folder's own files laid over them, in `target`. */
+export function assembleContext(templates: string[], source: string, target: string): string {
+  for (const template of templates) cpSync(join(APP_TEMPLATES_DIR, template), target, { recursive: true, verbatimSymlinks: true });
+  cpSync(source, target, { recursive: true, force: true, verbatimSymlinks: true });
+  return target;
+}
+
+/** Like existsSync, but a symlink counts even when it leads nowhere or to itself. */
+export function entryExists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

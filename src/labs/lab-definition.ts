@@ -1,5 +1,6 @@
 import type { CheckDefinition } from '../checks/check.js';
 import type { LabContext } from './lab-context.js';
+import { DocklabError } from '../errors.js';
 
 /**
  * Where a lab's evidence comes from:
@@ -43,12 +44,15 @@ export interface LabDefinition {
   teardown?: (ctx: LabContext) => Promise<void>;
 }
 
+/** A lab author's mistake is bad input, reported in one line; the loader adds the file's path. */
 export function defineLab(definition: LabDefinition): LabDefinition {
   const ids = new Set<string>();
+  if (!Array.isArray(definition?.checks)) throw new DocklabError('DOCKLAB_LAB_INVALID', `lab '${definition?.title}': checks must be a list`);
   for (const check of definition.checks) {
-    if (ids.has(check.id)) throw new Error(`lab '${definition.title}': check id '${check.id}' is used twice`);
+    if (!check?.id) throw new DocklabError('DOCKLAB_LAB_INVALID', `lab '${definition.title}': every check needs an id`);
+    if (ids.has(check.id)) throw new DocklabError('DOCKLAB_LAB_INVALID', `lab '${definition.title}': check id '${check.id}' is used twice`);
     for (const dependency of check.dependsOn ?? []) {
-      if (!ids.has(dependency)) throw new Error(`lab '${definition.title}': check '${check.id}' depends on '${dependency}', which is not an earlier check`);
+      if (!ids.has(dependency)) throw new DocklabError('DOCKLAB_LAB_INVALID', `lab '${definition.title}': check '${check.id}' depends on '${dependency}', which is not an earlier check`);
     }
     ids.add(check.id);
   }

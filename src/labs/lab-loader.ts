@@ -70,12 +70,19 @@ export function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-async function loadFolder(folder: { id: string; slug: string; dir: string }): Promise<Lab> {
+export async function loadFolder(folder: { id: string; slug: string; dir: string }): Promise<Lab> {
   const module = FROM_SOURCE ? join(folder.dir, 'lab.ts') : join(PROJECT_ROOT, 'dist', 'labs', `${folder.id}-${folder.slug}`, 'lab.js');
   if (!existsSync(module)) {
     throw new DocklabError('DOCKLAB_LAB_INVALID', `lab folder ${folder.dir} has no lab.ts${FROM_SOURCE ? '' : ' built (run `npm run build`)'}`);
   }
-  const definition = (await import(pathToFileURL(module).href)).default as LabDefinition | undefined;
+  let definition: LabDefinition | undefined;
+  try {
+    definition = (await import(pathToFileURL(module).href)).default as LabDefinition | undefined;
+  } catch (error) {
+    // defineLab's complaint, or a module that does not load: one line naming the file.
+    const reason = error instanceof DocklabError ? error.message : `it does not load: ${String((error as Error)?.message ?? error).split('\n')[0]}`;
+    throw new DocklabError('DOCKLAB_LAB_INVALID', `${module}: ${reason}`);
+  }
   if (!definition?.checks?.length) {
     throw new DocklabError('DOCKLAB_LAB_INVALID', `${module} must export default defineLab({...}) with at least one check`);
   }
@@ -90,7 +97,13 @@ function readBrokenCases(labDir: string, definition: LabDefinition): BrokenCase[
     .map((d) => {
       const file = join(brokenDir, d.name, 'case.json');
       if (!existsSync(file)) throw new DocklabError('DOCKLAB_LAB_INVALID', `${join(brokenDir, d.name)} needs a case.json naming the check it fails`);
-      const data = JSON.parse(readFileSync(file, 'utf8')) as { fails?: string; hintIncludes?: string; description?: string };
+      let data: { fails?: string; hintIncludes?: string; description?: string };
+      try {
+        data = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (error) {
+        throw new DocklabError('DOCKLAB_LAB_INVALID', `${file} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+      }
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new DocklabError('DOCKLAB_LAB_INVALID', `${file} must be a JSON object with "fails"`);
       if (!data.fails || !definition.checks.some((c) => c.id === data.fails)) {
         throw new DocklabError('DOCKLAB_LAB_INVALID', `${file}: "fails" must name one of the lab's checks (${definition.checks.map((c) => c.id).join(', ')})`);
       }

@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { realpathSync } from 'node:fs';
 import { DocklabError, isDocklabError } from '../errors.js';
 import { loadConfig, startProxyFromFile, type RunningProxy } from './index.js';
+import { installStickWorker } from './stick/stick-shared.js';
+import { StickHost, readStickConfig } from './stick/stick-host.js';
 
 /** Where the haproxy image keeps its configuration; used when -f is not given. */
 const DEFAULT_CONFIG = '/usr/local/etc/haproxy/haproxy.cfg';
@@ -32,10 +34,10 @@ function usage(msg: string): DocklabError {
 
 function report(e: unknown): void {
   if (isDocklabError(e)) {
-    process.stderr.write(`docklab proxy: ${e.message}\n`);
+    process.stderr.write(`docklab proxy: ${e.message} [${e.code}]\n`);
     process.exitCode = e.exitCode;
   } else {
-    process.stderr.write(`docklab proxy: internal error: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.stderr.write(`docklab proxy: internal error: ${e instanceof Error ? e.stack : String(e)}\n[DOCKLAB_INTERNAL] please report this with the command you ran\n`);
     process.exitCode = 3;
   }
 }
@@ -72,6 +74,11 @@ export async function runProxyMain(argv: readonly string[]): Promise<void> {
 
 async function runSingle(opts: MainOptions): Promise<void> {
   let proxy: RunningProxy;
+  if (cluster.isWorker) {
+    // Stick tables live in the primary so that limits hold for the whole proxy.
+    const onStick = installStickWorker((m) => process.send?.(m as object));
+    process.on('message', (m) => { onStick(m); });
+  }
   try { proxy = await startProxyFromFile(opts.file); } catch (e) {
     report(e);
     if (cluster.isWorker) process.exit(process.exitCode ?? 2);
@@ -83,7 +90,7 @@ async function runSingle(opts: MainOptions): Promise<void> {
     const onHup = () => {
       proxy.reload().then(
         () => process.stderr.write('docklab proxy: configuration reloaded\n'),
-        (e: unknown) => process.stderr.write(`docklab proxy: reload refused, still serving the previous configuration: ${isDocklabError(e) ? e.message : String(e)}\n`),
+        (e: unknown) => process.stderr.write(`docklab proxy: reload refused, still serving the previous configuration: ${isDocklabError(e) ? `${e.message} [${e.code}]` : String(e)}\n`),
       );
     };
     const onStop = () => {
@@ -112,11 +119,16 @@ async function runPrimary(opts: MainOptions, n: number): Promise<void> {
   const ready = new Set<number>();
   const live = () => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
   const each = (m: string) => { for (const w of live()) w!.send(m); };
+  // Stick tables are held here; workers send their table operations.
+  const stick = new StickHost();
+  const loadStick = () => { const c = readStickConfig(opts.file); if (c) stick.load(c); };
+  loadStick();
   // A reload waits until every worker is up, so that none misses it.
-  const reload = () => { if (ready.size < live().length) { reloadPending = true; return; } each('reload'); };
+  const reload = () => { loadStick(); if (ready.size < live().length) { reloadPending = true; return; } each('reload'); };
   const fork = () => {
     const w = cluster.fork();
     w.on('message', (m) => {
+      if (stick.handle(m, (r) => w.send(r))) return;
       if (m !== 'ready') return;
       ready.add(w.id);
       if (ready.size >= n) everReady = true;

@@ -1,16 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { createServer as createTcpServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { createSecureServer, type Http2SecureServer } from 'node:http2';
+import type { Http2SecureServer } from 'node:http2';
 import { DocklabError } from '../errors.js';
 import { ConfigParser } from './config/config-parser.js';
 import type { BindModel, ConfigModel } from './config/model.js';
 import { Router } from './runtime/router.js';
 import { ClientConnection } from './http/client-connection.js';
-import { handleH2Request } from './http/h2-request-handler.js';
+import { TcpSession } from './tcp/tcp-session.js';
+import { tlsUpgrade } from './tcp/tls-upgrade.js';
+import { presentAs, readProxyHeaderFrom } from './tcp/proxy-header-reader.js';
+import { admitConnection } from './tcp/connection-admission.js';
+import { H2SessionHost } from './http/h2-session-host.js';
 import type { ListenerContext } from './http/listener-context.js';
-import { loadPem, sniSelector } from './runtime/tls-material.js';
+import { loadPem } from './runtime/tls-material.js';
+import { acceptTlsClient, bindTlsOptions } from './runtime/bind-tls.js';
+import { dropConnection } from './tcp/drop-connection.js';
 
 export interface ProxyOptions {
   /** Log lines (httplog) and notices; default: stdout. */
@@ -47,7 +53,7 @@ export async function loadConfig(path: string): Promise<{ config: ConfigModel; r
   try { text = readFileSync(path, 'utf8'); } catch {
     throw new DocklabError('DOCKLAB_FILE_MISSING', `${path}: cannot read the configuration file; check the path given with -f`);
   }
-  const config = ConfigParser.parseText(text, basename(path));
+  const config = ConfigParser.parseText(text, basename(path), { dir: dirname(resolve(path)), fromFile: true });
   const router = await Router.compile(config);
   return { config, router };
 }
@@ -62,8 +68,11 @@ class ProxyInstance implements RunningProxy {
   private listeners: Listener[] = [];
   private readonly connections = new Set<ClientConnection>();
   private readonly sockets = new Set<Socket>();
+  private readonly h2Hosts: H2SessionHost[] = [];
   private stoppingFlag = false;
   warnings: string[] = [];
+  /** `hard-stop-after`: how long a stop waits for open connections (10 s when unset). */
+  private hardStopAfter = 10_000;
 
   constructor(private readonly path: string, private readonly opts: Required<ProxyOptions>) {}
 
@@ -79,7 +88,7 @@ class ProxyInstance implements RunningProxy {
     try { text = readFileSync(this.path, 'utf8'); } catch {
       throw new DocklabError('DOCKLAB_FILE_MISSING', `${this.path}: cannot read the configuration file; check the path given with -f`);
     }
-    const config = ConfigParser.parseText(text, basename(this.path));
+    const config = ConfigParser.parseText(text, basename(this.path), { dir: dirname(resolve(this.path)), fromFile: true });
     const router = await Router.compile(config, { onNotice: (m) => this.opts.onLog(m) });
     // Certificates are checked before anything changes, so a bad one refuses the reload.
     for (const fe of config.frontends) for (const b of fe.binds) if (b.ssl) for (const f of b.certFiles) loadPem(f, b);
@@ -111,6 +120,7 @@ class ProxyInstance implements RunningProxy {
     const old = this.router;
     this.router = router;
     this.warnings = config.warnings;
+    this.hardStopAfter = config.global.hardStopAfter ?? 10_000;
     for (const w of config.warnings) this.opts.onWarning(w);
     router.start();
     if (old) {
@@ -123,11 +133,17 @@ class ProxyInstance implements RunningProxy {
 
   private refreshTls(server: ReturnType<typeof createTlsServer>, bind: BindModel): void {
     const materials = bind.certFiles.map((f) => loadPem(f, bind));
-    server.setSecureContext({ cert: materials[0]!.cert, key: materials[0]!.key });
+    // The whole context (CA for client certificates, versions, ciphers), not only the certificate.
+    server.setSecureContext(bindTlsOptions(bind, materials));
   }
 
   private context(frontendName: string, ssl: boolean, port: () => number): ListenerContext {
-    return {
+    let h2: H2SessionHost | undefined;
+    const ctx: ListenerContext = {
+      upgradeToH2: (socket, preread) => {
+        if (!h2) { h2 = new H2SessionHost(ctx); this.h2Hosts.push(h2); }
+        h2.accept(socket, preread);
+      },
       frontendName, ssl,
       get localPort() { return port(); },
       router: () => this.router,
@@ -135,28 +151,28 @@ class ProxyInstance implements RunningProxy {
       stopping: () => this.stoppingFlag,
       activeConnections: () => this.sockets.size,
     };
+    return ctx;
   }
 
   private open(key: string, bind: BindModel, frontendName: string, config: ConfigModel): Promise<Listener> {
-    let port = bind.port;
-    const ctx = this.context(frontendName, bind.ssl, () => port);
+    const bound = { port: bind.port };
+    const ctx = this.context(frontendName, bind.ssl, () => bound.port);
     let server: NetServer | Http2SecureServer;
     const track = (s: Socket) => { this.sockets.add(s); s.once('close', () => this.sockets.delete(s)); };
+    const section = config.frontends.find((f) => f.name === frontendName);
+    if (section?.settings.mode === 'tcp') return this.listen(key, bind, frontendName, config, this.openTcp(bind, ctx, track), bound);
+    if (bind.acceptProxy) return this.listen(key, bind, frontendName, config, this.openProxied(bind, ctx, track), bound);
     if (bind.ssl) {
       const materials = bind.certFiles.map((f) => loadPem(f, bind));
-      const tlsOptions = {
-        cert: materials[0]!.cert, key: materials[0]!.key,
-        ...(materials.length > 1 ? { SNICallback: sniSelector(materials) } : {}),
-      };
-      if (bind.alpn.includes('h2')) {
-        const h2 = createSecureServer({ ...tlsOptions, allowHTTP1: true, ALPNProtocols: bind.alpn });
-        h2.on('request', (req, res) => handleH2Request(ctx, req, res));
-        h2.on('secureConnection', (s: TLSSocket) => track(s));
-        h2.on('sessionError', () => {});
-        server = h2;
-      } else {
-        const tls = createTlsServer({ ...tlsOptions, ...(bind.alpn.length ? { ALPNProtocols: bind.alpn } : {}) }, (s) => {
+      const tlsOptions = bindTlsOptions(bind, materials);
+      {
+        // One TLS server for every ALPN list: h2 sessions are handed to the HTTP/2 host,
+        // everything else (http/1.1, no ALPN) to the HTTP/1 client connection, upgrades included.
+        const tls = createTlsServer({ ...tlsOptions, ...(bind.alpn.length ? { ALPNProtocols: bind.alpn } : {}) }, (s: TLSSocket) => {
+          if (!acceptTlsClient(s, bind)) { s.destroy(); return; }
           track(s);
+          if (!admitConnection(s, ctx, bind)) return;
+          if (s.alpnProtocol === 'h2') { ctx.upgradeToH2!(s); return; }
           const c = new ClientConnection(s, ctx);
           this.connections.add(c);
           s.once('close', () => this.connections.delete(c));
@@ -167,11 +183,61 @@ class ProxyInstance implements RunningProxy {
     } else {
       server = createTcpServer({ noDelay: true }, (s) => {
         track(s);
+        if (!admitConnection(s, ctx, bind)) return;
         const c = new ClientConnection(s, ctx);
         this.connections.add(c);
         s.once('close', () => this.connections.delete(c));
       });
     }
+    return this.listen(key, bind, frontendName, config, server, bound);
+  }
+
+  /**
+   * An HTTP listener under `accept-proxy`: connection rules see the real peer,
+   * then the PROXY header is read (a connection without one is closed, as in
+   * HAProxy), TLS follows on `ssl` binds, and everything after sees the
+   * addresses the header carried.
+   */
+  private openProxied(bind: BindModel, ctx: ListenerContext, track: (s: Socket) => void): NetServer {
+    const upgrade = bind.ssl
+      ? tlsUpgrade(bind, { ...bindTlsOptions(bind, bind.certFiles.map((f) => loadPem(f, bind))), ...(bind.alpn.length ? { ALPNProtocols: bind.alpn } : {}) })
+      : undefined;
+    const serve = (s: Socket) => {
+      const c = new ClientConnection(s, ctx);
+      this.connections.add(c);
+      s.once('close', () => this.connections.delete(c));
+    };
+    return createTcpServer({ noDelay: true }, (raw) => {
+      track(raw);
+      if (!admitConnection(raw, ctx, bind)) return;
+      void readProxyHeaderFrom(raw).then(async (r) => {
+        // No PROXY header: HAProxy drops the connection without lingering (the client sees a reset).
+        if (!r) { dropConnection(raw); return; }
+        if (r.addresses) presentAs(raw, r.addresses);
+        if (!upgrade) {
+          if (r.rest.length) raw.unshift(r.rest);
+          raw.resume();
+          serve(raw);
+          return;
+        }
+        const tls = await upgrade(raw, r.rest);
+        if (!tls) return;
+        if (r.addresses) presentAs(tls, r.addresses);
+        if (tls.alpnProtocol === 'h2') ctx.upgradeToH2!(tls);
+        else serve(tls);
+      });
+    });
+  }
+
+  /** A `mode tcp` listener: every connection becomes a TcpSession (TLS terminated first on `ssl` binds). */
+  private openTcp(bind: BindModel, ctx: ListenerContext, track: (s: Socket) => void): NetServer {
+    const upgrade = bind.ssl
+      ? tlsUpgrade(bind, { ...bindTlsOptions(bind, bind.certFiles.map((f) => loadPem(f, bind))), ...(bind.alpn.length ? { ALPNProtocols: bind.alpn } : {}) })
+      : undefined;
+    return createTcpServer({ noDelay: true, allowHalfOpen: true }, (s) => { track(s); new TcpSession(s, ctx, bind, upgrade); });
+  }
+
+  private listen(key: string, bind: BindModel, frontendName: string, config: ConfigModel, server: NetServer | Http2SecureServer, bound: { port: number }): Promise<Listener> {
     const fe = config.frontends.find((f) => f.name === frontendName);
     const maxconn = fe?.settings.maxconn ?? config.global.maxconn;
     if (maxconn) (server as NetServer).maxConnections = maxconn;
@@ -186,8 +252,8 @@ class ProxyInstance implements RunningProxy {
         server.removeListener('error', onError);
         server.on('error', (e) => this.opts.onLog(`listener ${bind.host}:${bind.port} error: ${e.message}`));
         const a = server.address();
-        port = typeof a === 'object' && a ? a.port : bind.port;
-        resolve({ key, bind, frontendName, server, address: { frontend: frontendName, host: bind.host || '0.0.0.0', port, ssl: bind.ssl } });
+        bound.port = typeof a === 'object' && a ? a.port : bind.port;
+        resolve({ key, bind, frontendName, server, address: { frontend: frontendName, host: bind.host || '0.0.0.0', port: bound.port, ssl: bind.ssl } });
       });
     });
   }
@@ -201,7 +267,8 @@ class ProxyInstance implements RunningProxy {
     this.stoppingFlag = true;
     await Promise.all(this.listeners.map((l) => new Promise<void>((r) => { l.server.close(() => r()); })));
     for (const c of this.connections) c.closeIfIdle();
-    const deadline = Date.now() + 10_000;
+    for (const h of this.h2Hosts) h.close();
+    const deadline = Date.now() + this.hardStopAfter;
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const s of this.sockets) s.destroy();
     this.router.retire();
@@ -216,7 +283,7 @@ class ProxyInstance implements RunningProxy {
 }
 
 function bindKey(b: BindModel, frontend: string): string {
-  return [frontend, b.host, b.port, b.ssl, b.certFiles.join(','), b.alpn.join(',')].join('|');
+  return [frontend, b.host, b.port, b.ssl, b.certFiles.join(','), b.alpn.join(','), JSON.stringify(b.tls ?? null)].join('|');
 }
 
 export async function startProxyFromFile(path: string, options: ProxyOptions = {}): Promise<RunningProxy> {

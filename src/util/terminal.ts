@@ -5,10 +5,15 @@ export function isInteractiveOutput(stream: NodeJS.WriteStream = process.stdout)
   return Boolean(stream.isTTY) && !process.env.CI && process.env.NO_COLOR === undefined;
 }
 
-export function listrRenderer(): { renderer: ListrRendererValue; fallbackRenderer: ListrRendererValue } {
+/**
+ * listr2's options for docklab's task lists. listr2 never handles SIGINT
+ * itself (it would exit with 127 before any teardown): docklab's one
+ * interruption handler does (src/util/interruption.ts).
+ */
+export function listrRenderer(): { renderer: ListrRendererValue; fallbackRenderer: ListrRendererValue; registerSignalListeners: false } {
   return isInteractiveOutput()
-    ? { renderer: 'default', fallbackRenderer: 'simple' }
-    : { renderer: 'simple', fallbackRenderer: 'simple' };
+    ? { renderer: 'default', fallbackRenderer: 'simple', registerSignalListeners: false }
+    : { renderer: 'simple', fallbackRenderer: 'simple', registerSignalListeners: false };
 }
 
 const codes = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1, cyan: 36 } as const;

@@ -12,7 +12,7 @@ function request(over: Partial<SampleSource> = {}): SampleSource {
 
 /** Compiles `acl` lines and one condition from a frontend snippet. */
 function condition(acls: string, cond: string): (r: SampleSource) => boolean {
-  const m = ConfigParser.parseText(`frontend fe\n${acls}\n  http-request deny ${cond}\n`, 't.cfg');
+  const m = ConfigParser.parseText(`frontend fe\n  mode http\n${acls}\n  http-request deny ${cond}\n`, 't.cfg');
   const fe = m.frontends[0]!;
   const c = AclCondition.compile(fe.requestRules[0]!.cond!, compileNamedAcls(fe.acls));
   return (r) => c.test(r);

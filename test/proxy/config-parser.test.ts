@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { ConfigParser } from '../../src/proxy/config/config-parser.js';
+import { checkProgram } from '../../src/proxy/config/check-parser.js';
 import { tokenize } from '../../src/proxy/config/tokenizer.js';
 import { parseTime } from '../../src/proxy/config/time-units.js';
 import { DocklabError } from '../../src/errors.js';
@@ -20,7 +21,7 @@ describe('tokenizer', () => {
     expect(line!.words).toEqual(['x', 'a b', 'c $HOME', 'd e', 'v', '#f']);
   });
   it('refuses an unterminated quote with its line', () => {
-    expect(() => tokenize('a\nb "open', 'haproxy.cfg')).toThrow(/haproxy\.cfg:2: unterminated double quote/);
+    expect(() => tokenize('a\nb "open', 'haproxy.cfg')).toThrow(/haproxy\.cfg:2: unmatched quote at position 3/);
   });
 });
 
@@ -73,14 +74,35 @@ backend web
     const a = parse('backend b\n  option httpchk GET /health\n  server s 1.2.3.4:80 check\n');
     expect(a.backends[0]!.settings.httpchk).toMatchObject({ method: 'GET', uri: '/health' });
     const b = parse('backend b\n  option httpchk\n  http-check send meth HEAD uri /ready ver HTTP/1.1 hdr Host example.com\n  http-check expect status 200-299,302\n  server s 1.2.3.4:80 check\n');
-    expect(b.backends[0]!.settings.httpchk).toMatchObject({ method: 'HEAD', uri: '/ready', version: 'HTTP/1.1', headers: [['Host', 'example.com']], expectStatus: [[200, 299], [302, 302]] });
+    expect(checkProgram(b.backends[0]!.settings)!.rules).toMatchObject([
+      { kind: 'connect' },
+      { kind: 'send-http', method: 'HEAD', uri: '/ready', version: 'HTTP/1.1', headers: [['Host', 'example.com']] },
+      { kind: 'expect', negate: false, what: 'status', pattern: '200-299,302' },
+    ]);
   });
   it('reads ssl binds with crt and alpn', () => {
     const m = parse('frontend fe\n  bind :443 ssl crt /etc/site.pem alpn h2,http/1.1\n');
     expect(m.frontends[0]!.binds[0]).toMatchObject({ port: 443, ssl: true, certFiles: ['/etc/site.pem'], alpn: ['h2', 'http/1.1'] });
   });
+  it('reads connection modes, retry-on and http-reuse (the last connection option wins, no undoes it)', () => {
+    const m = parse('defaults\n  option httpclose\n  retry-on 503 conn-failure\nfrontend fe\n  bind :80\n  option http-server-close\n  default_backend b\nbackend b\n  no option httpclose\n  retry-on all-retryable-errors\n  http-reuse never\n  server s 127.0.0.1:1\n');
+    expect(m.frontends[0]!.settings.httpConnMode).toBe('server-close');
+    expect(m.backends[0]!.settings.httpConnMode).toBeUndefined();
+    expect(m.backends[0]!.settings.retryOn).toEqual(['conn-failure', 'empty-response', 'junk-response', 'response-timeout', '0rtt-rejected', '500', '502', '503', '504']);
+    expect(m.backends[0]!.settings.httpReuse).toBe('never');
+    expect(parse('defaults\n  retry-on none\n').warnings).toEqual([]);
+  });
+  it('refuses retry-on words HAProxy 2.6 refuses, and option forceclose', () => {
+    expect(failure('defaults\n  retry-on all\n').message).toContain("unknown keyword 'all'");
+    expect(failure('defaults\n  retry-on 405\n').message).toContain("'405'");
+    expect(failure('defaults\n  retry-on none 503\n').message).toContain('alone');
+    expect(failure('defaults\n  http-reuse sometimes\n').message).toContain('http-reuse');
+    expect(failure('frontend fe\n  retry-on 503\n').message).toContain('backend or listen');
+    expect(parse('frontend fe\n  http-reuse never\n').warnings).toEqual(expect.arrayContaining([expect.stringContaining("'http-reuse' ignored because frontend 'fe' has no backend capability")]));
+    expect(failure('defaults\n  option forceclose\n').message).toContain('forceclose');
+  });
   it('turns harmless unsupported keywords into warnings with line numbers', () => {
-    const m = parse('global\n  daemon\n  tune.bufsize 32768\ndefaults\n  option http-server-close\n');
+    const m = parse('global\n  daemon\n  tune.bufsize 32768\ndefaults\n  option http-buffer-request\n');
     expect(m.warnings).toEqual([
       "haproxy.cfg:2: warning: 'daemon' in global section is ignored by docklab",
       "haproxy.cfg:3: warning: 'tune.bufsize' in global section is ignored by docklab",
@@ -97,11 +119,11 @@ describe('configuration errors', () => {
     expect(e.exitCode).toBe(2);
   });
   it('refuses routing keywords it cannot honour', () => {
-    expect(failure('frontend fe\n  tcp-request content reject\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
-    expect(failure('defaults\n  mode tcp\n').message).toMatch(/haproxy\.cfg:2: 'mode tcp' is not supported/);
-    expect(failure('backend b\n  server s 1.2.3.4:443 ssl verify none\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
-    expect(failure('backend b\n  balance hdr(host)\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
-    expect(failure('frontend f\n  http-request auth realm x\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
+    expect(failure('frontend fe\n  tcp-response content close\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
+    expect(failure('frontend fe\n  mode tcp\n  default_backend b\nbackend b\n  mode http\n').message).toMatch(/haproxy\.cfg:3: tcp frontend 'fe' uses http backend 'b'/);
+    expect(failure('backend b\n  server s 1.2.3.4:443 agent-check\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
+    expect(failure('backend b\n  balance rdp-cookie\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
+    expect(failure('frontend f\n  http-request lua.hello\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
   });
   it('refuses references to missing backends and ACLs', () => {
     const e = failure('frontend fe\n  bind :80\n  use_backend nope if TRUE\n');
@@ -111,6 +133,25 @@ describe('configuration errors', () => {
     expect(a.code).toBe('DOCKLAB_CONFIG_REFERENCE');
     expect(a.message).toMatch(/^haproxy\.cfg:4: ACL 'missing_acl' is not declared/);
   });
+  it('regression: an ACL used above its declaration is refused, as HAProxy reads conditions line by line', () => {
+    const head = 'frontend fe\n  mode http\n  bind :80\n  default_backend b\n';
+    const forms = [
+      'http-request deny if bad', 'http-response deny if bad', 'http-after-response set-header x y if bad',
+      'use_backend b if bad', 'redirect location /y if bad', 'tcp-request content reject if bad',
+      'tcp-request connection reject if bad', 'http-request set-var(txn.x) str(a) if !bad',
+    ];
+    for (const form of forms) {
+      const e = failure(`${head}  ${form}\n  acl bad path /x\nbackend b\n  mode http\n`);
+      expect(e.code, form).toBe('DOCKLAB_CONFIG_REFERENCE');
+      expect(e.message, form).toMatch(/^haproxy\.cfg:5: ACL 'bad' is used before its declaration at line 6/);
+    }
+    const stick = failure('backend b\n  mode http\n  stick-table type ip size 10\n  stick on src if bad\n  acl bad path /x\n');
+    expect(stick.message).toMatch(/^haproxy\.cfg:4: ACL 'bad' is used before its declaration at line 5/);
+    // A name with one line above the rule and one below is known: the rule sees both lines.
+    expect(() => parse(`${head}  acl bad path /x\n  http-request deny if bad\n  acl bad path /z\nbackend b\n  mode http\n`)).not.toThrow();
+    // Each section has its own ACLs: a frontend's ACL is unknown in its backend.
+    expect(failure(`${head}  acl bad path /x\nbackend b\n  mode http\n  http-request deny if bad\n`).message).toMatch(/^haproxy\.cfg:8: ACL 'bad' is not declared in backend 'b'/);
+  });
   it('refuses syntax errors', () => {
     expect(failure('defaults\n  timeout server abc\n').message).toMatch(/haproxy\.cfg:2: timeout server needs a time/);
     expect(failure('backend b\n  server s1 1.2.3.4:80\n  server s1 1.2.3.5:80\n').message).toMatch(/haproxy\.cfg:3: server 's1' is already declared at line 2/);
@@ -119,6 +160,25 @@ describe('configuration errors', () => {
     expect(failure('frontend f\n  acl x path_beg\n').message).toMatch(/haproxy\.cfg:2: acl 'x' has no pattern/);
     expect(failure('frontend f\n  acl x path_reg (\n').message).toMatch(/invalid regular expression/);
     expect(failure('frontend f\n  http-request deny if { path_beg /x\n').message).toMatch(/not closed/);
-    expect(failure('backend b\n  server s1 1.2.3.4\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
+    expect(failure('backend b\n  mode http\n  server s1 1.2.3.4\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
+  });
+});
+
+describe('words HAProxy 2.6 accepts leniently', () => {
+  it('regression: timeout 15min reads as 15 minutes with a warning, a unitless tail still fails', () => {
+    const m = ConfigParser.parseText('defaults\n  timeout client 15min\n', 'haproxy.cfg');
+    expect(m.warnings.join('\n')).toMatch(/haproxy\.cfg:2: warning: unexpected character 'i' after the timer value '15min'/);
+    expect(failure('defaults\n  timeout server 2x\n').code).toBe('DOCKLAB_CONFIG_SYNTAX');
+  });
+  it('regression: redirect options before the type are accepted', () => {
+    const m = ConfigParser.parseText('frontend f\n  mode http\n  bind :0\n  http-request redirect code 301 location /x\n', 'haproxy.cfg');
+    expect(m.frontends[0]!.requestRules[0]!.action).toMatchObject({ kind: 'redirect', type: 'location', value: '/x', code: 301 });
+  });
+});
+
+describe('timeouts with units', () => {
+  it('regression: 5000ms is 5000 milliseconds, without a warning', () => {
+    const m = ConfigParser.parseText('defaults\n  timeout client 5000ms\n', 'haproxy.cfg');
+    expect(m.warnings.join('\n')).not.toMatch(/unexpected character/);
   });
 });

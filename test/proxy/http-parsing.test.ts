@@ -13,7 +13,7 @@ describe('request head parser', () => {
     expect(h).toMatchObject({ method: 'POST', uri: '/a?b=1', version: '1.1', contentLength: 5, chunked: false, wantsClose: false });
     expect(h.headers).toEqual([['Host', 'x'], ['Content-Length', '5'], ['X-A', 'spaced']]);
     expect(head('GET / HTTP/1.0\r\n\r\n').wantsClose).toBe(true);
-    expect(head('GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n').upgrade).toBe(true);
+    expect(head('GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: a2V5\r\n\r\n').upgrade).toBe(true);
     expect(head('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n').chunked).toBe(true);
     expect(head('POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n').contentLength).toBe(5);
   });
@@ -34,6 +34,40 @@ describe('request head parser', () => {
     expect(findHeadEnd(Buffer.from('GET / HTTP/1.1\r\nA: b\r\n\r\nBODY'), 0)).toBe(24);
     expect(findHeadEnd(Buffer.from('GET / HTTP/1.1\nA: b\n\nBODY'), 0)).toBe(21);
     expect(findHeadEnd(Buffer.from('GET / HTTP/1.1\r\nA: b\r\n'), 0)).toBe(-1);
+  });
+});
+
+describe('request targets, Host and field limits (HAProxy 2.6 rules)', () => {
+  it('accepts origin-form, asterisk, absolute-form and CONNECT authority-form', () => {
+    expect(status('GET /a?b HTTP/1.1\r\n\r\n')).toBe(0);
+    expect(status('OPTIONS * HTTP/1.1\r\n\r\n')).toBe(0);
+    expect(status('GET http://h/x HTTP/1.1\r\nHost: h\r\n\r\n')).toBe(0);
+    expect(status('CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n')).toBe(0);
+  });
+  it('refuses fragments, raw non-ASCII, relative targets and authority-form outside CONNECT', () => {
+    expect(status('GET /a#b HTTP/1.1\r\n\r\n')).toBe(400);
+    expect(status('GET /caf\xe9 HTTP/1.1\r\n\r\n')).toBe(400);
+    expect(status('GET api HTTP/1.1\r\n\r\n')).toBe(400);
+    expect(status('GET h:80 HTTP/1.1\r\n\r\n')).toBe(400);
+    expect(status('CONNECT / HTTP/1.1\r\n\r\n')).toBe(400);
+  });
+  it('merges identical Host fields, refuses different ones and a Host that contradicts the target', () => {
+    expect(head('GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\nhost: A\r\n\r\n').headers).toEqual([['Host', 'a'], ['X', '1']]);
+    expect(status('GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')).toBe(400);
+    expect(status('GET http://b/ HTTP/1.1\r\nHost: a\r\n\r\n')).toBe(400);
+    const h = head('GET http://a:80/x HTTP/1.1\r\nHost: a:80\r\n\r\n');
+    expect([h.uri, h.headers]).toEqual(['http://a/x', [['Host', 'a']]]);
+    expect(head('GET https://a:443/ HTTP/1.1\r\nHost: a\r\n\r\n').uri).toBe('https://a/');
+  });
+  it('allows 100 header fields, not 101', () => {
+    const fields = (n: number) => Array.from({ length: n }, (_, i) => `X-${i}: v\r\n`).join('');
+    expect(status(`GET / HTTP/1.1\r\n${fields(100)}\r\n`)).toBe(0);
+    expect(status(`GET / HTTP/1.1\r\n${fields(101)}\r\n`)).toBe(400);
+  });
+  it('reads HTTP/1.2 as HTTP/1.1, honours chunked HTTP/1.0 once, and wants a WebSocket key', () => {
+    expect(head('GET / HTTP/1.2\r\n\r\n').version).toBe('1.1');
+    expect(head('POST / HTTP/1.0\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n')).toMatchObject({ chunked: true, wantsClose: true });
+    expect(status('GET / HTTP/1.1\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n')).toBe(400);
   });
 });
 
@@ -58,6 +92,18 @@ describe('chunked scanner', () => {
     const end = s.scan(body.subarray(7), 0);
     expect(s.done).toBe(true);
     expect(body.subarray(7 + end).toString()).toBe('NEXT');
+  });
+  it('re-frames a body: CRLF, upper-case sizes, no extensions, normalised trailers', () => {
+    const out: Buffer[] = [];
+    const s = new ChunkedScanner();
+    s.scan(Buffer.from('1a;x=1\nabcdefghijklmnopqrstuvwxyz\n0\nX-T:  1 \n\n'), 0, out);
+    expect(s.done).toBe(true);
+    expect(Buffer.concat(out).toString()).toBe('1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nx-t: 1\r\n\r\n');
+  });
+  it('regression: a trailer line that is not a header field is refused (no request hidden after the last chunk)', () => {
+    expect(() => new ChunkedScanner().scan(Buffer.from('0\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n'), 0)).toThrow(HttpParseError);
+    expect(() => new ChunkedScanner().scan(Buffer.from('0\r\n folded: x\r\n\r\n'), 0)).toThrow(HttpParseError);
+    expect(() => new ChunkedScanner().scan(Buffer.from('0\r\nX: a\x01b\r\n\r\n'), 0)).toThrow(HttpParseError);
   });
   it('refuses bad sizes and missing CRLF', () => {
     expect(() => new ChunkedScanner().scan(Buffer.from('zz\r\n'), 0)).toThrow(HttpParseError);

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { startFixture, sleep } from './support/proxy-fixture.js';
+import { startFixture, waitFor } from './support/proxy-fixture.js';
 import { send } from './support/http-client.js';
 import { DocklabError } from '../../src/errors.js';
 import { startProxyFromFile } from '../../src/proxy/index.js';
@@ -33,7 +33,7 @@ describe('reload', () => {
       expect(await server(f.port)).toBe('s1');
       // A slow request is in flight while the configuration changes.
       const inflight = send(f.port, { path: '/slow/400' });
-      await sleep(50);
+      expect(await waitFor(() => f.servers[0]!.seen.some((r) => r.url === '/slow/400'))).toBe(true);
       f.rewrite(V1.replace('default_backend one', 'default_backend two'));
       await f.proxy.reload();
       expect(await server(f.port)).toBe('s2');
@@ -101,12 +101,12 @@ backend web
 `);
     try {
       f.servers[1]!.healthy = false;
-      await sleep(400);
+      expect(await waitFor(() => f.logs.some((l) => /Server web\/s2 is DOWN/.test(l)))).toBe(true);
       const seen = new Set<string>();
       for (let i = 0; i < 4; i++) seen.add(await server(f.port));
       expect([...seen]).toEqual(['s1']);
       f.servers[1]!.healthy = true;
-      await sleep(400);
+      expect(await waitFor(() => f.logs.some((l) => /Server web\/s2 is UP/.test(l)))).toBe(true);
       for (let i = 0; i < 4; i++) seen.add(await server(f.port));
       expect([...seen].sort()).toEqual(['s1', 's2']);
       expect(f.logs.some((l) => /Server web\/s2 is DOWN/.test(l))).toBe(true);
@@ -129,6 +129,9 @@ describe('websocket', () => {
           if (got.includes('hello from s1') && !got.includes('ping!')) s.write('ping!');
           if (got.includes('ping!')) { s.destroy(); resolve(got); }
         });
+        // A tunnel that closes or stalls fails the assertions below with what did arrive, instead of hanging.
+        s.on('close', () => resolve(got));
+        setTimeout(() => { s.destroy(); resolve(got); }, 15_000);
         s.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
       });
       expect(text.startsWith('HTTP/1.1 101')).toBe(true);

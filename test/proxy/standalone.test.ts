@@ -75,7 +75,7 @@ describe('standalone entry point (main.js)', () => {
 
         // Graceful stop: a request in flight still completes.
         const inflight = send(port, { path: '/slow/300' });
-        await new Promise((r) => setTimeout(r, 50));
+        await until(async () => [s1, s2].some((s) => s.seen.some((r) => r.url === '/slow/300')));
         child.kill('SIGTERM');
         expect((await inflight).status).toBe(200);
         const code = await exited(child);
@@ -91,11 +91,11 @@ describe('standalone entry point (main.js)', () => {
   it('exits with code 2 on a bad configuration', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'docklab-main-'));
     const file = join(dir, 'haproxy.cfg');
-    writeFileSync(file, 'frontend fe\n  bind 127.0.0.1:0\n  mode tcp\n');
+    writeFileSync(file, 'frontend fe\n  bind 127.0.0.1:0\n  mode health\n');
     const child = spawn(process.execPath, [mainJs, '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
     expect(await exited(child)).toBe(2);
-    expect(stderr).toMatch(/^docklab proxy: haproxy\.cfg:3: 'mode tcp' is not supported/);
+    expect(stderr).toMatch(/^docklab proxy: haproxy\.cfg:3: 'mode' expects 'http' or 'tcp', got 'health'.* \[DOCKLAB_CONFIG_SYNTAX\]$/m);
   }, 30_000);
 });

@@ -1,6 +1,8 @@
 import type Docker from 'dockerode';
 import { CheckFailure } from '../check.js';
 import { logTail } from '../../engine/container-io.js';
+import { currentSignal } from '../../util/ambient-signal.js';
+import { abortableDelay } from '../../util/interruption.js';
 
 /**
  * A wait strategy polls one kind of evidence until it shows what is wanted
@@ -13,6 +15,8 @@ export interface WaitOptions {
   intervalMs?: number;
   /** The container whose early exit should end the wait. */
   container?: { docker: Docker; id: string };
+  /** Ends the wait at once (throwing its reason); default: the signal of the check in progress. */
+  signal?: AbortSignal;
 }
 
 export const DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
@@ -32,7 +36,9 @@ export async function waitUntil<T>(probe: Probe<T>, options: WaitOptions = {}): 
   // Start polling fast (most things are ready within a few hundred ms), then back off.
   let interval = 50;
   const maxInterval = options.intervalMs ?? 250;
+  const signal = options.signal ?? currentSignal();
   for (;;) {
+    signal?.throwIfAborted();
     const result = await probe.attempt();
     if (result.ok) return result.value;
     seen = result.seen;
@@ -40,7 +46,7 @@ export async function waitUntil<T>(probe: Probe<T>, options: WaitOptions = {}): 
     if (Date.now() >= deadline) {
       throw new CheckFailure(probe.expected, `${seen} (after waiting ${Math.round(timeoutMs / 1000)} s)`, probe.hint);
     }
-    await new Promise((r) => setTimeout(r, Math.min(interval, Math.max(0, deadline - Date.now()))));
+    await abortableDelay(Math.min(interval, Math.max(0, deadline - Date.now())), signal);
     interval = Math.min(maxInterval, Math.round(interval * 1.5));
   }
 }

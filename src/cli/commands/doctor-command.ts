@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { statfs } from 'node:fs/promises';
 import { connectEngine } from '../../engine/engine.js';
+import { reapOrphans } from '../../engine/reaper.js';
 import { findComposeTool } from '../../engine/compose.js';
 import { catalogState } from '../../images/provisioner.js';
 import { pullImage } from '../../images/image-pull.js';
@@ -15,6 +16,8 @@ export function registerDoctor(program: Command): void {
     .addHelpText('after', '\nExample:\n  docklab doctor --json')
     .action(async (options: { json?: boolean; registry: boolean }) => {
       const engine = await connectEngine();
+      // Every command that touches the engine sweeps killed runs first.
+      await reapOrphans(engine.docker).catch(() => []);
       const [compose, images, disk, registry, info] = await Promise.all([
         findComposeTool(),
         catalogState(engine.docker),

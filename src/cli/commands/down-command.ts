@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { connectEngine } from '../../engine/engine.js';
 import { reapOrphans } from '../../engine/reaper.js';
-import { tearDown } from '../../engine/teardown.js';
+import { removeBuildCache, tearDown } from '../../engine/teardown.js';
 import { DocklabError } from '../../errors.js';
 import { labFolders } from '../../labs/lab-loader.js';
 
@@ -25,6 +25,8 @@ export function registerDown(program: Command): void {
       const engine = await connectEngine();
       const reaped = await reapOrphans(engine.docker);
       const removed = [...reaped, ...(await tearDown(engine.docker, { labs: options.all ? undefined : ids, images: options.images }))];
+      // The build cache docklab's finished builds kept (untagged layers, listed as they were built).
+      if (options.images) removed.push(...(await removeBuildCache(engine.docker, options.all ? undefined : ids)));
       if (options.json) {
         process.stdout.write(`${JSON.stringify({ removed }, null, 2)}\n`);
         return;

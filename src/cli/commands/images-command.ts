@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { connectEngine } from '../../engine/engine.js';
+import { reapOrphans } from '../../engine/reaper.js';
 import { catalogState } from '../../images/provisioner.js';
 import { formatBytes, table } from '../../util/terminal.js';
 
@@ -11,6 +12,8 @@ export function registerImages(program: Command): void {
     .addHelpText('after', '\nExample:\n  docklab images')
     .action(async (options: { json?: boolean }) => {
       const engine = await connectEngine();
+      // Every command that touches the engine sweeps killed runs first.
+      await reapOrphans(engine.docker).catch(() => []);
       const images = await catalogState(engine.docker);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(images, null, 2)}\n`);

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DocklabError } from '../../errors.js';
+import { interruption, isInterrupted } from '../../util/interruption.js';
+import { assertWritable } from '../output-path.js';
 import { loadLab } from '../../labs/lab-loader.js';
 import { runLab, type LabRunResult } from '../../labs/lab-runner.js';
 import { saveLastResult } from '../../labs/last-results.js';
@@ -43,9 +45,14 @@ export function registerVerify(program: Command): void {
     .option('-y, --yes', 'with --cleanup: do not ask')
     .addHelpText('after', '\nExamples:\n  docklab verify 3 --dir ./my-lab3\n  docklab verify 2 --json\n  docklab verify 19 --all ./submissions --summary class.csv --junit junit.xml')
     .action(async (id: string, options: VerifyOptions) => {
+      // Every path docklab will write is checked before anything runs: a run must not end on a bad path.
+      if (options.junit) assertWritable('--junit', options.junit);
+      if (options.summary) assertWritable('--summary', options.summary);
+      if (options.summary && !options.all) throw new DocklabError('DOCKLAB_USAGE', '--summary goes with --all DIR (a table of every learner)');
+      const parallel = parseParallel(options.parallel);
       const lab = await loadLab(id);
       if (options.all) {
-        await verifyClass(lab, options);
+        await verifyClass(lab, options, parallel);
         return;
       }
       const dir = options.dir ? resolve(options.dir) : lab.definition.evidence === 'state' ? undefined : process.cwd();
@@ -66,7 +73,7 @@ export function registerVerify(program: Command): void {
     });
 }
 
-async function verifyClass(lab: Lab, options: VerifyOptions): Promise<void> {
+async function verifyClass(lab: Lab, options: VerifyOptions, parallel: number): Promise<void> {
   const root = resolve(options.all!);
   if (!existsSync(root)) throw new DocklabError('DOCKLAB_FILE_MISSING', `folder ${root} does not exist`);
   if (lab.definition.evidence === 'state') {
@@ -74,18 +81,19 @@ async function verifyClass(lab: Lab, options: VerifyOptions): Promise<void> {
   }
   const learners = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   if (learners.length === 0) throw new DocklabError('DOCKLAB_FILE_MISSING', `${root} has no learner folders`);
-  const parallel = Math.max(1, Number(options.parallel) || 2);
   const outcomes: Array<{ name: string; run?: LabRunResult; error?: string }> = [];
   const queue = [...learners];
   // Each learner is a separate run: own run id, names, free ports and labels.
   await Promise.all(
     Array.from({ length: Math.min(parallel, learners.length) }, async () => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      for (let name = queue.shift(); name !== undefined && !interruption.signal.aborted; name = queue.shift()) {
         process.stderr.write(`judging ${name}\n`);
         try {
           outcomes.push({ name, run: await runLab(lab, { mode: 'verify', sourceDir: join(root, name), balancer: options.lb, output: 'silent' }) });
         } catch (error) {
-          outcomes.push({ name, error: error instanceof DocklabError ? error.message : String(error) });
+          // An interruption ends the whole class: its one handler tears every run down.
+          if (isInterrupted(error)) throw error;
+          outcomes.push({ name, error: error instanceof DocklabError ? `${error.message} [${error.code}]` : String(error) });
         }
       }
     }),
@@ -100,4 +108,14 @@ async function verifyClass(lab: Lab, options: VerifyOptions): Promise<void> {
   }
   if (options.junit) writeFileSync(options.junit, renderJunit(outcomes.filter((o) => o.run).map((o) => ({ name: o.name, run: o.run! }))));
   if (outcomes.some((o) => o.error || o.run?.status !== 'pass')) process.exitCode = 1;
+}
+
+/** --parallel: a whole number of learners at once, 1 to 16. */
+export function parseParallel(value: string | undefined): number {
+  if (value === undefined) return 2;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n < 1 || n > 16) {
+    throw new DocklabError('DOCKLAB_USAGE', `--parallel takes a whole number from 1 to 16 (learners judged at once), not '${value}'`);
+  }
+  return n;
 }

@@ -9,10 +9,11 @@ export { Acl } from './acl.js';
 export class AclCondition {
   private constructor(private readonly unless: boolean, private readonly groups: { acl: Acl; negate: boolean }[][]) {}
 
-  static compile(model: ConditionModel, named: ReadonlyMap<string, Acl>): AclCondition {
+  /** `side` drops ACL lines whose fetch cannot work there (they never match, as in HAProxy). */
+  static compile(model: ConditionModel, named: ReadonlyMap<string, Acl>, side?: 'request' | 'response'): AclCondition {
     const groups = model.groups.map((g) => g.map((t) => {
-      if (t.anonymous) return { acl: new Acl(t.anonymous.name, [t.anonymous]), negate: t.negate };
-      const acl = named.get(t.name!) ?? predefined(t.name!);
+      let acl = t.anonymous ? new Acl(t.anonymous.name, [t.anonymous]) : (named.get(t.name!) ?? predefined(t.name!));
+      if (side) acl = acl.forSide(side);
       return { acl, negate: t.negate };
     }));
     return new AclCondition(model.unless, groups);

@@ -1,18 +1,20 @@
 import type { AclDefinition, AclTerm, ConditionModel, Loc, MatchMethod } from '../config/model.js';
 import { syntaxError, unsupportedError } from '../config/config-errors.js';
-import { parseFetch } from './fetch-catalog.js';
+import { exprDefaultMatch, parseSampleExpr } from '../sample/sample-expr.js';
+import { readMapFile, readPatternFile } from '../sample/pattern-file.js';
 
-const MATCH_METHODS = new Set<MatchMethod>(['str', 'beg', 'end', 'sub', 'dir', 'dom', 'reg', 'found', 'len', 'int', 'ip', 'bool']);
+const MATCH_METHODS = new Set<MatchMethod>(['str', 'beg', 'end', 'sub', 'dir', 'dom', 'reg', 'found', 'len', 'int', 'ip', 'bool', 'bin']);
 
 /** Parses `FETCH [flags] [patterns...]` (the part after `acl NAME`, or inside `{ }`). */
 export function parseAclDefinition(name: string, words: readonly string[], loc: Loc): AclDefinition {
   const fetchText = words[0];
   if (!fetchText) throw syntaxError(loc, `acl '${name}' has no sample fetch; write e.g. 'acl ${name} path_beg /api'`);
-  const parsed = parseFetch(fetchText);
-  if (parsed === 'converter') throw unsupportedError(loc, `converters in '${fetchText}' are not supported; match the plain fetch with -i or -m instead`);
-  if (!parsed) throw unsupportedError(loc, `unknown or unsupported sample fetch '${fetchText}'; supported: path*, url*, hdr*(name), url_param(name), req.cook(name), method, src, ssl_fc`);
-  let match: MatchMethod = parsed.suffixMatch ?? parsed.spec.defaultMatch;
+  const expr = parseSampleExpr(fetchText, loc, { acl: true, context: `acl '${name}'` });
+  let match: MatchMethod = exprDefaultMatch(expr);
   let ignoreCase = false;
+  const fromFiles: string[] = [];
+  let asMap = false;
+  let explicitMatch = false;
   let i = 1;
   for (; i < words.length; i++) {
     const w = words[i]!;
@@ -24,11 +26,20 @@ export function parseAclDefinition(name: string, words: readonly string[], loc: 
       const method = words[++i] as MatchMethod | undefined;
       if (!method || !MATCH_METHODS.has(method)) throw syntaxError(loc, `'-m' needs a match method (str, beg, end, sub, dir, dom, reg, found, len, int, ip, bool)`);
       match = method;
-    } else if (w === '-f' || w === '-M') throw unsupportedError(loc, `acl pattern files ('${w}') are not supported; list the patterns on the line`);
+      explicitMatch = true;
+    } else if (w === '-f') {
+      const file = words[++i];
+      if (!file) throw syntaxError(loc, `'-f' needs a pattern file name`);
+      fromFiles.push(...(asMap ? readMapFile(file, loc).map(([k]) => k) : readPatternFile(file, loc)));
+    } else if (w === '-M') asMap = true;
     else throw syntaxError(loc, `unknown acl flag '${w}'; use -i, -m METHOD or -- before patterns that start with '-'`);
   }
-  const patterns = words.slice(i);
-  if (patterns.length === 0 && match !== 'found' && match !== 'bool') {
+  if (expr.type === 'any' && !explicitMatch) {
+    throw syntaxError(loc, `acl '${name}': '${fetchText}' can hold any type; say how to match it first with '-m' (e.g. -m str, -m int, -m found)`);
+  }
+  const patterns = [...fromFiles, ...words.slice(i)];
+  if (patterns.length === 0 && fromFiles.length === 0 && words.includes('-f')) { /* an empty file is allowed */ }
+  else if (patterns.length === 0 && match !== 'found' && match !== 'bool') {
     throw syntaxError(loc, `acl '${name}' has no pattern to match; add one or use '-m found'`);
   }
   if (match === 'reg') {
@@ -36,7 +47,7 @@ export function parseAclDefinition(name: string, words: readonly string[], loc: 
       try { new RegExp(p); } catch { throw syntaxError(loc, `invalid regular expression '${p}'; fix the pattern`); }
     }
   }
-  return { name, fetch: parsed.spec.canonical, fetchArgs: parsed.args, match, ignoreCase, patterns, loc };
+  return { name, fetch: expr.fetch.canonical, fetchArgs: expr.args, match, ignoreCase, patterns, loc, expr };
 }
 
 /**

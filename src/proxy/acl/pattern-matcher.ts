@@ -5,22 +5,30 @@ import { ipMatcher } from './ip-matcher.js';
 export type SampleMatcher = (sample: Sample) => boolean;
 
 /**
- * Finds `pattern` in `value` as a whole word between delimiters or string
- * edges (HAProxy's dir and dom matching); delimiters at the ends of the
+ * Word delimiters of HAProxy's dir and dom matching, measured against
+ * HAProxy 2.6: `/` and `?` always separate words, dom adds `.` and `:` (so
+ * `example.com` matches the Host `www.example.com:8080`).
+ */
+export const DIR_DELIMITERS = '/?';
+export const DOM_DELIMITERS = '/?.:';
+
+/**
+ * Finds `pattern` in `value` as a whole word between delimiters (any
+ * character of `delims`) or string edges; delimiters at the ends of the
  * pattern do not count.
  */
-export function matchWord(value: string, pattern: string, delim: string): boolean {
+export function matchWord(value: string, pattern: string, delims: string): boolean {
   let p = pattern;
-  while (p.startsWith(delim)) p = p.slice(1);
-  while (p.endsWith(delim)) p = p.slice(0, -1);
+  while (p !== '' && delims.includes(p[0]!)) p = p.slice(1);
+  while (p !== '' && delims.includes(p[p.length - 1]!)) p = p.slice(0, -1);
   if (p === '') return false;
   let from = 0;
   for (;;) {
     const at = value.indexOf(p, from);
     if (at < 0) return false;
-    const before = at === 0 || value[at - 1] === delim;
+    const before = at === 0 || delims.includes(value[at - 1]!);
     const end = at + p.length;
-    const after = end === value.length || value[end] === delim;
+    const after = end === value.length || delims.includes(value[end]!);
     if (before && after) return true;
     from = at + 1;
   }
@@ -71,8 +79,8 @@ export function compileMatcher(def: AclDefinition): SampleMatcher {
     case 'beg': return anyString((v) => pats.some((p) => v.startsWith(p)));
     case 'end': return anyString((v) => pats.some((p) => v.endsWith(p)));
     case 'sub': return anyString((v) => pats.some((p) => v.includes(p)));
-    case 'dir': return anyString((v) => pats.some((p) => matchWord(v, p, '/')));
-    case 'dom': return anyString((v) => pats.some((p) => matchWord(v, p, '.')));
+    case 'dir': return anyString((v) => pats.some((p) => matchWord(v, p, DIR_DELIMITERS)));
+    case 'dom': return anyString((v) => pats.some((p) => matchWord(v, p, DOM_DELIMITERS)));
     case 'reg': {
       const res = def.patterns.map((p) => new RegExp(p, def.ignoreCase ? 'i' : ''));
       return (sample) => strings(sample).some((v) => res.some((r) => r.test(v)));
@@ -92,6 +100,11 @@ export function compileMatcher(def: AclDefinition): SampleMatcher {
     case 'ip': {
       const test = ipMatcher(def.patterns);
       return (sample) => strings(sample).some(test);
+    }
+    case 'bin': {
+      // Patterns are hex strings; samples hold bytes as latin1 characters.
+      const wanted = new Set(def.patterns.map((p) => Buffer.from(p, 'hex').toString('latin1')));
+      return (sample) => strings(sample).some((v) => wanted.has(v));
     }
     case 'bool':
       return (sample) => (typeof sample === 'boolean' ? sample : typeof sample === 'number' ? sample !== 0 : sample.some((v) => v !== '' && v !== '0'));

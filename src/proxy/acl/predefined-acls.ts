@@ -8,7 +8,7 @@ const def = (name: string, fetch: string, match: MatchMethod, patterns: string[]
 export const PREDEFINED_ACLS: ReadonlyMap<string, AclDefinition> = new Map([
   def('TRUE', 'always_true', 'bool', []),
   def('FALSE', 'always_false', 'bool', []),
-  def('HTTP', 'always_true', 'bool', []),
+  def('HTTP', 'req.proto_http', 'bool', []),
   def('HTTP_1.0', 'req.ver', 'str', ['1.0']),
   def('HTTP_1.1', 'req.ver', 'str', ['1.1']),
   def('HTTP_2.0', 'req.ver', 'str', ['2.0']),

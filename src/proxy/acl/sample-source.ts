@@ -1,3 +1,14 @@
+import type { TLSSocket } from 'node:tls';
+import { Txn } from '../sample/txn.js';
+
+/** The response head, present only while http-response rules run. */
+export interface ResponseView {
+  status: number;
+  /** "1.0" or "1.1". */
+  version: string;
+  headers: [string, string][];
+}
+
 /** What sample fetches read: one request as the proxy sees it at rule time. */
 export interface SampleSource {
   method: string;
@@ -10,6 +21,20 @@ export interface SampleSource {
   dstPort: number;
   ssl: boolean;
   sni: string | undefined;
+  /** The client's TLS connection (for the ssl_c_* and ssl_fc_* fetches). */
+  tlsSocket?: TLSSocket;
+  /** Per-transaction state (variables, chosen proxies); created on first use when absent. */
+  txn?: Txn;
+  response?: ResponseView;
+  srcPort?: number;
+  dstAddr?: string;
+  /** False for the second and later requests on a keep-alive connection. */
+  firstRequest?: boolean;
+}
+
+/** The transaction state of a request, created on first use. */
+export function txnOf(src: SampleSource): Txn {
+  return (src.txn ??= new Txn());
 }
 
 /** The path part of a request URI (origin or absolute form), without the query. */

@@ -33,12 +33,12 @@ export class RoundRobinBalancer implements Balancer {
   private seq = 0;
   private setKey = '';
 
-  constructor(private readonly servers: readonly BalancedServer[]) {}
+  constructor(private readonly servers: readonly BalancedServer[], private readonly allBackups = false) {}
 
   pick(_ctx: unknown, avoid?: BalancedServer): BalancedServer | null {
     const key = this.eligibilityKey();
     if (key !== this.setKey) {
-      const list = eligible(this.servers);
+      const list = eligible(this.servers, this.allBackups);
       if (list.length === 0) return null;
       this.reset(list, key);
     }
@@ -78,17 +78,22 @@ export class RoundRobinBalancer implements Balancer {
     let mask = 0;
     let bits = '';
     let firstBackup = -1;
+    let backups = '';
     const servers = this.servers;
     const wide = servers.length > 30;
     for (let i = 0; i < servers.length; i++) {
       const s = servers[i]!;
       const ok = s.usable();
-      if (s.backup) { if (ok && firstBackup < 0) firstBackup = i; continue; }
+      if (s.backup) {
+        if (this.allBackups) backups += ok ? '1' : '0';
+        else if (ok && firstBackup < 0) firstBackup = i;
+        continue;
+      }
       if (wide) bits += ok ? '1' : '0';
       else if (ok) mask |= 1 << i;
     }
     const anyActive = wide ? bits.includes('1') : mask !== 0;
-    return anyActive ? `a${wide ? bits : mask}` : `b${firstBackup}`;
+    return anyActive ? `a${wide ? bits : mask}` : `b${this.allBackups ? backups : firstBackup}`;
   }
 
   private reset(list: BalancedServer[], key: string): void {

@@ -4,25 +4,70 @@ import type {
 } from './model.js';
 import type { ConfigLine } from './config-line.js';
 import { where } from './config-line.js';
-import { tokenize } from './tokenizer.js';
+import { ConfigReader } from './config-reader.js';
+import type { ErrorFileMessage } from './model.js';
+import { parseHttpReply, resolveReplySections } from './http-reply.js';
+import { parseBindOptions } from './bind-parser.js';
+import { CustomLogFormat } from '../log/custom-log-format.js';
+import { REASONS } from '../http/local-response.js';
+import { parseHttpErrorKeyword, openHttpErrors, httpErrorsLine, isSectionKeyword, parseErrorFileKeyword, finishErrorFiles } from './error-file-keywords.js';
+import { type PathBase, defaultPathBase, resolveConfigPath } from './config-paths.js';
+import { setConfigPathResolver } from '../sample/config-paths.js';
+import { parseGlobalDirective, type GlobalDirectiveState } from './global-directives.js';
 import { parseTime } from './time-units.js';
+import { parseBalance, parseHashType } from './balance-parser.js';
+import { checkServers, parseServerOptions, templateNames } from './server-options.js';
+import { parseCannedCheckOption } from './canned-checks.js';
+import { parseHttpCheckLine, parseTcpCheckLine } from './check-parser.js';
+import { parseCookie } from './cookie-parser.js';
 import { syntaxError, unsupportedError, referenceError } from './config-errors.js';
 import { parseAclDefinition, splitCondition } from '../acl/acl-parser.js';
 import { PREDEFINED_ACLS } from '../acl/predefined-acls.js';
+import { lookupAction } from '../rules/actions/all-actions.js';
+import { LogFormat } from '../http/log-format.js';
+import { parseCaptureKeyword } from '../rules/capture-keywords.js';
+import { applyStatsLine, checkStatsAcls, freshStats } from '../stats/stats-config.js';
+import { parseUserlistLine, checkUserlist, type UserlistModel } from '../auth/userlist.js';
+import { checkUserlistRefs, resetUserlistRefs } from '../auth/auth-fetches.js';
+import { freshCache, parseCacheLine, finishCache, type CacheModel } from '../cache/cache-config.js';
+import { checkCacheRefs, resetCacheRefs, noteCacheRef } from '../cache/cache-actions.js';
+import { beginStickParse, enterStickSection, finishStickParse, parseStickSectionKeyword } from '../stick/stick-config.js';
 import {
-  IGNORED_GLOBAL, IGNORED_OPTIONS, IGNORED_PROXY, IGNORED_SERVER_OPTIONS, SERVER_OPTIONS_WITH_VALUE,
+  IGNORED_GLOBAL, IGNORED_OPTIONS, IGNORED_PROXY,
 } from './ignored-keywords.js';
+import { parseTcpRequest, refuseTcpResponse } from '../tcp/tcp-rules.js';
+import { checkModes } from '../tcp/mode-check.js';
 
 type SectionKind = 'global' | 'defaults' | 'frontend' | 'backend' | 'listen';
-const TIMEOUTS = new Set<TimeoutName>(['connect', 'client', 'server', 'http-request', 'http-keep-alive', 'queue', 'check', 'tunnel']);
-const IGNORED_SECTIONS = new Set(['resolvers', 'peers', 'mailers', 'ring', 'cache', 'http-errors']);
+const TIMEOUTS = new Set<TimeoutName>(['connect', 'client', 'server', 'http-request', 'http-keep-alive', 'queue', 'check', 'tunnel', 'client-fin', 'server-fin']);
+const IGNORED_SECTIONS = new Set(['resolvers', 'peers', 'mailers', 'ring']);
 
 function freshSettings(): ProxySettings {
-  return { mode: 'http', timeouts: {}, httplog: false, logEnabled: false, balance: { algo: 'roundrobin' }, retries: 3, defaultServer: {} };
+  // HAProxy's default mode is tcp: a section that never says 'mode http' is a TCP proxy.
+  return { mode: 'tcp', timeouts: {}, httplog: false, logEnabled: false, balance: { algo: 'roundrobin' }, retries: 3, defaultServer: {} };
 }
 
 function copySettings(s: ProxySettings): ProxySettings {
   return { ...s, timeouts: { ...s.timeouts }, defaultServer: { ...s.defaultServer } };
+}
+
+const RETRY_ON = new Set(['none', 'conn-failure', 'empty-response', 'junk-response', 'response-timeout', '0rtt-rejected',
+  '401', '403', '404', '408', '425', '500', '501', '502', '503', '504', 'all-retryable-errors']);
+
+/** `retry-on` replaces any earlier list; `all-retryable-errors` stands for its members. */
+function parseRetryOn(words: readonly string[], at: Loc): string[] {
+  const out = new Set<string>();
+  if (words.length < 2) throw syntaxError(at, `'retry-on' needs at least one keyword, e.g. 'retry-on conn-failure empty-response 503'`);
+  for (const w of words.slice(1)) {
+    if (!RETRY_ON.has(w)) throw syntaxError(at, `'retry-on': unknown keyword '${w}'; expected none, conn-failure, empty-response, junk-response, response-timeout, 0rtt-rejected, all-retryable-errors or one of 401 403 404 408 425 500 501 502 503 504`);
+    if (w === 'all-retryable-errors') for (const k of ['conn-failure', 'empty-response', 'junk-response', 'response-timeout', '0rtt-rejected', '500', '502', '503', '504']) out.add(k);
+    else out.add(w);
+  }
+  if (out.has('none')) {
+    if (words.length > 2) throw syntaxError(at, `'retry-on none' must be used alone`);
+    return [];
+  }
+  return [...out];
 }
 
 function positiveInt(text: string | undefined, at: Loc, what: string): number {
@@ -53,45 +98,130 @@ export class ConfigParser {
   private section: ProxySection | null = null;
   private sectionSettings: ProxySettings | null = null;
   private skippingSection = false;
+  private readonly userlists: UserlistModel[] = [];
+  /** The `userlist` section being read, if any. */
+  private userlist: UserlistModel | null = null;
+  private readonly caches: CacheModel[] = [];
+  /** The `cache` section being read, if any. */
+  private cache: CacheModel | null = null;
   private crtBase = '';
+  /** Where relative file names resolve (`default-path`); read it through resolvePath(). */
+  pathBase: PathBase = defaultPathBase();
+  /** Warnings HAProxy itself would print: with `zero-warning` any of them refuses the file. */
+  private readonly haproxyWarnings: string[] = [];
+  private reader: ConfigReader | null = null;
+  /** `http-errors` sections by name, and the one being read. */
+  private readonly httpErrors = new Map<string, Map<number, ErrorFileMessage>>();
+  private currentHttpErrors: Map<number, ErrorFileMessage> | null = null;
+  /** Proxies with a `redirect` rule (HAProxy runs those after every http-request rule). */
+  private readonly redirectSections = new WeakSet<ProxySection>();
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string, private readonly configDir: string = process.cwd()) { resetUserlistRefs(); resetCacheRefs(); }
 
-  static parseText(text: string, file: string): ConfigModel {
-    const parser = new ConfigParser(file);
-    for (const line of tokenize(text, file)) parser.statement(line);
-    return parser.finish();
+  /**
+   * `dir` is the directory of the file (for `default-path config|parent`);
+   * `env` the environment `"${VAR}"` reads (a copy: `setenv` never leaks out).
+   */
+  static parseText(text: string, file: string, opts: { dir?: string; env?: NodeJS.ProcessEnv; fromFile?: boolean } = {}): ConfigModel {
+    const parser = new ConfigParser(file, opts.dir);
+    beginStickParse();
+    const reader = new ConfigReader(text, file, opts.env ?? process.env, {
+      warning: (m) => { const w = m.replace(/^([^:]+:\d+): /, '$1: warning: '); parser.haproxyWarnings.push(w); parser.warnings.push(w); },
+      notice: (m) => { parser.warnings.push(m.replace(/^([^:]+:\d+): /, '$1: notice: ')); },
+      note: (m) => { parser.warnings.push(m); },
+    }, opts.fromFile ?? false);
+    parser.reader = reader;
+    // Map and pattern files read while parsing follow this file's default-path.
+    setConfigPathResolver((f) => parser.resolvePath(f));
+    try {
+      for (const line of reader.lines()) parser.statement(line);
+      return parser.finish();
+    } finally {
+      setConfigPathResolver(undefined);
+    }
+  }
+
+  /** An absolute path for a file name written in the configuration, honouring `default-path`. */
+  resolvePath(path: string): string {
+    return resolveConfigPath(this.pathBase, path);
   }
 
   private warn(at: Loc, message: string): void {
     this.warnings.push(`${where(at)}: warning: ${message}`);
   }
 
+  /** A warning HAProxy 2.6 gives too (counts for `zero-warning`); docklab's own "ignored" notes do not. */
+  private haproxyWarn(at: Loc, message: string): void {
+    this.warn(at, message);
+    this.haproxyWarnings.push(this.warnings[this.warnings.length - 1]!);
+  }
+
   private statement(line: ConfigLine): void {
     const [kw] = line.words as [string, ...string[]];
     const at: Loc = { file: line.file, line: line.line };
+    if (kw === 'http-errors') {
+      this.currentHttpErrors = openHttpErrors(this.httpErrors, line.words, at);
+      this.kind = null; this.section = null; this.skippingSection = true; this.userlist = null; this.cache = null;
+      return;
+    }
+    if (this.currentHttpErrors) {
+      if (!isSectionKeyword(kw)) { httpErrorsLine(this.currentHttpErrors, line.words, at, (f) => this.resolvePath(f)); return; }
+      this.currentHttpErrors = null;
+    }
     if (kw === 'global' || kw === 'defaults' || kw === 'frontend' || kw === 'backend' || kw === 'listen') {
       this.openSection(kw, line.words.slice(1), at);
       return;
     }
     if (IGNORED_SECTIONS.has(kw)) {
-      this.warn(at, `section '${kw}' is ignored by docklab (server names are resolved once at start)`);
-      this.kind = null; this.section = null; this.skippingSection = true;
+      this.warn(at, kw === 'peers'
+        ? `section 'peers' is ignored by docklab: stick tables are not synchronised with other instances (with --workers they are shared by the workers)`
+        : `section '${kw}' is ignored by docklab (server names are resolved once at start)`);
+      this.kind = null; this.section = null; this.skippingSection = true; this.userlist = null; this.cache = null;
       return;
     }
-    if (kw === 'userlist' || kw === 'program' || kw === 'fcgi-app') {
+    if (kw === 'program') {
+      // A program section only asks the master process to run a command next to the proxy.
+      this.warn(at, `section 'program' is ignored by docklab: the command it names is not started`);
+      this.kind = null; this.section = null; this.skippingSection = true; this.userlist = null; this.cache = null;
+      return;
+    }
+    if (kw === 'fcgi-app') {
       throw unsupportedError(at, `section '${kw}' is not supported; remove it and anything that refers to it`);
     }
+    if (kw === 'userlist') { this.openUserlist(line.words[1], at); return; }
+    if (kw === 'cache') { this.openCache(line.words[1], at); return; }
+    if (this.userlist) { parseUserlistLine(this.userlist, line.words, at); return; }
+    if (this.cache) { parseCacheLine(this.cache, line.words, at); return; }
     if (this.skippingSection) return;
     if (this.kind === null) throw syntaxError(at, `'${kw}' appears before any section; put it under global, defaults, frontend, backend or listen`);
     if (this.kind === 'global') this.globalKeyword(line.words, at);
     else this.proxyKeyword(line.words, at);
   }
 
+  private openCache(name: string | undefined, at: Loc): void {
+    if (!name) throw syntaxError(at, `'cache' needs a name, e.g. 'cache static'`);
+    if (this.caches.some((c) => c.name === name)) throw syntaxError(at, `cache '${name}' is declared twice`);
+    this.kind = null; this.section = null; this.skippingSection = false; this.userlist = null;
+    this.cache = freshCache(name, at);
+    this.caches.push(this.cache);
+  }
+
+  private openUserlist(name: string | undefined, at: Loc): void {
+    if (!name) throw syntaxError(at, `'userlist' needs a name, e.g. 'userlist admins'`);
+    if (this.userlists.some((u) => u.name === name)) throw syntaxError(at, `userlist '${name}' is declared twice`);
+    this.kind = null; this.section = null; this.skippingSection = false;
+    this.cache = null;
+    this.userlist = { name, users: [], groups: [], loc: at };
+    this.userlists.push(this.userlist);
+  }
+
   private openSection(kind: SectionKind, args: readonly string[], at: Loc): void {
     this.skippingSection = false;
+    this.userlist = null;
+    this.cache = null;
     this.kind = kind;
     this.section = null;
+    enterStickSection(kind === 'global' || kind === 'defaults' ? undefined : args[0]);
     if (kind === 'global') return;
     if (kind === 'defaults') {
       this.defaults = freshSettings();
@@ -121,8 +251,11 @@ export class ConfigParser {
     this.sectionSettings = section.settings;
     if (kind !== 'backend') this.frontends.push(section);
     if (kind !== 'frontend') this.backends.push(section);
-    if (kind === 'listen' && rest[0]) this.parseBind(['bind', ...rest], at);
-    else if (rest.length > 0) throw syntaxError(at, `unexpected '${rest.join(' ')}' after ${kind} name`);
+    if (rest.length > 0 && kind !== 'backend' && /[:@]|^\d|^\*/.test(rest[0]!)) {
+      // HAProxy 2.6 removed the address after the proxy name.
+      throw syntaxError(at, `an address after the ${kind} name ('${rest[0]}') is not accepted; please use the 'bind' keyword for listening addresses`);
+    }
+    if (rest.length > 0) throw syntaxError(at, `unexpected '${rest.join(' ')}' after ${kind} name`);
   }
 
   private globalKeyword(words: readonly string[], at: Loc): void {
@@ -131,7 +264,16 @@ export class ConfigParser {
       case 'maxconn': this.global.maxconn = positiveInt(a1, at, 'maxconn'); return;
       case 'nbthread': this.global.nbthread = positiveInt(a1, at, 'nbthread'); return;
       case 'crt-base': this.crtBase = a1 ?? ''; return;
+      case 'server-state-file': case 'server-state-base':
+        if (!a1) throw syntaxError(at, `'${kw}' expects a file or directory name`);
+        // Server state is saved by HAProxy's runtime API before a reload; docklab keeps state only while it runs.
+        this.warn(at, `'${kw}' is ignored by docklab: servers start from the configuration's state`);
+        return;
+      case 'ssl-server-verify':
+        if (a1 !== 'none' && a1 !== 'required') throw syntaxError(at, `'ssl-server-verify' expects 'none' or 'required', got '${a1 ?? ''}'`);
+        this.global.sslServerVerify = a1; return;
       case 'log':
+        if (a1 === undefined) throw syntaxError(at, `'log' needs a target such as stdout, stderr or an address`);
         if (a1 === 'stdout' || a1 === 'stderr') { this.global.logStdout = true; return; }
         this.global.logStdout = true;
         this.warn(at, `log target '${a1 ?? ''}' is not supported; logs are written to stdout instead`);
@@ -139,8 +281,21 @@ export class ConfigParser {
       case 'nbproc': throw syntaxError(at, `'nbproc' was removed from HAProxy; use 'nbthread' instead`);
       case 'lua-load': case 'lua-prepend-path': throw unsupportedError(at, `'${kw}' (Lua scripts) is not supported; remove it`);
     }
+    if (this.globalDirective(words, at)) return;
     if (kw.startsWith('tune.') || IGNORED_GLOBAL.has(kw)) { this.warn(at, `'${kw}' in global section is ignored by docklab`); return; }
     throw unsupportedError(at, `unknown or unsupported keyword '${kw}' in global section; remove it or use a supported one (maxconn, nbthread, log, crt-base)`);
+  }
+
+  private globalDirective(words: readonly string[], at: Loc): boolean {
+    const state: GlobalDirectiveState = {
+      global: this.global,
+      env: this.reader?.env ?? {},
+      configDir: this.configDir,
+      setPathBase: (b) => { this.pathBase = b; },
+      warn: (a, m) => this.warn(a, m),
+      haproxyWarn: (a, m) => this.haproxyWarn(a, m),
+    };
+    return parseGlobalDirective(words, at, state);
   }
 
   private proxyKeyword(words: readonly string[], at: Loc): void {
@@ -153,22 +308,43 @@ export class ConfigParser {
     };
     switch (kw) {
       case 'mode': {
-        if (words[1] !== 'http') throw unsupportedError(at, `'mode ${words[1] ?? ''}' is not supported; docklab proxies only 'mode http'`);
+        if (words[1] !== 'http' && words[1] !== 'tcp') throw syntaxError(at, `'mode' expects 'http' or 'tcp', got '${words[1] ?? ''}'`);
+        settings.mode = words[1];
         return;
       }
+      case 'tcp-request': parseTcpRequest(words, at, section, settings); return;
+      case 'tcp-response': refuseTcpResponse(at);
       case 'maxconn': settings.maxconn = positiveInt(words[1], at, 'maxconn'); return;
       case 'timeout': {
         const name = words[1] as TimeoutName | undefined;
-        if (name === 'client-fin' as string || name === 'server-fin' as string || name === 'tarpit' as string) { timeArg(words[2], at, `timeout ${name}`); this.warn(at, `'timeout ${name}' is ignored by docklab`); return; }
+        if (name === 'tarpit') { settings.timeouts.tarpit = timeArg(words[2], at, 'timeout tarpit'); return; }
         if (!name || !TIMEOUTS.has(name)) throw syntaxError(at, `unknown timeout '${name ?? ''}'; use connect, client, server, http-request, http-keep-alive, queue, check or tunnel`);
-        settings.timeouts[name] = timeArg(words[2], at, `timeout ${name}`);
+        settings.timeouts[name] = this.timeoutValue(words[2], at, `timeout ${name}`);
         return;
       }
       case 'contimeout': case 'clitimeout': case 'srvtimeout':
         throw syntaxError(at, `'${kw}' was removed from HAProxy; write 'timeout ${kw === 'contimeout' ? 'connect' : kw === 'clitimeout' ? 'client' : 'server'} …' instead`);
       case 'retries': settings.retries = positiveInt(words[1], at, 'retries'); return;
-      case 'balance': this.parseBalance(words, at, settings); return;
-      case 'option': case 'no': this.parseOption(words, at, settings); return;
+      case 'retry-on':
+        if (where_ === 'frontend') throw syntaxError(at, `'retry-on' only available in backend or listen section`);
+        settings.retryOn = parseRetryOn(words, at);
+        return;
+      case 'http-reuse': {
+        const mode = words[1];
+        if (where_ === 'frontend') { this.warn(at, `'http-reuse' ignored because frontend '${section?.name ?? ''}' has no backend capability`); return; }
+        if (mode !== 'never' && mode !== 'safe' && mode !== 'aggressive' && mode !== 'always') throw syntaxError(at, `'http-reuse' expects never, safe, aggressive or always`);
+        settings.httpReuse = mode;
+        return;
+      }
+      case 'balance': parseBalance(words, at, settings); return;
+      case 'hash-type': parseHashType(words, at, settings); return;
+      case 'option': case 'no':
+        if (kw === 'no' && words[1] === 'log') {
+          if (words.length > 2) throw syntaxError(at, `'no log' does not expect arguments`);
+          settings.logEnabled = false;
+          return;
+        }
+        this.parseOption(words, at, settings); return;
       case 'log': {
         settings.logEnabled = true;
         if (words[1] !== 'global' && words[1] !== 'stdout' && words[1] !== 'stderr') this.warn(at, `log target '${words[1] ?? ''}' is not supported; logs go to stdout`);
@@ -180,12 +356,49 @@ export class ConfigParser {
         settings.defaultBackend = { name: words[1], loc: at };
         return;
       }
-      case 'cookie': this.parseCookie(words, at, settings); return;
+      case 'cookie': parseCookie(words, at, settings); return;
+      case 'server-state-file-name':
+        this.warn(at, `'server-state-file-name' is ignored by docklab: servers start from the configuration's state`);
+        return;
+      case 'dynamic-cookie-key':
+        if (!words[1]) throw syntaxError(at, `'dynamic-cookie-key' expects a key`);
+        settings.dynamicCookieKey = words[1]; return;
       case 'default-server': settings.defaultServer = { ...settings.defaultServer, ...this.parseServerOptions(words.slice(1), at) }; return;
-      case 'http-check': this.parseHttpCheck(words, at, settings); return;
+      case 'http-check': parseHttpCheckLine(words, at, settings, (a, m) => this.warn(a, m)); return;
+      case 'tcp-check': parseTcpCheckLine(words, at, settings); return;
+      case 'log-format': case 'unique-id-format': {
+        if (words.length !== 2) throw syntaxError(at, `'${kw}' expects exactly one argument (quote the format if it has spaces)`);
+        const fmt = CustomLogFormat.compile(words[1]!, at);
+        if (kw === 'unique-id-format') settings.uniqueIdFormat = fmt;
+        else if (where_ === 'backend') this.haproxyWarn(at, `'log-format' is ignored in a backend section: logs are formatted by the frontend`);
+        else settings.logFormat = fmt;
+        return;
+      }
+      case 'unique-id-header':
+        if (!words[1]) throw syntaxError(at, `'unique-id-header' expects a header name`);
+        settings.uniqueIdHeader = words[1];
+        return;
+      case 'http-error':
+        parseHttpErrorKeyword(words, at, settings, (args) => parseHttpReply(args, at, 'return', (f) => this.resolvePath(f), positiveInt), (st) => REASONS[st] ?? 'Unknown');
+        return;
+      case 'log-format-sd':
+        if (words.length !== 2) throw syntaxError(at, `'log-format-sd' expects exactly one argument`);
+        this.warn(at, `'log-format-sd' is ignored by docklab: logs go to stdout without RFC 5424 structured data`);
+        return;
+      case 'errorfile': case 'errorfiles': case 'errorloc': case 'errorloc302': case 'errorloc303':
+        parseErrorFileKeyword(words, at, settings, (f) => this.resolvePath(f)); return;
+      case 'stats': this.parseStats(words, at, section); return;
+      case 'filter':
+        // The cache filter only needs declaring when other filters share the proxy; it changes nothing alone.
+        if (words[1] === 'cache' && section) {
+          if (!words[2] || words.length > 3) throw syntaxError(at, `'filter cache' needs a cache name`);
+          noteCacheRef(words[2], at);
+          return;
+        }
+        break;
     }
     if (where_ === 'defaults') {
-      if (['bind', 'acl', 'use_backend', 'server', 'http-request', 'http-response', 'redirect', 'stats'].includes(kw)) {
+      if (['bind', 'acl', 'use_backend', 'server', 'http-request', 'http-response', 'redirect'].includes(kw)) {
         throw syntaxError(at, `'${kw}' is not allowed in a defaults section; move it to a frontend, backend or listen section`);
       }
     }
@@ -202,19 +415,30 @@ export class ConfigParser {
           needs(['frontend', 'listen']);
           const name = words[1];
           if (!name) throw syntaxError(at, `'use_backend' needs a backend name`);
-          if (name.includes('%[')) throw unsupportedError(at, `dynamic backend names ('${name}') are not supported; list one use_backend per backend`);
           const { args, cond } = splitCondition(words, 2, at);
           if (args.length > 0) throw syntaxError(at, `unexpected '${args.join(' ')}' after use_backend ${name}; expected 'if' or 'unless'`);
-          section.useBackends.push(cond ? { backend: name, cond, loc: at } : { backend: name, loc: at });
+          // A log-format name is resolved per request (dynamic backend selection).
+          const dynamic = name.includes('%[') ? { dynamic: true } : {};
+          if (dynamic.dynamic) LogFormat.compile(name, at, 'request', section.kind === 'frontend');
+          section.useBackends.push(cond ? { backend: name, cond, loc: at, ...dynamic } : { backend: name, loc: at, ...dynamic });
           return;
         }
         case 'server': needs(['backend', 'listen']); this.parseServer(words, at); return;
-        case 'http-request': section.requestRules.push(this.parseHttpRule(words, at, 'request')); return;
+        case 'capture': case 'declare': parseCaptureKeyword(words, at, section); return;
+        case 'server-template': needs(['backend', 'listen']); this.parseServerTemplate(words, at); return;
+        case 'http-request':
+          if (this.redirectSections.has(section)) this.haproxyWarn(at, `a 'http-request' rule placed after a 'redirect' rule will still be processed before`);
+          else if (section.useBackends.length > 0) this.haproxyWarn(at, `a 'http-request' rule placed after a 'use_backend' rule will still be processed before`);
+          section.requestRules.push(this.parseHttpRule(words, at, 'request')); return;
         case 'http-response': section.responseRules.push(this.parseHttpRule(words, at, 'response')); return;
-        case 'redirect': section.requestRules.push(this.parseRedirectRule(words, 1, at)); return;
-        case 'stats': this.parseStats(words, at, section); return;
-        case 'tcp-request': case 'tcp-response': case 'http-after-response': case 'use-server': case 'force-persist':
-        case 'ignore-persist': case 'stick-table': case 'stick': case 'reqadd': case 'reqrep': case 'rspadd': case 'reqdel':
+        case 'redirect':
+          if (section.useBackends.length > 0) this.haproxyWarn(at, `a 'redirect' rule placed after a 'use_backend' rule will still be processed before`);
+          this.redirectSections.add(section);
+          section.requestRules.push(this.parseRedirectRule(words, 1, at)); return;
+        case 'stick-table': case 'stick': parseStickSectionKeyword(words, at, section, (a, m) => this.haproxyWarn(a, m)); return;
+        case 'http-after-response': (section.afterResponseRules ??= []).push(this.parseHttpRule(words, at, 'after-response')); return;
+        case 'use-server': case 'force-persist':
+        case 'ignore-persist': case 'reqadd': case 'reqrep': case 'rspadd': case 'reqdel':
         case 'filter': case 'dispatch': case 'source': case 'persist':
           throw unsupportedError(at, `'${kw}' is not supported by docklab; remove it or express the rule with acl/http-request`);
       }
@@ -223,30 +447,22 @@ export class ConfigParser {
     throw unsupportedError(at, `unknown or unsupported keyword '${kw}' in ${where_} section; remove it or use a supported one`);
   }
 
-  private parseBalance(words: readonly string[], at: Loc, settings: ProxySettings): void {
-    const algo = words[1];
-    switch (algo) {
-      case 'roundrobin': case 'static-rr': case 'leastconn': case 'source': case 'first':
-        if (words.length > 2) throw unsupportedError(at, `options after 'balance ${algo}' are not supported`);
-        settings.balance = { algo, loc: at }; return;
-      case 'random':
-        if (words.length > 2 && !/^\d+$/.test(words[2]!)) throw unsupportedError(at, `'balance random ${words[2]}' is not supported`);
-        settings.balance = { algo, loc: at }; return;
-      case 'uri':
-        if (words.length > 2) throw unsupportedError(at, `options after 'balance uri' (len, depth, whole, path-only) are not supported`);
-        settings.balance = { algo, loc: at }; return;
-      default:
-        throw unsupportedError(at, `'balance ${algo ?? ''}' is not supported; use roundrobin, static-rr, leastconn, source, uri, first or random`);
-    }
-  }
-
   private parseOption(words: readonly string[], at: Loc, settings: ProxySettings): void {
     const negated = words[0] === 'no';
     if (negated && words[1] !== 'option') throw unsupportedError(at, `'no ${words[1] ?? ''}' is not supported`);
     const rest = negated ? words.slice(2) : words.slice(1);
     const name = rest[0];
     switch (name) {
-      case 'httplog': settings.httplog = !negated; if (rest[1] === 'clf') this.warn(at, `'option httplog clf' prints the default httplog format in docklab`); return;
+      case 'forceclose':
+        throw syntaxError(at, `'option forceclose' was removed in HAProxy 2.0; remove it, or use 'option httpclose'`);
+      case 'httpclose': case 'http-server-close': case 'http-keep-alive': {
+        if (rest.length > 1) throw syntaxError(at, `'option ${name}' does not expect arguments`);
+        const mode = name === 'httpclose' ? 'close' : name === 'http-server-close' ? 'server-close' : 'keep-alive';
+        if (!negated) settings.httpConnMode = mode;
+        else if (settings.httpConnMode === mode) delete settings.httpConnMode;
+        return;
+      }
+      case 'httplog': settings.httplog = !negated; if (!negated) delete settings.logFormat; if (rest[1] === 'clf') this.warn(at, `'option httplog clf' prints the default httplog format in docklab`); return;
       case 'forwardfor': {
         if (negated) { delete settings.forwardfor; return; }
         const ff = { header: 'X-Forwarded-For', ifNone: false } as { header: string; ifNone: boolean; except?: string };
@@ -260,6 +476,7 @@ export class ConfigParser {
         settings.forwardfor = ff;
         return;
       }
+      case 'allbackups': settings.allBackups = !negated; return;
       case 'redispatch':
         if (negated) { delete settings.redispatch; return; }
         settings.redispatch = rest[1] !== undefined ? Number(rest[1]) : -1;
@@ -268,7 +485,8 @@ export class ConfigParser {
       case 'httpchk': {
         if (negated) { delete settings.httpchk; return; }
         const args = rest.slice(1);
-        const chk: HttpCheckModel = { method: 'OPTIONS', uri: '/', version: 'HTTP/1.0', headers: [], expectStatus: settings.httpchk?.expectStatus ?? [], loc: at };
+        const chk: HttpCheckModel = { method: 'OPTIONS', uri: '/', version: 'HTTP/1.0', headers: [], expectStatus: [], loc: at };
+        delete settings.tcpCheck;
         if (args.length === 1) chk.uri = args[0]!;
         else if (args.length >= 2) {
           chk.method = args[0]!; chk.uri = args[1]!;
@@ -281,17 +499,28 @@ export class ConfigParser {
         settings.httpchk = chk;
         return;
       }
-      case 'tcplog': case 'tcp-check': case 'ssl-hello-chk': case 'mysql-check': case 'pgsql-check': case 'redis-check':
-      case 'smtpchk': case 'ldap-check': case 'spop-check': case 'transparent': case 'http_proxy': case 'allbackups':
-      case 'persist': case 'accept-invalid-http-request': case 'accept-invalid-http-response': case 'tcp-smart-accept':
-      case 'tcp-smart-connect': case 'forceclose': case 'originalto': case 'http-use-proxy-header': case 'external-check':
+      case 'tcp-check':
+        if (negated) { delete settings.tcpCheck; return; }
+        settings.tcpCheck = { loc: at };
+        delete settings.httpchk;
+        return;
+      case 'tcplog': settings.tcplog = !negated; if (!negated) settings.httplog = false; return;
+      case 'ssl-hello-chk': case 'mysql-check': case 'pgsql-check': case 'redis-check':
+      case 'smtpchk': case 'ldap-check':
+        parseCannedCheckOption(name, rest.slice(1), at, settings, negated);
+        return;
+      case 'spop-check': case 'transparent': case 'http_proxy':
+      case 'persist': case 'accept-invalid-http-request': case 'accept-invalid-http-response':
+      case 'originalto': case 'http-use-proxy-header': case 'external-check':
       case 'disable-h2-upgrade': case 'h1-case-adjust-bogus-client': case 'h1-case-adjust-bogus-server':
         throw unsupportedError(at, `'option ${name}' is not supported by docklab; remove it`);
     }
+    // Kernel-level accept/connect tuning: nothing to change in how traffic is handled.
+    if (name === 'tcp-smart-accept' || name === 'tcp-smart-connect') return;
     // docklab never logs connections that sent nothing, which is what this option asks.
     if (name === 'dontlognull') return;
     if (name && IGNORED_OPTIONS.has(name)) {
-      const why = ['http-server-close', 'httpclose', 'http-keep-alive', 'prefer-last-server'].includes(name)
+      const why = name === 'prefer-last-server'
         ? ' (connections to clients and servers are always kept alive and pooled)' : '';
       this.warn(at, `'option ${name}' is ignored by docklab${why}`);
       return;
@@ -299,110 +528,36 @@ export class ConfigParser {
     throw unsupportedError(at, `unknown or unsupported option '${name ?? ''}'; remove it`);
   }
 
-  private parseCookie(words: readonly string[], at: Loc, settings: ProxySettings): void {
-    const name = words[1];
-    if (!name) throw syntaxError(at, `'cookie' needs a cookie name, e.g. 'cookie SERVERID insert indirect nocache'`);
-    const c = { name, insert: false, indirect: false, nocache: false, preserve: false, httponly: false, secure: false, loc: at };
-    for (const w of words.slice(2)) {
-      switch (w) {
-        case 'insert': c.insert = true; break;
-        case 'indirect': c.indirect = true; break;
-        case 'nocache': c.nocache = true; break;
-        case 'preserve': c.preserve = true; break;
-        case 'httponly': c.httponly = true; break;
-        case 'secure': c.secure = true; break;
-        default: throw unsupportedError(at, `cookie option '${w}' is not supported; use insert, indirect, nocache, preserve, httponly or secure`);
-      }
-    }
-    if (!c.insert) throw unsupportedError(at, `only 'cookie NAME insert …' is supported (rewrite and prefix modes are not)`);
-    settings.cookie = c;
-  }
-
-  private parseHttpCheck(words: readonly string[], at: Loc, settings: ProxySettings): void {
-    const sub = words[1];
-    const chk: HttpCheckModel = settings.httpchk ?? { method: 'OPTIONS', uri: '/', version: 'HTTP/1.0', headers: [], expectStatus: [], loc: at };
-    if (sub === 'send') {
-      for (let i = 2; i < words.length; i++) {
-        const w = words[i]; const v = words[i + 1];
-        if (v === undefined) throw syntaxError(at, `'http-check send ${w}' needs a value`);
-        if (w === 'meth') chk.method = v;
-        else if (w === 'uri') chk.uri = v;
-        else if (w === 'ver') chk.version = v;
-        else if (w === 'hdr') { const v2 = words[i + 2]; if (v2 === undefined) throw syntaxError(at, `'hdr' needs a name and a value`); chk.headers.push([v, v2]); i++; }
-        else throw unsupportedError(at, `'http-check send ${w}' is not supported; use meth, uri, ver or hdr`);
-        i++;
-      }
-    } else if (sub === 'expect') {
-      if (words[2] !== 'status' || !words[3]) throw unsupportedError(at, `only 'http-check expect status CODES' is supported`);
-      const ranges: [number, number][] = [];
-      for (const part of words[3].split(',')) {
-        const m = /^(\d{3})(?:-(\d{3}))?$/.exec(part);
-        if (!m) throw syntaxError(at, `bad status '${part}' in http-check expect; write 200 or 200-399`);
-        ranges.push([Number(m[1]), Number(m[2] ?? m[1])]);
-      }
-      chk.expectStatus = ranges;
-    } else if (sub === 'disable-on-404' || sub === 'connect' || sub === 'comment') {
-      this.warn(at, `'http-check ${sub}' is ignored by docklab`);
-    } else {
-      throw unsupportedError(at, `'http-check ${sub ?? ''}' is not supported; use 'http-check send' or 'http-check expect status'`);
-    }
-    // `http-check` alone does not enable HTTP checks: `option httpchk` does, as in HAProxy.
-    if (settings.httpchk) settings.httpchk = chk;
-    else this.pendingHttpCheck.set(settings, chk);
-  }
-  /** http-check lines that come before `option httpchk` in the same section. */
-  private readonly pendingHttpCheck = new Map<ProxySettings, HttpCheckModel>();
-
-  private parseStats(words: readonly string[], at: Loc, section: ProxySection): void {
-    const sub = words[1];
-    if (sub === 'enable') { section.stats ??= { uri: '/haproxy?stats', loc: at }; return; }
-    if (sub === 'uri') {
-      if (!words[2]) throw syntaxError(at, `'stats uri' needs a path, e.g. 'stats uri /stats'`);
-      section.stats = { uri: words[2], loc: at };
+  private parseStats(words: readonly string[], at: Loc, section: ProxySection | null): void {
+    if (!section) {
+      if (words[1] === 'admin' || words[1] === 'http-request') throw syntaxError(at, `'stats ${words[1]}' is not allowed in a defaults section; move it to the frontend, backend or listen section`);
+      const d = this.sectionSettings!;
+      d.stats ??= freshStats(at);
+      applyStatsLine(d.stats, words, at);
       return;
     }
-    if (sub === 'refresh' || sub === 'show-legends' || sub === 'hide-version' || sub === 'show-node' || sub === 'show-desc' || sub === 'show-modules') {
-      this.warn(at, `'stats ${sub}' is ignored by docklab`);
-      return;
-    }
-    throw unsupportedError(at, `'stats ${sub ?? ''}' is not supported (no authentication or admin actions); remove it`);
+    // A section's own stats lines start afresh rather than extending those of its defaults.
+    section.stats ??= freshStats(at);
+    applyStatsLine(section.stats, words, at);
+    // As in HAProxy, the ACLs a stats condition names must be declared above it.
+    checkStatsAcls([section]);
   }
+
 
   private parseBind(words: readonly string[], at: Loc): void {
     const addrText = words[1];
     if (!addrText) throw syntaxError(at, `'bind' needs an address, e.g. 'bind :80' or 'bind 127.0.0.1:8080'`);
-    const ssl = { on: false, certs: [] as string[], alpn: [] as string[] };
-    for (let i = 2; i < words.length; i++) {
-      const w = words[i]!;
-      switch (w) {
-        case 'ssl': ssl.on = true; break;
-        case 'crt': {
-          const f = words[++i];
-          if (!f) throw syntaxError(at, `'crt' needs a PEM file`);
-          ssl.certs.push(f.startsWith('/') || !this.crtBase ? f : `${this.crtBase}/${f}`);
-          break;
-        }
-        case 'alpn': {
-          const list = words[++i];
-          if (!list) throw syntaxError(at, `'alpn' needs a list such as h2,http/1.1`);
-          ssl.alpn = list.split(',');
-          for (const p of ssl.alpn) if (p !== 'h2' && p !== 'http/1.1' && p !== 'http/1.0') throw unsupportedError(at, `ALPN protocol '${p}' is not supported; use h2 and http/1.1`);
-          break;
-        }
-        case 'name': case 'id': case 'process': case 'thread': case 'maxconn': case 'backlog': case 'ciphers': case 'ciphersuites':
-        case 'ssl-min-ver': case 'ssl-max-ver': case 'curves': case 'ecdhe':
-          i++; this.warn(at, `bind option '${w}' is ignored by docklab`); break;
-        case 'v4v6': case 'v6only': case 'no-sslv3': case 'no-tlsv10': case 'no-tlsv11': case 'no-tls-tickets': case 'prefer-client-ciphers':
-          this.warn(at, `bind option '${w}' is ignored by docklab`); break;
-        default:
-          throw unsupportedError(at, `bind option '${w}' is not supported; supported: ssl, crt FILE, alpn LIST`);
-      }
-    }
-    if (ssl.on && ssl.certs.length === 0) throw syntaxError(at, `'bind … ssl' needs 'crt FILE.pem' (certificate and key in one file)`);
-    if (!ssl.on && ssl.certs.length > 0) throw syntaxError(at, `'crt' without 'ssl' on this bind; add 'ssl'`);
+    const opts = parseBindOptions(words.slice(2), at, {
+      global: this.global, crtBase: this.crtBase, resolvePath: (f) => this.resolvePath(f),
+      warn: (a, m) => this.warn(a, m), haproxyWarn: (a, m) => this.haproxyWarn(a, m),
+    });
     for (const one of addrText.split(',')) {
       const { host, port } = this.parseAddress(one, at, 'bind');
-      this.section!.binds.push({ host, port, ssl: ssl.on, certFiles: ssl.certs, alpn: ssl.alpn.length ? ssl.alpn : (ssl.on ? [] : []), loc: at } satisfies BindModel);
+      const bind: BindModel = {
+        host, port, ssl: opts.ssl, certFiles: opts.certFiles, alpn: opts.alpn, loc: at,
+        ...(opts.tls ? { tls: opts.tls } : {}), ...(opts.acceptProxy ? { acceptProxy: true } : {}), ...(opts.name ? { name: opts.name } : {}),
+      };
+      this.section!.binds.push(bind);
     }
   }
 
@@ -432,6 +587,23 @@ export class ConfigParser {
     return { host, port: Number(portText) };
   }
 
+  /** `server-template PREFIX NUM|RANGE HOST[:PORT] [options]`: names resolve once at start, every server gets the address. */
+  private parseServerTemplate(words: readonly string[], at: Loc): void {
+    const [, prefix, range, addr] = words;
+    if (!prefix || !range || !addr) throw syntaxError(at, `'server-template' needs a prefix, a number or range and an address, e.g. 'server-template web 1-3 app:8080 check'`);
+    const names = templateNames(prefix, range, at);
+    try {
+      names.forEach((name, i) => {
+        // One warning per line, not per server it makes.
+        this.templateRepeat = i > 0;
+        this.parseServer(['server', name, addr, ...words.slice(4)], at);
+      });
+    } finally { this.templateRepeat = false; }
+  }
+
+  /** Set while the second and later servers of a server-template line are parsed. */
+  private templateRepeat = false;
+
   private parseServer(words: readonly string[], at: Loc): void {
     const name = words[1]; const addr = words[2];
     if (!name || !addr) throw syntaxError(at, `'server' needs a name and an address, e.g. 'server web1 10.0.0.5:8080 check'`);
@@ -440,51 +612,27 @@ export class ConfigParser {
     if (clash) throw syntaxError(at, `server '${name}' is already declared at line ${clash.loc.line}; give each server its own name`);
     const { host, port } = this.parseAddress(addr, at, 'server', true);
     const options = { ...section.settings.defaultServer, ...this.parseServerOptions(words.slice(3), at) };
-    if (port === 0) throw unsupportedError(at, `server '${name}' has no port; write HOST:PORT (docklab does not reuse the client's port)`);
+    // No port: the port the client connected to (checked against the section's mode once the file is read).
     section.servers.push({ name, host, port, options, loc: at } satisfies ServerModel);
   }
 
   private parseServerOptions(words: readonly string[], at: Loc): ServerOptions {
-    const o: ServerOptions = {};
-    for (let i = 0; i < words.length; i++) {
-      const w = words[i]!;
-      const value = () => { const v = words[++i]; if (v === undefined) throw syntaxError(at, `server option '${w}' needs a value`); return v; };
-      switch (w) {
-        case 'check': o.check = true; break;
-        case 'no-check': o.check = false; break;
-        case 'inter': o.inter = timeArg(value(), at, 'inter'); break;
-        case 'fastinter': o.fastinter = timeArg(value(), at, 'fastinter'); break;
-        case 'downinter': o.downinter = timeArg(value(), at, 'downinter'); break;
-        case 'rise': o.rise = positiveInt(value(), at, 'rise'); break;
-        case 'fall': o.fall = positiveInt(value(), at, 'fall'); break;
-        case 'weight': o.weight = positiveInt(value(), at, 'weight'); if (o.weight > 256) throw syntaxError(at, `weight must be between 0 and 256`); break;
-        case 'backup': o.backup = true; break;
-        case 'no-backup': o.backup = false; break;
-        case 'maxconn': o.maxconn = positiveInt(value(), at, 'maxconn'); break;
-        case 'disabled': o.disabled = true; break;
-        case 'cookie': o.cookie = value(); break;
-        case 'port': o.port = positiveInt(value(), at, 'port'); break;
-        case 'ssl': case 'check-ssl': case 'verify': case 'ca-file': case 'crt': case 'sni': case 'send-proxy': case 'send-proxy-v2':
-        case 'proto': case 'alpn': case 'agent-check': case 'track': case 'addr': case 'redir': case 'source': case 'namespace':
-          throw unsupportedError(at, `server option '${w}' is not supported (docklab speaks plain HTTP/1.1 to servers); remove it`);
-        default:
-          if (IGNORED_SERVER_OPTIONS.has(w)) {
-            if (SERVER_OPTIONS_WITH_VALUE.has(w)) value();
-            this.warn(at, `server option '${w}' is ignored by docklab`);
-            break;
-          }
-          throw unsupportedError(at, `unknown or unsupported server option '${w}'; supported: check, inter, rise, fall, weight, backup, maxconn, disabled, cookie, port`);
-      }
-    }
-    return o;
+    return parseServerOptions(words, at, { warn: (a, m) => { if (!this.templateRepeat) this.warn(a, m); }, resolvePath: (f) => this.resolvePath(f) });
   }
 
-  private parseHttpRule(words: readonly string[], at: Loc, side: 'request' | 'response'): HttpRule {
+  private parseHttpRule(words: readonly string[], at: Loc, side: 'request' | 'response' | 'after-response'): HttpRule {
     const action = words[1];
     if (!action) throw syntaxError(at, `'http-${side}' needs an action`);
     if (action === 'redirect' && side === 'request') return this.parseRedirectRule(words, 2, at);
     const { args, cond } = splitCondition(words, 2, at);
     const rule = (a: HttpRequestAction): HttpRule => (cond ? { action: a, cond, loc: at } : { action: a, loc: at });
+    const registered = lookupAction(action);
+    if (registered && registered.def.sides.includes(`http-${side}`)) {
+      const { def, paren } = registered;
+      if (def.paren && paren === undefined) throw syntaxError(at, `'http-${side} ${def.name}' needs its argument in parentheses, e.g. '${def.name}(txn.name)'`);
+      if (!def.paren && paren !== undefined) throw syntaxError(at, `'http-${side} ${def.name}' takes no parenthesised argument`);
+      return rule({ kind: 'registered', name: def.name, run: def.parse([...args], { at, side: `http-${side}`, section: this.section!, paren }) });
+    }
     const headerName = (n: string | undefined) => {
       if (!n || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(n)) throw syntaxError(at, `'${action}' needs a valid header name, got '${n ?? ''}'`);
       return n;
@@ -497,31 +645,26 @@ export class ConfigParser {
       }
       case 'del-header': {
         if (args.length !== 1) throw unsupportedError(at, `'del-header' takes exactly one header name here (-m is not supported)`);
-        return rule({ kind: 'del-header', name: headerName(args[0]) });
+        // HAProxy takes any word as a literal name here; one that is no header name simply never matches.
+        if (!args[0]) throw syntaxError(at, `'del-header' needs a header name`);
+        return rule({ kind: 'del-header', name: args[0] });
       }
     }
     if (side === 'request') {
       switch (action) {
         case 'deny': case 'return': {
-          let status = action === 'deny' ? 403 : 200;
-          let contentType: string | undefined; let body: string | undefined;
-          const headers: [string, string][] = [];
-          for (let i = 0; i < args.length; i++) {
-            const w = args[i]; const v = args[i + 1];
-            if ((w === 'deny_status' && action === 'deny') || (w === 'status' && action === 'return')) {
-              status = positiveInt(v, at, w);
-              if (status < 200 || status > 599) throw syntaxError(at, `status ${status} is out of range 200-599`);
-              i++;
-            } else if (action === 'return' && w === 'content-type' && v !== undefined) { contentType = v; i++; }
-            else if (action === 'return' && (w === 'string' || w === 'lf-string') && v !== undefined) { body = v; i++; }
-            else if (action === 'return' && w === 'hdr' && v !== undefined && args[i + 2] !== undefined) { headers.push([v, args[i + 2]!]); i += 2; }
-            else throw unsupportedError(at, `'${w}' after http-request ${action} is not supported; use ${action === 'deny' ? 'deny_status N' : 'status N, content-type T, string S, hdr N V'}`);
+          const p = parseHttpReply(args, at, action, (f) => this.resolvePath(f), positiveInt);
+          if (action === 'deny') {
+            const d: HttpRequestAction & { kind: 'deny' } = { kind: 'deny', status: p.status };
+            if (p.reply) { d.reply = p.reply; d.headers = p.headers; }
+            if (p.contentType !== undefined) d.contentType = p.contentType;
+            if (p.body !== undefined) d.body = p.body;
+            return rule(d);
           }
-          if (body !== undefined && contentType === undefined) throw syntaxError(at, `'return … string' needs 'content-type'`);
-          if (action === 'deny') return rule({ kind: 'deny', status });
-          const r: HttpRequestAction = { kind: 'return', status, headers };
-          if (contentType !== undefined) r.contentType = contentType;
-          if (body !== undefined) r.body = body;
+          const r: HttpRequestAction & { kind: 'return' } = { kind: 'return', status: p.status, headers: p.headers };
+          if (p.contentType !== undefined) r.contentType = p.contentType;
+          if (p.body !== undefined) r.body = p.body;
+          if (p.reply) r.reply = p.reply;
           return rule(r);
         }
         case 'set-path': case 'set-query': case 'set-uri': case 'set-method':
@@ -532,12 +675,27 @@ export class ConfigParser {
     throw unsupportedError(at, `'http-${side} ${action}' is not supported; supported: ${side === 'request' ? 'allow, deny, return, redirect, set-header, add-header, del-header, set-path, set-query, set-uri, set-method' : 'allow, set-header, add-header, del-header'}`);
   }
 
+  /**
+   * A timeout value. Like HAProxy 2.6, characters after a valid unit (`15min`
+   * reads as 15 minutes) only give a warning; a value without a valid unit is an error.
+   */
+  private timeoutValue(text: string | undefined, at: Loc, what: string): number {
+    if (text === undefined || parseTime(text) !== null) return timeArg(text, at, what);
+    const m = /^(\d+(?:us|ms|s|m|h|d))(.+)$/.exec(text);
+    if (!m) return timeArg(text, at, what);
+    this.haproxyWarn(at, `unexpected character '${m[2]![0]}' after the timer value '${text}', only us, ms, s, m, h and d are supported; read as ${m[1]}`);
+    return parseTime(m[1]!)!;
+  }
+
   private parseRedirectRule(words: readonly string[], from: number, at: Loc): HttpRule {
-    const { args, cond } = splitCondition(words, from, at);
-    const type = args[0];
-    if (type !== 'location' && type !== 'prefix' && type !== 'scheme') throw syntaxError(at, `redirect needs 'location', 'prefix' or 'scheme', got '${type ?? ''}'`);
-    const value = args[1];
+    const { args: all, cond } = splitCondition(words, from, at);
+    // HAProxy takes the redirect's options in any order around its type and value.
+    const typeAt = all.findIndex((w) => w === 'location' || w === 'prefix' || w === 'scheme');
+    if (typeAt < 0) throw syntaxError(at, `redirect needs 'location', 'prefix' or 'scheme', got '${all[0] ?? ''}'`);
+    const type = all[typeAt] as 'location' | 'prefix' | 'scheme';
+    const value = all[typeAt + 1];
     if (value === undefined) throw syntaxError(at, `'redirect ${type}' needs a value`);
+    const args = [type, value, ...all.slice(0, typeAt), ...all.slice(typeAt + 2)];
     const action: HttpRequestAction & { kind: 'redirect' } = { kind: 'redirect', type, value, code: 302, dropQuery: false, appendSlash: false };
     for (let i = 2; i < args.length; i++) {
       const w = args[i];
@@ -556,32 +714,62 @@ export class ConfigParser {
   }
 
   private finish(): ConfigModel {
-    for (const [settings, chk] of this.pendingHttpCheck) if (settings.httpchk) settings.httpchk = { ...chk, loc: settings.httpchk.loc };
     const backendNames = new Map(this.backends.map((b) => [b.name, b]));
     for (const fe of this.frontends) {
       const def = fe.settings.defaultBackend;
       if (def && !backendNames.has(def.name)) throw referenceError(def.loc, `default_backend '${def.name}' does not exist; declare 'backend ${def.name}' or fix the name`);
       for (const ub of fe.useBackends) {
-        if (!backendNames.has(ub.backend)) throw referenceError(ub.loc, `use_backend '${ub.backend}' names no backend; declare 'backend ${ub.backend}' or fix the name`);
+        if (!ub.dynamic && !backendNames.has(ub.backend)) throw referenceError(ub.loc, `use_backend '${ub.backend}' names no backend; declare 'backend ${ub.backend}' or fix the name`);
       }
-      if (fe.binds.length === 0) this.warn(fe.loc, `${fe.kind} '${fe.name}' has no 'bind' line and will not receive traffic`);
+      if (fe.binds.length === 0) this.haproxyWarn(fe.loc, `${fe.kind} '${fe.name}' has no 'bind' line and will not receive traffic`);
     }
     for (const proxy of new Set([...this.frontends, ...this.backends])) {
-      const names = new Set(proxy.acls.map((a) => a.name));
+      // HAProxy resolves a condition's ACL names while reading the rule's line, so an
+      // ACL declared further down the section is as unknown there as a missing one.
+      const firstLine = new Map<string, number>();
+      for (const a of proxy.acls) if (!firstLine.has(a.name)) firstLine.set(a.name, a.loc.line);
       const check = (rule: { cond?: { groups: readonly (readonly { name?: string }[])[] } }, loc: Loc) => {
         for (const g of rule.cond?.groups ?? []) for (const t of g) {
-          if (t.name && !names.has(t.name) && !PREDEFINED_ACLS.has(t.name)) {
+          if (!t.name || PREDEFINED_ACLS.has(t.name)) continue;
+          const declared = firstLine.get(t.name);
+          if (declared === undefined) {
             throw referenceError(loc, `ACL '${t.name}' is not declared in ${proxy.kind} '${proxy.name}'; add 'acl ${t.name} …' above or fix the name`);
+          }
+          if (declared > loc.line) {
+            throw referenceError(loc, `ACL '${t.name}' is used before its declaration at line ${declared} in ${proxy.kind} '${proxy.name}'; move 'acl ${t.name} …' above this line`);
           }
         }
       };
       for (const r of proxy.requestRules) check(r, r.loc);
       for (const r of proxy.responseRules) check(r, r.loc);
+      for (const r of proxy.afterResponseRules ?? []) check(r, r.loc);
       for (const r of proxy.useBackends) check(r, r.loc);
+      for (const r of proxy.tcpRules ?? []) check(r, r.loc);
+      for (const r of proxy.stickRules ?? []) check(r, r.loc);
       if (proxy.kind !== 'frontend' && proxy.settings.cookie) {
-        if (!proxy.servers.some((s) => s.options.cookie)) this.warn(proxy.settings.cookie.loc, `cookie '${proxy.settings.cookie.name}' is set but no server has 'cookie VALUE'; no cookie will be inserted`);
+        if (!proxy.settings.cookie.dynamic && !proxy.servers.some((s) => s.options.cookie)) this.warn(proxy.settings.cookie.loc, `cookie '${proxy.settings.cookie.name}' is set but no server has 'cookie VALUE'; no cookie will be inserted`);
       }
     }
-    return { file: this.file, global: this.global, frontends: this.frontends, backends: this.backends, warnings: this.warnings };
+    for (const b of this.backends) checkServers(b.servers, this.global.sslServerVerify, b.name);
+    for (const proxy of new Set([...this.frontends, ...this.backends])) {
+      const t = proxy.settings.timeouts;
+      const fe = proxy.kind !== 'backend'; const be = proxy.kind !== 'frontend';
+      if ((fe && !t.client) || (be && (!t.connect || !t.server))) {
+        this.haproxyWarn(proxy.loc, `missing timeouts for ${proxy.kind} '${proxy.name}': set 'timeout client', 'timeout connect' and 'timeout server' to non-zero values`);
+      }
+    }
+    finishStickParse([...new Set([...this.frontends, ...this.backends])], (a, m) => this.haproxyWarn(a, m));
+    finishErrorFiles(new Set([...this.frontends, ...this.backends]), this.httpErrors);
+    resolveReplySections(new Set([...this.frontends, ...this.backends]), this.httpErrors, (a, m) => this.haproxyWarn(a, m));
+    // Last, once every reference is checked: what HTTP-only keywords a TCP section holds is then dropped.
+    checkModes(this.frontends, this.backends, (a, m) => this.haproxyWarn(a, m));
+    if (this.global.zeroWarning && this.haproxyWarnings.length > 0) {
+      throw syntaxError(this.global.zeroWarning, `some warnings were found and 'zero-warning' is set; fix these (HAProxy gives them too):\n${this.haproxyWarnings.join('\n')}`);
+    }
+    for (const u of this.userlists) checkUserlist(u);
+    checkUserlistRefs(this.userlists, [...new Set([...this.frontends, ...this.backends])]);
+    for (const c of this.caches) finishCache(c);
+    checkCacheRefs(this.caches);
+    return { file: this.file, global: this.global, frontends: this.frontends, backends: this.backends, warnings: this.warnings, userlists: this.userlists, caches: this.caches };
   }
 }

@@ -4,6 +4,7 @@
  * Anything not supported and not listed here is an error.
  */
 export const IGNORED_GLOBAL = new Set([
+  'maxpipes',
   'daemon', 'master-worker', 'user', 'group', 'uid', 'gid', 'chroot', 'pidfile', 'stats', 'ca-base',
   'ssl-default-bind-ciphers', 'ssl-default-bind-ciphersuites', 'ssl-default-bind-options',
   'ssl-default-server-ciphers', 'ssl-default-server-ciphersuites', 'ssl-default-server-options',
@@ -14,13 +15,13 @@ export const IGNORED_GLOBAL = new Set([
 
 export const IGNORED_PROXY = new Set([
   'description', 'fullconn', 'errorfile', 'errorfiles', 'compression', 'capture', 'unique-id-format',
-  'unique-id-header', 'log-format', 'log-tag', 'monitor-uri', 'http-reuse', 'id', 'disabled', 'enabled',
+  'unique-id-header', 'log-format', 'log-tag', 'monitor-uri', 'id', 'disabled', 'enabled',
   'email-alert', 'load-server-state-from-file', 'http-error', 'grace', 'rate-limit', 'declare',
   'hash-balance-factor',
 ]);
 
 export const IGNORED_OPTIONS = new Set([
-  'http-server-close', 'httpclose', 'http-keep-alive', 'log-health-checks', 'abortonclose',
+  'log-health-checks', 'abortonclose',
   'http-buffer-request', 'splice-auto', 'splice-request', 'splice-response', 'contstats', 'log-separate-errors',
   'logasap', 'http-no-delay', 'http-pretend-keepalive', 'socket-stats', 'tcpka', 'clitcpka', 'srvtcpka',
   'dontlog-normal', 'checkcache', 'nolinger', 'independent-streams', 'http-ignore-probes', 'prefer-last-server',

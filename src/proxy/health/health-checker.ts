@@ -1,5 +1,7 @@
-import { connect, type Socket } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import type { HttpCheckModel } from '../config/model.js';
+import type { CheckProgram } from '../config/check-parser.js';
+import { CheckRun, type CheckTarget } from './check-runner.js';
 import type { Server } from '../runtime/server.js';
 
 export interface HealthCheckOptions {
@@ -9,9 +11,21 @@ export interface HealthCheckOptions {
   rise: number;
   fall: number;
   timeout: number;
+  /** `timeout check`: once connected, the rest of the check has this long (`timeout` then covers the connect only). */
+  checkTimeout?: number;
+  /** PROXY protocol version default check connections start with. */
+  proxyHeader?: 1 | 2;
   port: number;
   http?: HttpCheckModel;
+  /** What to send and expect; default: the `http` request, or a plain TCP connect. */
+  program?: CheckProgram;
+  /** Checks over TLS (`check-ssl`, or `ssl` on the server's own port). */
+  tls?: boolean;
+  tlsOptions?: ConnectionOptions;
   onChange?: (server: Server, message: string) => void;
+  /** `error-limit` (default 10) and `on-error` (default fail-check) for `observe`. */
+  errorLimit?: number;
+  onError?: 'fastinter' | 'fail-check' | 'sudden-death' | 'mark-down';
 }
 
 /**
@@ -22,7 +36,7 @@ export interface HealthCheckOptions {
 export class HealthChecker {
   private health: number;
   private timer: NodeJS.Timeout | undefined;
-  private socket: Socket | undefined;
+  private run: CheckRun | undefined;
   private stopped = false;
 
   constructor(private readonly server: Server, private readonly opts: HealthCheckOptions) {
@@ -37,7 +51,29 @@ export class HealthChecker {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    this.socket?.destroy();
+    this.run?.cancel();
+  }
+
+  private consecutiveErrors = 0;
+
+  /**
+   * Traffic seen by `observe`: after `error-limit` consecutive errors the
+   * `on-error` action runs (a failed check; sudden-death leaves one more
+   * failure before down; mark-down takes the server down) and the next check
+   * comes after `fastinter`.
+   */
+  observe(ok: boolean, what: string): void {
+    if (ok) { this.consecutiveErrors = 0; return; }
+    this.consecutiveErrors++;
+    if (this.consecutiveErrors < (this.opts.errorLimit ?? 10)) return;
+    const msg = `Detected ${this.consecutiveErrors} consecutive errors, last one was: ${what}`;
+    this.consecutiveErrors = 0;
+    const { rise } = this.opts;
+    const action = this.opts.onError ?? 'fail-check';
+    if (action === 'sudden-death' && this.health > rise) this.health = rise + 1;
+    if (action === 'mark-down') this.health = rise;
+    if (action !== 'fastinter' && this.server.state === 'UP') this.record(false, msg);
+    if (!this.run && !this.stopped) { clearTimeout(this.timer); this.schedule(this.opts.fastinter); }
   }
 
   private schedule(ms: number): void {
@@ -55,43 +91,18 @@ export class HealthChecker {
 
   private probe(): void {
     if (this.stopped) return;
-    if (this.server.state === 'MAINT') { this.schedule(this.opts.inter); return; }
+    if (this.server.state === 'MAINT' || this.server.adminMaint || this.server.adminChecksOff) { this.schedule(this.opts.inter); return; }
     const started = Date.now();
-    let done = false;
-    const finish = (ok: boolean, status: string) => {
-      if (done) return;
-      done = true;
-      clearTimeout(deadline);
-      sock.destroy();
-      this.socket = undefined;
-      this.record(ok, `${status}, check duration: ${Date.now() - started}ms`);
+    const program: CheckProgram = this.opts.program ?? legacyProgram(this.opts.http);
+    const target: CheckTarget = { host: this.server.address, port: this.opts.port, tls: this.opts.tls ?? false, ...(this.opts.tlsOptions ? { tlsOptions: this.opts.tlsOptions } : {}), ...(this.opts.proxyHeader ? { proxyHeader: this.opts.proxyHeader } : {}) };
+    this.run = new CheckRun(program, target, this.opts.timeout, ({ ok, status, conditional }) => {
+      this.run = undefined;
+      // A 404 under disable-on-404 keeps an up server up but out of load balancing; a down one stays down.
+      const passed = ok && !(conditional && this.server.state !== 'UP');
+      this.server.checkNolb = passed && conditional === true;
+      this.record(passed, `${status}, check duration: ${Date.now() - started}ms`);
       this.schedule(this.nextDelay());
-    };
-    const sock = connect({ host: this.server.address, port: this.opts.port });
-    this.socket = sock;
-    const deadline = setTimeout(() => finish(false, 'Layer4 timeout'), this.opts.timeout);
-    sock.on('error', (e: NodeJS.ErrnoException) => finish(false, `Layer4 connection problem: ${e.code ?? e.message}`));
-    sock.on('connect', () => {
-      const http = this.opts.http;
-      if (!http) { finish(true, 'Layer4 check passed'); return; }
-      let head = `${http.method} ${http.uri} ${http.version}\r\n`;
-      for (const [n, v] of http.headers) head += `${n}: ${v}\r\n`;
-      head += '\r\n';
-      sock.write(head, 'latin1');
-      let got = '';
-      sock.on('data', (chunk: Buffer) => {
-        got += chunk.toString('latin1');
-        const eol = got.indexOf('\n');
-        if (eol < 0) { if (got.length > 1024) finish(false, 'Layer7 invalid response'); return; }
-        const m = /^HTTP\/\d\.\d (\d{3})/.exec(got);
-        if (!m) { finish(false, 'Layer7 invalid response'); return; }
-        const status = Number(m[1]);
-        const ranges = http.expectStatus.length ? http.expectStatus : [[200, 399] as [number, number]];
-        const ok = ranges.some(([lo, hi]) => status >= lo && status <= hi);
-        finish(ok, ok ? `Layer7 check passed, code: ${status}` : `Layer7 wrong status, code: ${status}`);
-      });
-      sock.on('end', () => finish(false, 'Layer7 invalid response: connection closed'));
-    });
+    }, this.opts.checkTimeout);
   }
 
   private record(ok: boolean, status: string): void {
@@ -119,4 +130,13 @@ export class HealthChecker {
       } else this.health = 0;
     }
   }
+}
+
+/** The program of a bare `option httpchk` (or a TCP connect without it). */
+function legacyProgram(http: HttpCheckModel | undefined): CheckProgram {
+  const at = http?.loc ?? { file: '', line: 0 };
+  if (!http) return { kind: 'tcp', rules: [{ kind: 'connect', loc: at }] };
+  const rules: CheckProgram['rules'] = [{ kind: 'connect', loc: at }, { kind: 'send-http', method: http.method, uri: http.uri, version: http.version, headers: http.headers, loc: at }];
+  if (http.expectStatus.length) rules.push({ kind: 'expect', negate: false, what: 'status', pattern: http.expectStatus.map(([a, b]) => `${a}-${b}`).join(','), loc: at });
+  return { kind: 'http', rules };
 }

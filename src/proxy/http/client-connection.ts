@@ -1,3 +1,4 @@
+import { SessionState, Txn } from '../sample/txn.js';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Frontend } from '../runtime/frontend.js';
@@ -5,19 +6,35 @@ import type { Backend } from '../runtime/backend.js';
 import type { Router } from '../runtime/router.js';
 import { findHeadEnd, parseRequestHead } from './head-parser.js';
 import { ChunkedScanner } from './chunked-scanner.js';
+import { H2_PREFACE } from './h2-session-host.js';
+import { closesServerSide, noServerReuse } from './connection-mode.js';
+import { parseErrorReply } from './parse-error-reply.js';
+import { withKeepAliveNotice } from './keep-alive-notice.js';
 import { HttpParseError, type RequestHead, type ResponseHead } from './http-head.js';
 import { errorResponse, serializeLocalResponse, type LocalResponse } from './local-response.js';
+import { localResponseForcesClose, withProxyErrorFile } from './error-reply.js';
 import type { ListenerContext } from './listener-context.js';
 import type { ProxiedRequest } from './proxied-request.js';
 import { routeRequest } from './request-router.js';
+import { dechunk, LOCAL_BODY_LIMIT } from './local-body.js';
+import { cacheResponseBody, cacheResponseEnd } from '../cache/cache-actions.js';
 import { UpstreamExchange, type ExchangeSink } from './upstream-exchange.js';
 import { buildUpstreamHead, isIdempotent } from './upstream-head.js';
-import { findCookie, responseHeaders, serializeResponseHead, stripCookie } from './response-head-writer.js';
-import { formatHttpLog } from '../log/http-log-line.js';
+import { responseHeaders, serializeResponseHead } from './response-head-writer.js';
+import { readRequestCookie } from './persistence-cookie.js';
+import type { ResponseState } from './rule-engine.js';
+import { afterResponseOnLocal } from '../rules/after-response.js';
+import { formatProxyLog, frontendLogs } from '../log/proxy-log.js';
+import { requestByteCount, stickEnd, stickMatch, stickStore } from '../stick/stick-runtime.js';
+import { StickPending, abandonStick, runStickAttempt, stickIsShared, stickSuspended } from '../stick/stick-shared.js';
 
-/** Request heads larger than this get 431 (or 414 when the request line alone is too long). */
-export const MAX_HEAD_BYTES = 16 * 1024;
-export const MAX_URI_BYTES = 8 * 1024;
+/**
+ * Request heads larger than this get 400, as in HAProxy, whose head must fit
+ * in one buffer less its rewrite reserve (16384 - 1024 bytes by default, a
+ * little less after its per-field overhead).
+ */
+export const MAX_HEAD_BYTES = 15 * 1024 - 128;
+export const MAX_URI_BYTES = MAX_HEAD_BYTES;
 
 const enum Phase { Head, Body, Waiting, Tunnel, Closed }
 
@@ -30,6 +47,10 @@ export class ClientConnection implements ExchangeSink {
   private phase = Phase.Head;
   private buf: Buffer | null = null;
   private firstRequest = true;
+  /** Set while a local answer from http-response rules replaces the server's response. */
+  private dropResponseBody = false;
+  /** `sess`-scope variables live as long as the client connection. */
+  private readonly session = new SessionState();
   private headTimer: NodeJS.Timeout | undefined;
   private fe: Frontend | undefined;
   private router: Router | undefined;
@@ -39,6 +60,8 @@ export class ClientConnection implements ExchangeSink {
   private head: RequestHead | null = null;
   private bodyRemaining = 0;
   private bodyScanner: ChunkedScanner | null = null;
+  /** Collects a body the proxy answers itself instead of forwarding it. */
+  private bodySink: { parts: Buffer[]; size: number; chunked: boolean; done: (body: Buffer) => void } | null = null;
   private closeAfter = false;
   private responseStarted = false;
   private bytesOut = 0;
@@ -55,7 +78,9 @@ export class ClientConnection implements ExchangeSink {
     socket.on('error', () => this.closed());
     socket.on('close', () => this.closed());
     socket.on('drain', () => this.exchange?.resumeResponse());
-    socket.on('end', () => { if (this.phase === Phase.Head && !this.buf) socket.destroy(); });
+    // A client that half-closes after its request still gets the answer (then the connection closes), as from HAProxy.
+    socket.allowHalfOpen = true;
+    socket.on('end', this.onClientEnd);
     this.fe = this.frontend();
     if (!this.fe) { socket.destroy(); return; }
     this.fe.connections++;
@@ -90,6 +115,28 @@ export class ClientConnection implements ExchangeSink {
     else this.socket.destroy();
   };
 
+  /** Set once the client sent its FIN: what it sent before is still served, nothing more will come. */
+  private clientEnded = false;
+
+  private readonly onClientEnd = (): void => {
+    this.clientEnded = true;
+    if (this.phase === Phase.Body) {
+      // The request body can no longer be completed: give up without an answer, as HAProxy does.
+      this.exchange?.cancel();
+      this.exchange = null;
+      this.socket.destroy();
+      return;
+    }
+    if (this.phase !== Phase.Head) return;
+    // Between requests: a partial head is answered 400, otherwise the connection just closes.
+    const pending = this.buf?.some((b) => b !== 13 && b !== 10) ?? false;
+    if (pending) { this.reject(400, 'CR--'); return; }
+    // end(), not destroy(): an answer just written must still leave.
+    this.phase = Phase.Closed;
+    clearTimeout(this.headTimer);
+    this.socket.end();
+  };
+
   private readonly onClientTimeout = (): void => {
     // Waiting for the server is the server timeout's business.
     if (this.phase === Phase.Waiting) return;
@@ -119,20 +166,43 @@ export class ClientConnection implements ExchangeSink {
     }
   };
 
+  /**
+   * A connection that opens with the HTTP/2 preface is served as HTTP/2
+   * (prior knowledge), as HAProxy does on any HTTP bind. Returns true
+   * when the bytes so far are, or may still become, that preface.
+   */
+  private h2Preface(buf: Buffer): boolean {
+    if (!this.firstRequest || !this.ctx.upgradeToH2) return false;
+    const n = Math.min(buf.length, H2_PREFACE.length);
+    if (buf.compare(H2_PREFACE, 0, n, 0, n) !== 0) return false;
+    if (buf.length < H2_PREFACE.length) return true;
+    clearTimeout(this.headTimer);
+    this.phase = Phase.Tunnel;
+    this.buf = null;
+    this.socket.removeListener('data', this.onData);
+    this.socket.removeAllListeners('drain');
+    this.socket.removeAllListeners('end');
+    this.socket.allowHalfOpen = false;
+    // The HTTP/2 session has streams of its own to wait for: the HTTP/1 idle timer no longer applies.
+    this.socket.setTimeout(0);
+    // Paused, so that the bytes put back are read by the HTTP/2 session and not dropped.
+    this.socket.pause();
+    this.ctx.upgradeToH2(this.socket, buf);
+    return true;
+  }
+
   private tryHead(): void {
     const buf = this.buf!;
+    if (this.h2Preface(buf)) return;
     // Tolerate blank lines between requests, as HTTP/1.1 allows.
     let start = 0;
     while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
     const end = findHeadEnd(buf, start);
     if (end < 0) {
-      if (buf.length - start > MAX_HEAD_BYTES) {
-        const eol = buf.indexOf(10, start);
-        this.reject(eol < 0 || eol - start > MAX_URI_BYTES ? 414 : 431, 'PR--');
-      }
+      if (buf.length - start > MAX_HEAD_BYTES) this.reject(400, 'PR--');
       return;
     }
-    if (end - start > MAX_HEAD_BYTES) { this.reject(buf.indexOf(10, start) - start > MAX_URI_BYTES ? 414 : 431, 'PR--'); return; }
+    if (end - start > MAX_HEAD_BYTES) { this.reject(400, 'PR--'); return; }
     let head: RequestHead;
     try {
       head = parseRequestHead(buf.subarray(start, end), MAX_URI_BYTES);
@@ -150,7 +220,7 @@ export class ClientConnection implements ExchangeSink {
     clearTimeout(this.headTimer);
     if (this.fe) this.fe.counters.requestErrors++;
     this.status = status;
-    const out = serializeLocalResponse(errorResponse(status), true);
+    const out = parseErrorReply(status === 408 || status === 505 || status === 501 ? status : 400, this.fe?.model);
     this.bytesOut = out.length;
     this.logLine(null, termination, '<NOSRV>', 'BADREQ', '', '1.1', Date.now());
     this.phase = Phase.Closed;
@@ -171,25 +241,39 @@ export class ClientConnection implements ExchangeSink {
     if (fe !== this.fe) { this.fe!.connections--; fe.connections++; this.fe = fe; }
     const router = this.router!;
     this.head = head;
+    const firstRequest = this.firstRequest;
     this.firstRequest = false;
     this.responseStarted = false;
     this.bytesOut = 0;
     this.status = 0;
-    this.closeAfter = head.wantsClose || this.ctx.stopping();
+    // `option httpclose` on the frontend closes the client side after each response.
+    this.closeAfter = head.wantsClose || this.ctx.stopping() || fe.model.settings.httpConnMode === 'close';
     const tls = this.ctx.ssl ? (this.socket as TLSSocket) : undefined;
     const req: ProxiedRequest = {
       method: head.method, uri: head.uri, version: head.version, headers: head.headers,
-      srcAddr: this.remoteAddress, dstPort: this.ctx.localPort, ssl: this.ctx.ssl,
+      srcAddr: this.remoteAddress, dstPort: this.socket.localPort ?? this.ctx.localPort, ssl: this.ctx.ssl,
       sni: tls && typeof tls.servername === 'string' ? tls.servername : undefined,
+      ...(tls ? { tlsSocket: tls } : {}),
       receivedAt: now, headReceivedAt: now, modified: false,
+      txn: new Txn(this.session), srcPort: this.remotePort, dstAddr: this.socket.localAddress ?? undefined, firstRequest,
     };
     this.req = req;
     fe.counters.total++;
     const hasBody = head.chunked || head.contentLength > 0;
-    const decision = routeRequest(router, fe, req);
+    const pristine = stickIsShared() ? head.headers.slice() : null;
+    const routed = runStickAttempt(this, () => {
+      const d = routeRequest(router, fe, req);
+      return { d, stuck: d.kind === 'forward' ? stickMatch(d.backend, req) : undefined };
+    });
+    if (routed instanceof StickPending) { this.awaitStick(routed, head, rest, pristine!); return; }
+    const decision = routed.d;
+    const hints = req.txn?.earlyHints;
+    // early-hint rules: one 103 interim response before whatever answer follows.
+    if (hints) this.socket.write(`HTTP/1.1 103 Early Hints\r\n${hints.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`, 'latin1');
     if (decision.kind === 'respond') {
       if (decision.termination === 'PR--' && decision.response.status === 403) fe.counters.denied++;
       this.backend = decision.backend;
+      if (decision.withBody && hasBody) { this.collectBody(decision.withBody, decision, fe.name, now, head, rest); return; }
       // A body we will not read would be taken for the next request: close instead.
       if (hasBody) this.closeAfter = true;
       this.respondLocally(decision.response, decision.termination, decision.backend?.name ?? fe.name, decision.server, now);
@@ -201,22 +285,25 @@ export class ClientConnection implements ExchangeSink {
     be.counters.total++;
     this.clientCookie = undefined;
     if (be.cookie) {
-      this.clientCookie = findCookie(req.headers, be.cookie.name);
-      if (be.cookie.indirect && this.clientCookie !== undefined) { stripCookie(req.headers, be.cookie.name); req.modified = true; }
+      const rc = readRequestCookie(be.cookie, req.headers);
+      this.clientCookie = rc.server;
+      if (rc.modified) req.modified = true;
     }
     const upgrade = head.upgrade && !hasBody;
     this.phase = hasBody ? Phase.Body : Phase.Waiting;
+    // Chunked framing on HTTP/1.0 is trusted for this one request only: both sides close after it.
+    const serverClose = closesServerSide(fe, be) || (head.version === '1.0' && head.chunked);
     const exchange = new UpstreamExchange(be, {
       method: req.method,
-      // An untouched HTTP/1.1 request goes out as the bytes that came in.
-      head: !req.modified && !head.hopByHop && head.version === '1.1' && req.uri === head.uri && req.method === head.method
-        ? head.raw
-        : buildUpstreamHead(req.method, req.uri, head.version, req.headers, upgrade),
+      // Always rebuilt from the parsed request: a server never reads the client's own bytes as a head.
+      head: buildUpstreamHead(req.method, req.uri, head.version, req.headers, serverClose),
       body: hasBody ? 'raw' : 'none',
       idempotent: isIdempotent(req.method),
       upgrade,
-      balance: { srcAddr: req.srcAddr, uri: req.uri },
+      balance: { srcAddr: req.srcAddr, uri: req.uri, headers: req.headers, src: req },
       persistCookie: this.clientCookie,
+      stickServer: routed.stuck,
+      noReuse: serverClose || noServerReuse(fe, be),
     }, this);
     this.exchange = exchange;
     if (hasBody) {
@@ -232,6 +319,24 @@ export class ClientConnection implements ExchangeSink {
     }
   }
 
+  /** Shared stick tables (workers): the request waits for the primary's answer, then its rules run again. */
+  private awaitStick(p: StickPending, head: RequestHead, rest: Buffer, pristine: [string, string][]): void {
+    const req = this.req!;
+    stickSuspended(req);
+    this.fe!.counters.total--;
+    this.phase = Phase.Waiting;
+    void p.promise.then(() => {
+      if (this.phase !== Phase.Waiting || this.req !== req) { abandonStick(this, p); return; }
+      const more = this.buf;
+      this.buf = null;
+      head.headers = pristine;
+      this.firstRequest = req.firstRequest ?? false;
+      this.phase = Phase.Head;
+      this.handle(head, more ? Buffer.concat([rest, more]) : rest);
+      if ((this.phase as Phase) === Phase.Body && this.socket.isPaused()) this.socket.resume();
+    });
+  }
+
   private stash(bytes: Buffer): void {
     this.buf = this.buf ? Buffer.concat([this.buf, bytes]) : bytes;
     if (this.phase === Phase.Waiting) this.socket.pause();
@@ -243,9 +348,12 @@ export class ClientConnection implements ExchangeSink {
     let rest: Buffer | null = null;
     let complete = false;
     if (this.bodyScanner) {
+      // Chunked bodies leave re-framed (CRLF, plain sizes, checked trailers), never as the client wrote them.
+      const out: Buffer[] = [];
       let end: number;
-      try { end = this.bodyScanner.scan(chunk, 0); } catch { this.badBody(); return; }
-      if (this.bodyScanner.done) { complete = true; if (end < chunk.length) { body = chunk.subarray(0, end); rest = chunk.subarray(end); } }
+      try { end = this.bodyScanner.scan(chunk, 0, out); } catch { this.badBody(); return; }
+      if (this.bodyScanner.done) { complete = true; if (end < chunk.length) rest = chunk.subarray(end); }
+      body = out.length === 1 ? out[0]! : Buffer.concat(out);
     } else {
       if (chunk.length >= this.bodyRemaining) {
         if (chunk.length > this.bodyRemaining) { body = chunk.subarray(0, this.bodyRemaining); rest = chunk.subarray(this.bodyRemaining); }
@@ -253,12 +361,13 @@ export class ClientConnection implements ExchangeSink {
         complete = true;
       } else this.bodyRemaining -= chunk.length;
     }
+    if (this.bodySink) { this.sinkBody(body, complete, rest); return; }
     if (!exchange) {
       // The response already went out (early answer): just discard the body.
       if (complete) this.afterBody(rest);
       return;
     }
-    const ok = exchange.pushBody(body);
+    const ok = body.length === 0 ? true : exchange.pushBody(body);
     if (complete) {
       exchange.endBody();
       this.afterBody(rest);
@@ -280,49 +389,108 @@ export class ClientConnection implements ExchangeSink {
     if (started) { this.socket.destroy(); return; }
     this.status = 400;
     this.phase = Phase.Closed;
-    this.socket.end(serializeLocalResponse(errorResponse(400), true));
+    this.socket.end(parseErrorReply(400, this.fe?.model));
   }
 
   onRequestDrain(): void { if (this.phase === Phase.Body) this.socket.resume(); }
 
   // ---- responses ---------------------------------------------------------------------------
 
-  private respondLocally(r: LocalResponse, termination: string, backendName: string, serverName: string, startedAt: number): void {
+  /** Reads a request body the proxy answers itself (the stats admin form), then answers. */
+  private collectBody(build: (body: Buffer) => LocalResponse, d: { backend: { name: string } | undefined; termination: string; server: string }, feName: string, startedAt: number, head: RequestHead, rest: Buffer): void {
+    this.phase = Phase.Body;
+    if (head.chunked) this.bodyScanner = new ChunkedScanner(400);
+    else this.bodyRemaining = head.contentLength;
+    this.bodySink = {
+      parts: [], size: 0, chunked: head.chunked,
+      done: (body) => this.respondLocally(build(body), d.termination, d.backend?.name ?? feName, d.server, startedAt, true),
+    };
+    if (rest.length > 0) this.onBody(rest);
+  }
+
+  private sinkBody(piece: Buffer, complete: boolean, rest: Buffer | null): void {
+    const sink = this.bodySink!;
+    // Forms are small; past the limit the rest is read and dropped.
+    if (sink.size < LOCAL_BODY_LIMIT) { sink.parts.push(piece); sink.size += piece.length; }
+    if (!complete) return;
+    this.bodySink = null;
+    this.bodyScanner = null;
+    if (rest && rest.length) this.stash(rest);
+    const whole = Buffer.concat(sink.parts);
+    sink.done(sink.chunked ? dechunk(whole) : whole);
+  }
+
+  private respondLocally(r: LocalResponse, termination: string, backendName: string, serverName: string, startedAt: number, bodyRead = false): void {
+    if (r.delayMs) {
+      // Tarpit: hold the answer back while the connection stays open.
+      // Everything but the delay, so that error pages and errorfiles still apply.
+      const { delayMs: _delay, ...held } = r;
+      this.phase = Phase.Waiting;
+      const timer = setTimeout(() => { if (!this.socket.destroyed) this.respondLocally(held, termination, backendName, serverName, startedAt, bodyRead); }, r.delayMs);
+      this.socket.once('close', () => clearTimeout(timer));
+      return;
+    }
+    r = withProxyErrorFile(r, this.fe?.model, this.backend?.model);
+    // http-after-response rules see the final answer, error page included.
+    if (this.fe) r = afterResponseOnLocal(this.fe.model, this.backend?.model, this.req, r);
+    if (localResponseForcesClose(r)) this.closeAfter = true;
     this.status = r.status;
-    const out = serializeLocalResponse(r, this.closeAfter, this.head?.method === 'HEAD');
+    let out = serializeLocalResponse(r, this.closeAfter, this.head?.method === 'HEAD');
+    if (!this.closeAfter && this.head?.version === '1.0') out = withKeepAliveNotice(out);
     this.bytesOut = out.length;
     this.countStatus(r.status);
     this.logLine(this.head, termination, serverName, backendName, this.req?.uri ?? '', this.head?.version ?? '1.1', startedAt);
     this.socket.write(out);
-    this.phase = this.head && (this.head.chunked || this.head.contentLength > 0) ? Phase.Closed : Phase.Head;
+    this.phase = this.head && (this.head.chunked || this.head.contentLength > 0) && !bodyRead ? Phase.Closed : Phase.Head;
     this.endOfExchange();
   }
 
   onInterim(raw: Buffer): void { this.socket.write(raw); }
 
-  onResponseHead(head: ResponseHead): Buffer {
+  onResponseHead(head: ResponseHead): Buffer | null {
     this.responseStarted = true;
     this.status = head.status;
     const ex = this.exchange!;
-    const headers = responseHeaders(head, this.fe!, this.backend!, ex.server, this.req!, this.clientCookie);
+    if (ex.server) stickStore(this.backend!, this.req!, ex.server, head);
+    const state: ResponseState = { status: head.status, reason: head.reason, version: head.version };
+    const headers = responseHeaders(head, this.fe!, this.backend!, ex.server, this.req!, this.clientCookie, state);
     if (head.serverClose && head.contentLength < 0 && !head.chunked) this.closeAfter = true;
+    if (state.local) {
+      // An http-response rule answered instead: the server's body is read and dropped.
+      this.dropResponseBody = true;
+      this.status = state.local.status;
+      const out = serializeLocalResponse(state.local, this.closeAfter, this.head?.method === 'HEAD');
+      this.bytesOut += out.length;
+      this.socket.write(out);
+      return null;
+    }
+    this.dropResponseBody = false;
+    if (state.status !== head.status || state.reason !== head.reason) {
+      this.status = state.status;
+      head = { ...head, status: state.status, reason: state.reason };
+    }
+    // An HTTP/1.0 client keeps the connection only when told so.
+    const keepAlive10 = !this.closeAfter && this.head?.version === '1.0' && head.status !== 101;
     // Nothing to change: the server's head bytes go out untouched.
-    if (headers === null && !this.closeAfter) return head.raw;
+    if (headers === null && !this.closeAfter && !keepAlive10) return head.raw;
     const list = headers ?? head.headers.slice();
-    if (this.closeAfter) {
+    if (this.closeAfter || keepAlive10) {
       for (let i = list.length - 1; i >= 0; i--) if (list[i]![0].toLowerCase() === 'connection') list.splice(i, 1);
-      if (head.status !== 101) list.push(['connection', 'close']);
+      if (head.status !== 101) list.push(['connection', this.closeAfter ? 'close' : 'keep-alive']);
     }
     return Buffer.from(serializeResponseHead(head.status, head.reason, list), 'latin1');
   }
 
   onResponseBody(chunk: Buffer): boolean {
+    if (this.dropResponseBody) return true;
+    cacheResponseBody(this.req, chunk);
     this.bytesOut += chunk.length;
     return this.socket.write(chunk);
   }
 
   onResponseEnd(): void {
     const ex = this.exchange!;
+    if (!this.dropResponseBody) cacheResponseEnd(this.req);
     this.countStatus(this.status, ex);
     this.logLine(this.head, '----', ex.server?.name ?? '<NOSRV>', this.backend!.name, this.req!.uri, this.head!.version, this.req!.receivedAt, ex);
     this.exchange = null;
@@ -338,9 +506,12 @@ export class ClientConnection implements ExchangeSink {
     const ex = this.exchange!;
     this.exchange = null;
     if (this.phase === Phase.Body) this.closeAfter = true;
-    const r = errorResponse(status);
+    let r = withProxyErrorFile(errorResponse(status), this.fe?.model, this.backend?.model);
+    if (this.fe) r = afterResponseOnLocal(this.fe.model, this.backend?.model, this.req, r);
+    if (localResponseForcesClose(r)) this.closeAfter = true;
     this.status = status;
-    const out = serializeLocalResponse(r, this.closeAfter, false);
+    let out = serializeLocalResponse(r, this.closeAfter, false);
+    if (!this.closeAfter && this.head?.version === '1.0') out = withKeepAliveNotice(out);
     this.bytesOut = out.length;
     this.countStatus(status, ex);
     this.logLine(this.head, termination, ex.server?.name ?? '<NOSRV>', this.backend!.name, this.req!.uri, this.head!.version, this.req!.receivedAt, ex);
@@ -351,6 +522,7 @@ export class ClientConnection implements ExchangeSink {
 
   onAbort(termination: string): void {
     const ex = this.exchange!;
+    if (this.req) stickEnd(this.req, this.requestBytes(), this.bytesOut, this.status);
     this.exchange = null;
     this.logLine(this.head, termination, ex.server?.name ?? '<NOSRV>', this.backend!.name, this.req!.uri, this.head!.version, this.req!.receivedAt, ex);
     this.phase = Phase.Closed;
@@ -359,6 +531,8 @@ export class ClientConnection implements ExchangeSink {
 
   onTunnel(upstream: Socket, rest: Buffer): void {
     this.phase = Phase.Tunnel;
+    // A tunnel ends as a whole when the client leaves: half-closes are honoured for HTTP requests only.
+    this.socket.allowHalfOpen = false;
     clearTimeout(this.headTimer);
     this.exchange = null;
     const tunnelTimeout = this.backend!.timeouts.tunnel ?? this.fe!.timeouts.tunnel;
@@ -377,6 +551,7 @@ export class ClientConnection implements ExchangeSink {
 
 
   private countStatus(status: number, ex?: UpstreamExchange): void {
+    if (this.req) stickEnd(this.req, this.requestBytes(), this.bytesOut, status);
     this.fe!.counters.countStatus(status);
     this.fe!.counters.bytesOut += this.bytesOut;
     if (this.backend) {
@@ -388,6 +563,12 @@ export class ClientConnection implements ExchangeSink {
       ex.server.counters.bytesOut += this.bytesOut;
       ex.server.counters.bytesIn += ex.bytesIn;
     }
+  }
+
+  /** Bytes of this request as HAProxy's stick-table byte counters count them (see requestByteCount). */
+  private requestBytes(): number {
+    const h = this.head;
+    return h ? requestByteCount(h.raw, h.contentLength) : 0;
   }
 
   private endOfExchange(): void {
@@ -407,10 +588,13 @@ export class ClientConnection implements ExchangeSink {
     if (this.socket.isPaused()) this.socket.resume();
     if (this.buf && this.buf.length > 0) this.tryHead();
     else this.buf = null;
+    // The client is gone: once its last request is answered, the connection is over.
+    if (this.clientEnded && this.phase === Phase.Head) this.onClientEnd();
   }
 
   private closed(): void {
     if (this.phase === Phase.Closed && !this.fe) return;
+    if (this.req) stickEnd(this.req, this.requestBytes(), this.bytesOut, this.status);
     this.phase = Phase.Closed;
     clearTimeout(this.headTimer);
     this.exchange?.cancel();
@@ -427,9 +611,10 @@ export class ClientConnection implements ExchangeSink {
 
   private logLine(head: RequestHead | null, termination: string, server: string, backend: string, uri: string, version: string, startedAt: number, ex?: UpstreamExchange): void {
     const fe = this.fe;
-    if (!fe || !fe.httplog || !fe.model.settings.logEnabled) return;
+    if (!fe || !frontendLogs(fe.model, fe.httplog)) return;
+    if (this.req?.txn?.logLevel === 'silent') return;
     const now = Date.now();
-    this.ctx.log(formatHttpLog({
+    this.ctx.log(formatProxyLog(fe.model, {
       clientAddr: this.remoteAddress.replace(/^::ffff:(?=\d+\.)/, ''), clientPort: this.remotePort, acceptedAt: startedAt,
       frontend: fe.name, ssl: this.ctx.ssl, backend, server,
       tr: 0, tw: ex ? Math.max(0, ex.queuedMs) : -1, tc: ex ? ex.connectMs : -1, trServer: ex ? ex.responseMs : -1, ta: now - startedAt,
@@ -437,6 +622,6 @@ export class ClientConnection implements ExchangeSink {
       actconn: this.ctx.activeConnections(), feconn: fe.connections, beconn: this.backend?.active ?? 0, srvconn: ex?.server?.active ?? 0,
       retries: ex?.retries ?? 0,
       method: head?.method ?? '<BADREQ>', uri: head ? uri : '', version,
-    }));
+    }, this.req ?? undefined));
   }
 }

@@ -1,14 +1,24 @@
+import type { TLSSocket } from 'node:tls';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { stickEnd, stickMatch, stickStore } from '../stick/stick-runtime.js';
+import { StickPending, abandonStick, runStickAttempt, stickSuspended } from '../stick/stick-shared.js';
 import type { Socket } from 'node:net';
 import type { ListenerContext } from './listener-context.js';
 import type { ProxiedRequest } from './proxied-request.js';
 import { routeRequest } from './request-router.js';
+import { cacheResponseBody, cacheResponseEnd } from '../cache/cache-actions.js';
 import { errorResponse, type LocalResponse } from './local-response.js';
 import { UpstreamExchange, type ExchangeSink } from './upstream-exchange.js';
 import { buildUpstreamHead, isIdempotent } from './upstream-head.js';
-import { findCookie, responseHeaders, stripCookie } from './response-head-writer.js';
+import { closesServerSide, noServerReuse } from './connection-mode.js';
+import { responseHeaders } from './response-head-writer.js';
+import type { ResponseState } from './rule-engine.js';
+import { SessionState, Txn } from '../sample/txn.js';
+import { afterResponseOnLocal } from '../rules/after-response.js';
+import { readRequestCookie } from './persistence-cookie.js';
 import type { ResponseHead } from './http-head.js';
-import { formatHttpLog } from '../log/http-log-line.js';
+import { formatProxyLog, frontendLogs } from '../log/proxy-log.js';
+import { withProxyErrorFile } from './error-reply.js';
 
 /** Headers that HTTP/2 forbids in responses (connection-specific). */
 const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
@@ -36,23 +46,55 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
   const socket = req.socket as Socket & { servername?: string };
   const preq: ProxiedRequest = {
     method: req.method, uri: req.url, version: req.httpVersionMajor === 2 ? '2.0' : req.httpVersion,
-    headers, srcAddr: socket.remoteAddress ?? '', dstPort: ctx.localPort, ssl: true,
-    sni: typeof socket.servername === 'string' ? socket.servername : undefined, receivedAt: started, headReceivedAt: started, modified: true,
+    headers, srcAddr: socket.remoteAddress ?? '', dstPort: socket.localPort ?? ctx.localPort, ssl: ctx.ssl,
+    sni: typeof socket.servername === 'string' ? socket.servername : undefined,
+    ...(req.stream.session?.socket && 'getPeerCertificate' in req.stream.session.socket ? { tlsSocket: req.stream.session.socket as TLSSocket } : {}), receivedAt: started, headReceivedAt: started, modified: true,
+    txn: new Txn(sessionStateOf(req.stream.session)), srcPort: socket.remotePort, dstAddr: socket.localAddress,
   };
   fe.counters.total++;
-  const decision = routeRequest(router, fe, preq);
+  const routed = runStickAttempt(req, () => {
+    const d = routeRequest(router, fe, preq);
+    return { d, stuck: d.kind === 'forward' ? stickMatch(d.backend, preq) : undefined };
+  });
+  if (routed instanceof StickPending) {
+    // Shared stick tables (workers): wait for the primary, then route the stream again.
+    stickSuspended(preq);
+    fe.counters.total--;
+    void routed.promise.then(() => { if (res.destroyed || res.writableEnded) abandonStick(req, routed); else handleH2Request(ctx, req, res); });
+    return;
+  }
+  const decision = routed.d;
+  // Stick counters end with the stream, however it ends.
+  res.on('close', () => stickEnd(preq, Number(preq.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1] ?? 0) || 0, Number(res.getHeader('content-length') ?? 0) || 0, res.statusCode));
   const log = (status: number, backend: string, server: string, termination: string, bytes: number, ex?: UpstreamExchange) => {
-    if (!fe.httplog || !fe.model.settings.logEnabled) return;
-    ctx.log(formatHttpLog({
+    if (!frontendLogs(fe.model, fe.httplog)) return;
+    ctx.log(formatProxyLog(fe.model, {
       clientAddr: preq.srcAddr.replace(/^::ffff:(?=\d+\.)/, ''), clientPort: socket.remotePort ?? 0, acceptedAt: started,
-      frontend: fe.name, ssl: true, backend, server, tr: 0, tw: ex ? Math.max(0, ex.queuedMs) : -1, tc: ex ? ex.connectMs : -1,
+      frontend: fe.name, ssl: ctx.ssl, backend, server, tr: 0, tw: ex ? Math.max(0, ex.queuedMs) : -1, tc: ex ? ex.connectMs : -1,
       trServer: ex ? ex.responseMs : -1, ta: Date.now() - started, status, bytes, termination,
       actconn: ctx.activeConnections(), feconn: fe.connections, beconn: 0, srvconn: ex?.server?.active ?? 0, retries: ex?.retries ?? 0,
       method: preq.method, uri: preq.uri, version: preq.version,
-    }));
+    }, preq));
   };
+  if (decision.kind === 'respond' && decision.withBody) {
+    // The stats admin form: answer once the whole body is read.
+    const build = decision.withBody;
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => { if (size < 65536) { parts.push(c); size += c.length; } });
+    req.on('end', () => {
+      const r = build(Buffer.concat(parts));
+      sendLocal(res, r);
+      fe.counters.countStatus(r.status);
+      log(r.status, decision.backend?.name ?? fe.name, '<NOSRV>', decision.termination, r.body.length);
+    });
+    return;
+  }
   if (decision.kind === 'respond') {
-    sendLocal(res, decision.response);
+    const r = afterResponseOnLocal(fe.model, decision.backend?.model, preq, withProxyErrorFile(decision.response, fe.model, decision.backend?.model));
+    // Tarpit: the answer is held back while the stream stays open.
+    if (r.delayMs) setTimeout(() => { if (!res.stream.destroyed) sendLocal(res, r); }, r.delayMs);
+    else sendLocal(res, r);
     fe.counters.countStatus(decision.response.status);
     log(decision.response.status, decision.backend?.name ?? fe.name, '<NOSRV>', decision.termination, decision.response.body.length);
     req.resume();
@@ -62,19 +104,27 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
   be.counters.total++;
   let clientCookie: string | undefined;
   if (be.cookie) {
-    clientCookie = findCookie(preq.headers, be.cookie.name);
-    if (be.cookie.indirect && clientCookie !== undefined) stripCookie(preq.headers, be.cookie.name);
+    clientCookie = readRequestCookie(be.cookie, preq.headers).server;
   }
   const lengthHeader = preq.headers.find(([n]) => n.toLowerCase() === 'content-length');
   const ended = req.readableEnded || (req.stream && req.stream.endAfterHeaders);
   const bodyMode = ended ? 'none' : lengthHeader ? 'raw' : 'encode-chunked';
-  const extra = bodyMode === 'encode-chunked' ? 'transfer-encoding: chunked\r\n' : '';
+  const extra: [string, string][] = bodyMode === 'encode-chunked' ? [['transfer-encoding', 'chunked']] : [];
   for (let i = preq.headers.length - 1; i >= 0; i--) if (preq.headers[i]![0].toLowerCase() === 'transfer-encoding') preq.headers.splice(i, 1);
   let bytes = 0;
+  let localAnswer = false;
   const sink: ExchangeSink = {
     onInterim: () => {},
     onResponseHead(head: ResponseHead) {
-      const list = responseHeaders(head, fe, be, exchange.server, preq, clientCookie) ?? head.headers;
+      if (exchange.server) stickStore(be, preq, exchange.server, head);
+      const state: ResponseState = { status: head.status, reason: head.reason, version: head.version };
+      const list = responseHeaders(head, fe, be, exchange.server, preq, clientCookie, state) ?? head.headers;
+      if (state.local) {
+        // An http-response rule answered instead: the server's body is dropped.
+        localAnswer = true;
+        sendLocal(res, state.local);
+        return null;
+      }
       const out: Record<string, string | string[]> = {};
       for (const [n, v] of list) {
         const k = n.toLowerCase();
@@ -82,18 +132,19 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
         const prev = out[k];
         out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
       }
-      res.writeHead(head.status, out);
+      res.writeHead(state.status, out);
       return null;
     },
-    onResponseBody(chunk) { bytes += chunk.length; return res.write(chunk); },
+    onResponseBody(chunk) { if (localAnswer) return true; bytes += chunk.length; cacheResponseBody(preq, chunk); return res.write(chunk); },
     onResponseEnd() {
-      res.end();
+      if (!localAnswer) cacheResponseEnd(preq, false);
+      if (!localAnswer) res.end();
       fe.counters.countStatus(res.statusCode); be.counters.countStatus(res.statusCode);
       exchange.server?.counters.countStatus(res.statusCode);
       log(res.statusCode, be.name, exchange.server?.name ?? '<NOSRV>', '----', bytes, exchange);
     },
     onFailure(status, termination) {
-      sendLocal(res, errorResponse(status));
+      sendLocal(res, withProxyErrorFile(errorResponse(status), fe.model, be.model));
       fe.counters.countStatus(status); be.counters.countStatus(status);
       log(status, be.name, exchange.server?.name ?? '<NOSRV>', termination, 0, exchange);
     },
@@ -103,9 +154,11 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
   };
   const exchange = new UpstreamExchange(be, {
     method: preq.method,
-    head: buildUpstreamHead(preq.method, preq.uri, '1.1', preq.headers, false, extra),
+    head: buildUpstreamHead(preq.method, preq.uri, '1.1', preq.headers, closesServerSide(fe, be), extra),
+    noReuse: noServerReuse(fe, be),
     body: bodyMode, idempotent: isIdempotent(preq.method), upgrade: false,
-    balance: { srcAddr: preq.srcAddr, uri: preq.uri }, persistCookie: clientCookie,
+    balance: { srcAddr: preq.srcAddr, uri: preq.uri, headers: preq.headers, src: preq }, persistCookie: clientCookie,
+    stickServer: routed.stuck,
   }, sink);
   res.on('drain', () => exchange.resumeResponse());
   res.on('close', () => { if (!res.writableFinished) exchange.cancel(); });
@@ -118,8 +171,20 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
 }
 
 function sendLocal(res: Http2ServerResponse, r: LocalResponse): void {
-  const headers: Record<string, string> = { 'content-length': String(Buffer.byteLength(r.body)) };
+  // An empty error file: no answer at all, the stream is reset.
+  if (r.errorFile?.empty) { res.stream.close(); return; }
+  const body = r.bodyBytes ?? Buffer.from(r.body, 'utf8');
+  const headers: Record<string, string> = { 'content-length': String(body.length) };
   for (const [n, v] of r.headers) headers[n.toLowerCase()] = v;
   res.writeHead(r.status, headers);
-  res.end(r.body);
+  res.end(body);
+}
+
+/** `sess` variables live as long as the HTTP/2 connection, shared by its streams. */
+const h2Sessions = new WeakMap<object, SessionState>();
+function sessionStateOf(session: object | undefined): SessionState {
+  if (!session) return new SessionState();
+  let st = h2Sessions.get(session);
+  if (!st) { st = new SessionState(); h2Sessions.set(session, st); }
+  return st;
 }

@@ -10,7 +10,10 @@ import { HttpParseError, type RequestHead, type ResponseHead } from './http-head
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Visible ASCII and obs-text; no controls except tab.
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
-const BAD_URI = /[\x00-\x20\x7f]/;
+const BAD_URI = /[\x00-\x20\x7f-\xff#]/;
+const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?]*)(.*)$/;
+/** Header fields accepted in one head; one more gives 400, like HAProxy's default tune.http.maxhdr. */
+export const MAX_HEADER_FIELDS = 100;
 
 /** Index just past the blank line that ends a head, or -1. Accepts bare LF line ends. */
 export function findHeadEnd(buf: Buffer, from: number): number {
@@ -68,12 +71,13 @@ function isName(n: string, lower: string): boolean {
   return true;
 }
 
-interface Framing { hopByHop: boolean; contentLength: number; chunked: boolean; connClose: boolean; connKeepAlive: boolean; connUpgrade: boolean; hasUpgrade: boolean }
+interface Framing { hopByHop: boolean; contentLength: number; chunked: boolean; connClose: boolean; connKeepAlive: boolean; connUpgrade: boolean; hasUpgrade: boolean; upgradeWebsocket: boolean; hasWebsocketKey: boolean }
 
 function framing(headers: [string, string][], status: 400 | 502): Framing {
   let cl: string | null = null;
   let te: string | null = null;
   let connClose = false; let connKeepAlive = false; let connUpgrade = false; let hasUpgrade = false; let hopByHop = false;
+  let upgradeWebsocket = false; let hasWebsocketKey = false;
   for (const [n, v] of headers) {
     const len = n.length;
     if (len === 14 && isName(n, 'content-length')) {
@@ -94,7 +98,10 @@ function framing(headers: [string, string][], status: 400 | 502): Framing {
         else if (tok === 'keep-alive') connKeepAlive = true;
         else if (tok === 'upgrade') connUpgrade = true;
       }
-    } else if (len === 7 && isName(n, 'upgrade')) hasUpgrade = true;
+    } else if (len === 7 && isName(n, 'upgrade')) {
+      hasUpgrade = true;
+      if (/(^|[\s,])websocket($|[\s,/])/i.test(v)) upgradeWebsocket = true;
+    } else if (len === 17 && isName(n, 'sec-websocket-key')) hasWebsocketKey = true;
     else if (len === 10 && isName(n, 'keep-alive')) hopByHop = true;
     else if (len === 16 && isName(n, 'proxy-connection')) hopByHop = true;
   }
@@ -105,7 +112,54 @@ function framing(headers: [string, string][], status: 400 | 502): Framing {
     if (codings.length !== 1 || codings[0] !== 'chunked') throw new HttpParseError(status === 400 ? 400 : 502, 'unsupported Transfer-Encoding');
     chunked = true;
   }
-  return { hopByHop, contentLength: cl === null ? -1 : Number(cl), chunked, connClose, connKeepAlive, connUpgrade, hasUpgrade };
+  return { hopByHop, contentLength: cl === null ? -1 : Number(cl), chunked, connClose, connKeepAlive, connUpgrade, hasUpgrade, upgradeWebsocket, hasWebsocketKey };
+}
+
+/**
+ * Checks the request target the way HAProxy 2.6 does: origin-form ("/..."),
+ * "*", absolute-form, or authority-form for CONNECT only; no fragment, no
+ * byte outside visible ASCII. Returns the target with a scheme's default
+ * port dropped from an absolute-form authority, and that authority.
+ */
+function checkTarget(method: string, uri: string): { uri: string; authority: string | null } {
+  if (uri.length === 0 || BAD_URI.test(uri)) throw new HttpParseError(400, 'invalid characters in URI');
+  const c0 = uri.charCodeAt(0);
+  if (method === 'CONNECT') {
+    if (c0 === 47 || uri === '*' || ABSOLUTE.test(uri)) throw new HttpParseError(400, 'CONNECT needs an authority-form target');
+    return { uri, authority: null };
+  }
+  if (c0 === 47 || uri === '*') return { uri, authority: null };
+  const m = ABSOLUTE.exec(uri);
+  if (!m) throw new HttpParseError(400, 'request target is neither origin-form nor absolute-form');
+  const authority = dropDefaultPort(m[1]!, m[2]!);
+  return { uri: authority === m[2] ? uri : `${m[1]}://${authority}${m[3]}`, authority };
+}
+
+function dropDefaultPort(scheme: string, authority: string): string {
+  const s = scheme.toLowerCase();
+  if (s === 'http' && authority.endsWith(':80')) return authority.slice(0, -3);
+  if (s === 'https' && authority.endsWith(':443')) return authority.slice(0, -4);
+  return authority;
+}
+
+/**
+ * Host rules: repeated identical Host fields collapse to the first one; two
+ * different ones, or a Host that names another authority than an
+ * absolute-form target, are refused.
+ */
+function checkHost(headers: [string, string][], authority: string | null, scheme: string): void {
+  let first = -1;
+  for (let i = 0; i < headers.length; i++) {
+    const n = headers[i]![0];
+    if (n.length !== 4 || !isName(n, 'host')) continue;
+    if (first < 0) { first = i; continue; }
+    if (headers[i]![1].toLowerCase() !== headers[first]![1].toLowerCase()) throw new HttpParseError(400, 'two different Host fields');
+    headers.splice(i--, 1);
+  }
+  if (authority === null || first < 0) return;
+  const host = dropDefaultPort(scheme, headers[first]![1]);
+  if (host.toLowerCase() !== authority.toLowerCase()) throw new HttpParseError(400, 'Host differs from the request target authority');
+  if (host !== headers[first]![1]) headers[first] = [headers[first]![0], host];
 }
 
 /** Parses a complete request head (`buf` ends with the blank line). */
@@ -117,24 +171,29 @@ export function parseRequestHead(buf: Buffer, maxUri: number): RequestHead {
   const sp2 = reqLine.lastIndexOf(' ');
   if (sp1 <= 0 || sp2 === sp1) throw new HttpParseError(400, 'malformed request line');
   const method = reqLine.slice(0, sp1);
-  const uri = reqLine.slice(sp1 + 1, sp2);
+  const rawUri = reqLine.slice(sp1 + 1, sp2);
   const proto = reqLine.slice(sp2 + 1);
   if (!TOKEN.test(method)) throw new HttpParseError(400, 'invalid method');
-  if (uri.length > maxUri) throw new HttpParseError(414, 'URI too long');
-  if (uri.length === 0 || BAD_URI.test(uri)) throw new HttpParseError(400, 'invalid characters in URI');
+  if (rawUri.length > maxUri) throw new HttpParseError(414, 'URI too long');
   let version: string;
   if (proto === 'HTTP/1.1') version = '1.1';
   else if (proto === 'HTTP/1.0') version = '1.0';
+  // A higher minor version of a major version we speak is handled as the highest we know (RFC 9110, 2.5).
+  else if (/^HTTP\/1\.\d$/.test(proto)) version = '1.1';
   else if (/^HTTP\/\d\.\d$/.test(proto)) throw new HttpParseError(505, 'unsupported HTTP version');
   else throw new HttpParseError(400, 'malformed request line');
+  const { uri, authority } = checkTarget(method, rawUri);
   const headers = parseHeaderLines(text, headersStart, true);
+  if (headers.length > MAX_HEADER_FIELDS) throw new HttpParseError(400, 'too many header fields');
+  checkHost(headers, authority, authority === null ? '' : ABSOLUTE.exec(uri)![1]!);
   const f = framing(headers, 400);
-  if (f.chunked && version === '1.0') throw new HttpParseError(400, 'Transfer-Encoding in an HTTP/1.0 request');
+  if (f.connUpgrade && f.upgradeWebsocket && !f.hasWebsocketKey) throw new HttpParseError(400, 'WebSocket upgrade without Sec-WebSocket-Key');
   return {
     method, uri, version, headers,
     contentLength: f.chunked ? -1 : Math.max(0, f.contentLength),
     chunked: f.chunked,
-    wantsClose: f.connClose || (version === '1.0' && !f.connKeepAlive),
+    // Chunked framing from an HTTP/1.0 client is honoured once, then the connection ends (RFC 9112, 6.1).
+    wantsClose: f.connClose || (version === '1.0' && (!f.connKeepAlive || f.chunked)),
     upgrade: f.connUpgrade && f.hasUpgrade,
     hopByHop: f.hopByHop || f.hasUpgrade,
     raw: buf,

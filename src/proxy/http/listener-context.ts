@@ -11,4 +11,6 @@ export interface ListenerContext {
   stopping(): boolean;
   /** Connections across all frontends (the %ac log field). */
   activeConnections(): number;
+  /** Serves the socket as HTTP/2 from here on; `preread` holds bytes already read from it. */
+  upgradeToH2?(socket: import('node:net').Socket, preread?: Buffer): void;
 }

@@ -1,8 +1,20 @@
+import type { ErrorFileMessage } from '../config/model.js';
+import { errorFileResponse, serializeErrorFile } from './error-reply.js';
+import { builtinErrorPage } from './builtin-errors.js';
+
 /** A response the proxy writes itself (errors, deny, return, redirect, stats). */
 export interface LocalResponse {
   status: number;
   headers: [string, string][];
   body: string;
+  /** Bytes to send instead of `body` (a cached object's body, kept exact). */
+  bodyBytes?: Buffer;
+  /** Hold the answer back this long first (tarpit). */
+  delayMs?: number;
+  /** A built-in error page: the proxy's `errorfile` for this status replaces it (withProxyErrorFile). */
+  isError?: boolean;
+  /** Sent byte for byte as HAProxy sends an error file (serializeErrorFile). */
+  errorFile?: ErrorFileMessage;
 }
 
 export const REASONS: Record<number, string> = {
@@ -28,16 +40,19 @@ const EXPLANATIONS: Record<number, string> = {
   504: 'The server did not answer in time.',
 };
 
-/** An HTML error page in the spirit of HAProxy's built-in ones (no-cache, text/html). */
+/** HAProxy's built-in error page for the status (byte for byte), else one in the same style. */
 export function errorResponse(status: number): LocalResponse {
+  const page = builtinErrorPage(status);
+  if (page) return { ...errorFileResponse(page), isError: true };
   const reason = REASONS[status] ?? 'Error';
   const body = `<html><body><h1>${status} ${reason}</h1>\n${EXPLANATIONS[status] ?? reason}\n</body></html>\n`;
-  return { status, headers: [['cache-control', 'no-cache'], ['content-type', 'text/html']], body };
+  return { status, headers: [['cache-control', 'no-cache'], ['content-type', 'text/html']], body, isError: true };
 }
 
 /** Serialises a local response as one buffer. */
 export function serializeLocalResponse(r: LocalResponse, close: boolean, headRequest = false): Buffer {
-  const body = Buffer.from(r.body, 'utf8');
+  if (r.errorFile) return serializeErrorFile(r.errorFile, close, headRequest);
+  const body = r.bodyBytes ?? Buffer.from(r.body, 'utf8');
   let head = `HTTP/1.1 ${r.status} ${REASONS[r.status] ?? 'Unknown'}\r\ncontent-length: ${body.length}\r\n`;
   for (const [n, v] of r.headers) head += `${n}: ${v}\r\n`;
   if (close) head += 'connection: close\r\n';

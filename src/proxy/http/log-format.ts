@@ -1,5 +1,6 @@
-import { parseFetch } from '../acl/fetch-catalog.js';
-import { fetchSample } from '../acl/sample-fetch.js';
+import { evalSampleOne, parseSampleExpr } from '../sample/sample-expr.js';
+import { valueToString } from '../sample/sample-types.js';
+import { sampleExprEnd } from '../sample/sample-args.js';
 import type { SampleSource } from '../acl/sample-source.js';
 import { unsupportedError, syntaxError } from '../config/config-errors.js';
 import type { Loc } from '../config/model.js';
@@ -22,7 +23,8 @@ const VARIABLES: Record<string, (src: SampleSource) => string> = {
 export class LogFormat {
   private constructor(private readonly parts: Part[], readonly isConstant: boolean) {}
 
-  static compile(text: string, loc: Loc): LogFormat {
+  /** `side` refuses fetches that cannot work where the string is rendered (path in http-response, status in http-request). */
+  static compile(text: string, loc: Loc, side?: 'request' | 'response', beforeBackend = false): LogFormat {
     const parts: Part[] = [];
     let literal = '';
     for (let i = 0; i < text.length; i++) {
@@ -31,18 +33,13 @@ export class LogFormat {
       const next = text[i + 1];
       if (next === '%') { literal += '%'; i++; continue; }
       if (next === '[') {
-        const close = text.indexOf(']', i + 2);
+        const close = sampleExprEnd(text, i + 2);
         if (close < 0) throw syntaxError(loc, `'%[' without ']' in '${text}'`);
-        const expr = text.slice(i + 2, close);
-        const parsed = parseFetch(expr);
-        if (parsed === 'converter') throw unsupportedError(loc, `converters in '%[${expr}]' are not supported; use the plain fetch`);
-        if (!parsed) throw unsupportedError(loc, `unknown or unsupported sample fetch '${expr}' in '${text}'`);
-        if (parsed.suffixMatch) throw unsupportedError(loc, `'${expr}' is an ACL-only form; use the fetch without suffix`);
+        const expr = parseSampleExpr(text.slice(i + 2, close), loc, side ? { context: `'${text}'`, side, beforeBackend } : { context: `'${text}'`, beforeBackend });
         if (literal) { parts.push(literal); literal = ''; }
-        const { spec, args } = parsed;
         parts.push((src) => {
-          const s = fetchSample(spec.canonical, args, src, false);
-          return Array.isArray(s) ? (s[0] ?? '') : typeof s === 'boolean' ? (s ? '1' : '0') : String(s);
+          const v = evalSampleOne(expr, src);
+          return v === undefined ? '' : valueToString(v);
         });
         i = close;
         continue;

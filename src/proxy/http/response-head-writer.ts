@@ -3,8 +3,12 @@ import type { Backend } from '../runtime/backend.js';
 import type { Frontend } from '../runtime/frontend.js';
 import type { Server } from '../runtime/server.js';
 import type { SampleSource } from '../acl/sample-source.js';
-import { applyResponseRules } from './rule-engine.js';
+import { applyResponseRules, type ResponseState } from './rule-engine.js';
+import { afterResponseRules, runAfterResponse } from '../rules/after-response.js';
+import { txnOf } from '../acl/sample-source.js';
+import { captureHeaders } from '../rules/actions/capture-slots.js';
 import { REASONS } from './local-response.js';
+import { applyResponseCookie, responseNeedsCookieWork } from './persistence-cookie.js';
 
 /**
  * Decides what the client receives as the response head: the server's bytes
@@ -13,29 +17,31 @@ import { REASONS } from './local-response.js';
  */
 export function responseHeaders(
   head: ResponseHead, fe: Frontend, be: Backend, server: Server | null, req: SampleSource, clientCookie: string | undefined,
+  state?: ResponseState,
 ): [string, string][] | null {
+  const txn = txnOf(req);
+  txn.backend = be;
+  if (server) txn.server = server;
+  captureHeaders(fe.model, 'response', head.headers, txn.resCaptures);
   const cookie = be.cookie;
   // A client that already carries this server's cookie is not sent it again.
-  const insert = cookie && server?.cookie !== undefined && clientCookie !== server!.cookie;
+  const insert = cookie !== undefined && cookie.insert && server?.cookie !== undefined && clientCookie !== server.cookie
+    && (!cookie.postonly || req.method === 'POST');
+  const cookieWork = cookie !== undefined && responseNeedsCookieWork(cookie, server?.cookie, insert, head.headers);
   const sameProxy = be.isSameProxyAs(fe.model);
-  if (!insert && !head.hopByHop && be.responseRules.length === 0 && (sameProxy || fe.responseRules.length === 0)) return null;
+  const afterRules = afterResponseRules(be.model).length > 0 || afterResponseRules(fe.model).length > 0;
+  if (!cookieWork && !head.hopByHop && !afterRules && be.responseRules.length === 0 && (sameProxy || fe.responseRules.length === 0)) return null;
   const headers: [string, string][] = [];
   for (const [n, v] of head.headers) {
     // Connection handling is per hop: the server's keep-alive terms are not the client's.
     if (n.length === 10 && (n.toLowerCase() === 'connection' || n.toLowerCase() === 'keep-alive') && head.status !== 101) continue;
     headers.push([n, v]);
   }
-  applyResponseRules(be.responseRules, req, headers);
-  if (!sameProxy) applyResponseRules(fe.responseRules, req, headers);
-  if (insert) {
-    const serverSetsIt = cookie.preserve && headers.some(([n, v]) => n.toLowerCase() === 'set-cookie' && v.startsWith(`${cookie.name}=`));
-    if (!serverSetsIt) {
-      let value = `${cookie.name}=${server!.cookie}; path=/`;
-      if (cookie.httponly) value += '; HttpOnly';
-      if (cookie.secure) value += '; Secure';
-      headers.push(['set-cookie', value]);
-    }
-  }
+  // set-status and local answers (deny/return) come back through `state`.
+  const st: ResponseState = state ?? { status: head.status, reason: head.reason, version: head.version };
+  if (applyResponseRules(be.responseRules, req, headers, st) && !sameProxy) applyResponseRules(fe.responseRules, req, headers, st);
+  if (afterRules && !st.local) runAfterResponse(fe.model, be.model, req, headers, st);
+  if (cookieWork) applyResponseCookie(cookie, server?.cookie, insert, headers, undefined, { method: req.method, status: st.status });
   return headers;
 }
 

@@ -1,7 +1,8 @@
 import type { SampleSource } from '../acl/sample-source.js';
-import { pathOf } from '../acl/sample-source.js';
+import { pathOf, txnOf } from '../acl/sample-source.js';
 import type { CompiledRule } from '../runtime/compiled-rule.js';
 import { errorResponse, type LocalResponse } from './local-response.js';
+import { httpReplyResponse } from './error-reply.js';
 import { getHeader, removeHeader } from './proxied-request.js';
 
 /**
@@ -16,8 +17,9 @@ export function applyRequestRules(rules: readonly CompiledRule[], req: SampleSou
     if (a.kind !== 'allow' && a.kind !== 'deny' && a.kind !== 'return' && a.kind !== 'redirect') req.modified = true;
     switch (a.kind) {
       case 'allow': return null;
-      case 'deny': return errorResponse(a.status);
+      case 'deny': return a.reply ? httpReplyResponse(a.status, a.reply, a) : errorResponse(a.status);
       case 'return': {
+        if (a.reply) return httpReplyResponse(a.status, a.reply, a);
         const headers: [string, string][] = [];
         if (a.contentType !== undefined) headers.push(['content-type', a.contentType]);
         for (const h of a.headers) headers.push([h[0], h[1]]);
@@ -49,23 +51,54 @@ export function applyRequestRules(rules: readonly CompiledRule[], req: SampleSou
       }
       case 'set-uri': req.uri = rule.format!.render(req); break;
       case 'set-method': req.method = rule.format!.render(req); break;
+      case 'registered': {
+        const r = a.run({ src: req, txn: txnOf(req), side: 'http-request' });
+        if (r === undefined) break;
+        if ('stop' in r) return null;
+        return r.delayMs ? { ...r.respond, delayMs: r.delayMs } : r.respond;
+      }
     }
   }
   return null;
 }
 
-/** http-response rules: only header edits and allow; `src` is the request, headers are the response's. */
-export function applyResponseRules(rules: readonly CompiledRule[], req: SampleSource, headers: [string, string][]): void {
-  if (rules.length === 0) return;
-  const view: SampleSource = { ...req, headers };
+/** The response status line as http-response rules see and change it. */
+export interface ResponseState {
+  status: number;
+  reason: string;
+  version: string;
+  /** Set when a rule answers instead of the server (http-response deny/return). */
+  local?: LocalResponse;
+}
+
+/**
+ * http-response rules over the response headers (edited in place). `req` is
+ * the request; fetches see the response through `response`, and hdr() reads
+ * the response headers. `allow` ends this section's list only; returns
+ * false when a rule answered instead of the server (later sections are skipped).
+ */
+export function applyResponseRules(rules: readonly CompiledRule[], req: SampleSource, headers: [string, string][], state?: ResponseState): boolean {
+  if (rules.length === 0) return true;
+  const txn = txnOf(req);
+  const st: ResponseState = state ?? { status: 200, reason: '', version: '1.1' };
+  const view: SampleSource = { ...req, headers, txn, response: { status: st.status, version: st.version, headers } };
   for (const rule of rules) {
     if (rule.cond && !rule.cond.test(view)) continue;
     const a = rule.action;
-    if (a.kind === 'allow') return;
+    if (a.kind === 'allow') return true;
     if (a.kind === 'set-header') { const v = rule.format!.render(view); removeHeader(headers, a.name); headers.push([a.name, v]); }
     else if (a.kind === 'add-header') headers.push([a.name, rule.format!.render(view)]);
     else if (a.kind === 'del-header') removeHeader(headers, a.name);
+    else if (a.kind === 'registered') {
+      const r = a.run({ src: view, txn, side: 'http-response', resHeaders: headers, resStatus: st });
+      view.response!.status = st.status;
+      if (r === undefined) continue;
+      if ('stop' in r) return true;
+      st.local = r.respond;
+      return false;
+    }
   }
+  return true;
 }
 
 function redirectResponse(a: Extract<CompiledRule['action'], { kind: 'redirect' }>, rule: CompiledRule, req: SampleSource): LocalResponse {

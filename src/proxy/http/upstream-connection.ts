@@ -21,8 +21,15 @@ export class UpstreamConnection {
   owner: UpstreamOwner | null = null;
   connected = false;
 
-  constructor(readonly socket: Socket, private readonly pool: ConnectionHome) {
-    socket.on('connect', () => { this.connected = true; this.owner?.onUpstreamConnect(); });
+  /** The SNI this connection was opened with ('' = none): a request needing another name opens its own. */
+  serverName = '';
+
+  /** The client a PROXY-header connection was opened for ('' = shared by every client). */
+  proxyKey = '';
+
+  constructor(readonly socket: Socket, private readonly pool: ConnectionHome, tls = false) {
+    // Over TLS the connection is ready once the handshake (and certificate check) is done.
+    socket.on(tls ? 'secureConnect' : 'connect', () => { this.connected = true; this.owner?.onUpstreamConnect(); });
     socket.on('data', (chunk: Buffer) => {
       // Bytes on an idle connection are a protocol error from the server.
       if (this.owner) this.owner.onUpstreamData(chunk); else socket.destroy();

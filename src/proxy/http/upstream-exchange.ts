@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 import type { UpstreamConnection, UpstreamOwner } from './upstream-pool.js';
 import type { Backend } from '../runtime/backend.js';
 import type { Server } from '../runtime/server.js';
+import { trackSession, untrackSession } from '../runtime/server-sessions.js';
+import { observeFailure, observeResponse } from '../health/observe.js';
 import type { BalanceContext } from '../balance/balanced-server.js';
 import { findHeadEnd, parseResponseHead } from './head-parser.js';
 import { ChunkedScanner } from './chunked-scanner.js';
@@ -34,9 +36,17 @@ export interface ExchangeRequest {
   balance: BalanceContext;
   /** Value of the backend's persistence cookie sent by the client, if any. */
   persistCookie: string | undefined;
+  /** The server a `stick match|on` rule found for this request. */
+  stickServer?: Server | undefined;
+  /** The server connection ends with this exchange (server-close, httpclose, http-reuse never). */
+  noReuse?: boolean;
 }
 
 const MAX_REPLAY = 64 * 1024;
+/** Retries other than connection failures need the whole request in one buffer (HAProxy's default tune.bufsize). */
+const MAX_L7_REPLAY = 16 * 1024;
+/** Turn-around before a connection retry on the same server: min(timeout connect, 1 s). */
+const MAX_TURNAROUND_MS = 1000;
 const MAX_RESPONSE_HEAD = 16 * 1024;
 const enum Resp { Head, Body, Done }
 
@@ -45,9 +55,11 @@ const enum Resp { Head, Body, Done }
  * keep-alive socket or connects, writes the head as one buffer, streams the
  * body as received and streams the response back without re-framing.
  * Connection failures are retried (and redispatched) as HAProxy's `retries`
- * and `option redispatch` say; a request whose bytes are all still in memory
- * and that is safe to repeat is also replayed when a server dies before
- * answering.
+ * and `option redispatch` say. A request that reached a server is sent again
+ * only when `retry-on` names what went wrong (empty or junk response, response
+ * timeout, a status) and the whole request is still in memory; the one
+ * exception is a pooled keep-alive connection the server closed without
+ * answering, where a request safe to repeat is replayed on the same server.
  */
 export class UpstreamExchange implements UpstreamOwner {
   server: Server | null = null;
@@ -80,9 +92,14 @@ export class UpstreamExchange implements UpstreamOwner {
   private queueTimer: NodeJS.Timeout | undefined;
   private responseHead: ResponseHead | null = null;
   private sentAnything = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly retryOn: ReadonlySet<string>;
+  private headBytes: number;
 
   constructor(private readonly backend: Backend, private readonly req: ExchangeRequest, private readonly sink: ExchangeSink) {
     this.requestDone = req.body === 'none';
+    this.retryOn = retryOnOf(backend);
+    this.headBytes = typeof req.head === 'string' ? req.head.length : req.head.length;
   }
 
   get head(): ResponseHead | null { return this.responseHead; }
@@ -98,9 +115,11 @@ export class UpstreamExchange implements UpstreamOwner {
     const cookie = this.req.persistCookie;
     if (cookie !== undefined && this.backend.cookie) {
       const s = this.backend.serverByCookie(cookie);
-      if (s && s !== avoid && s.hasSlot()) { this.persisted = true; return s; }
+      if (s && s !== avoid && s.persistable()) { this.persisted = true; return s; }
     }
     this.persisted = false;
+    const stuck = this.req.stickServer;
+    if (stuck && stuck !== avoid && stuck.persistable()) return stuck;
     return this.backend.balancer.pick(this.req.balance, avoid) as Server | null;
   }
 
@@ -126,12 +145,13 @@ export class UpstreamExchange implements UpstreamOwner {
 
   private attach(server: Server): void {
     this.server = server;
+    trackSession(server, this);
     server.begin();
-    let conn = server.pool.takeIdle();
+    let conn = this.req.noReuse ? undefined : server.pool.takeIdle(this.req.balance.src);
     this.reused = conn !== undefined;
     this.connectStarted = Date.now();
     if (!conn) {
-      conn = server.pool.connect(this.backend.timeouts.server);
+      conn = server.pool.connect(this.backend.timeouts.server, this.req.balance.src);
       const limit = this.backend.timeouts.connect;
       const c = conn;
       if (limit !== undefined) this.connectTimer = setTimeout(() => this.connectFailed(c, 'sC--'), limit);
@@ -161,6 +181,7 @@ export class UpstreamExchange implements UpstreamOwner {
     this.conn = null;
     this.connected = false;
     if (this.server) {
+      untrackSession(this.server, this);
       this.server.end();
       this.backend.slotFreed();
     }
@@ -170,6 +191,7 @@ export class UpstreamExchange implements UpstreamOwner {
   private connectFailed(conn: UpstreamConnection, termination: string): void {
     if (this.conn !== conn || this.finished) return;
     const failed = this.server!;
+    observeFailure(failed, 'connect');
     failed.counters.failedConnects++;
     this.backend.counters.failedConnects++;
     this.detach(true);
@@ -177,7 +199,7 @@ export class UpstreamExchange implements UpstreamOwner {
   }
 
   private retry(failed: Server, termination: string): void {
-    if (this.retries >= this.backend.retries) { this.fail(503, termination); return; }
+    if (!this.retryOn.has('conn-failure') || this.retries >= this.backend.retries) { this.fail(503, termination); return; }
     this.retries++;
     failed.counters.retries++;
     this.backend.counters.retries++;
@@ -188,8 +210,39 @@ export class UpstreamExchange implements UpstreamOwner {
       this.backend.counters.redispatches++;
       failed.counters.redispatches++;
       this.choose(failed);
+    } else if (failed.usable()) {
+      // A server that is restarting is not hammered: wait before trying it again.
+      const pause = Math.min(this.backend.timeouts.connect ?? MAX_TURNAROUND_MS, MAX_TURNAROUND_MS);
+      this.retryTimer = setTimeout(() => { if (!this.finished) { if (failed.usable()) this.attach(failed); else this.choose(failed); } }, pause);
+    } else this.choose(failed);
+  }
+
+  /**
+   * A retry for a reason `retry-on` names, after the request reached the
+   * server: allowed only while the whole request is in memory. Returns false
+   * when the caller must report the failure instead.
+   */
+  private retryAfterSend(kind: string): boolean {
+    if (!this.retryOn.has(kind) || this.retries >= this.backend.retries || this.finished) return false;
+    if (this.replay === null || this.req.upgrade || this.headBytes + this.replayBytes > MAX_L7_REPLAY) return false;
+    if (!this.requestDone && this.req.body !== 'none') return false;
+    const failed = this.server!;
+    this.retries++;
+    failed.counters.retries++;
+    this.backend.counters.retries++;
+    this.detach(true);
+    this.resetForReplay();
+    this.responseHead = null;
+    this.scanner = null;
+    this.untilClose = false;
+    this.reusable = true;
+    if (this.backend.redispatch !== undefined) {
+      this.backend.counters.redispatches++;
+      failed.counters.redispatches++;
+      this.choose(failed);
     } else if (failed.usable()) this.attach(failed);
     else this.choose(failed);
+    return true;
   }
 
   private resetForReplay(): void {
@@ -204,7 +257,8 @@ export class UpstreamExchange implements UpstreamOwner {
     this.sentAnything = false;
   }
 
-  private canReplay(): boolean {
+  /** A pooled connection the server had closed: the request is repeated as if it had never left. */
+  private canReplayOnPooled(): boolean {
     return this.req.idempotent && this.replay !== null && !this.req.upgrade;
   }
 
@@ -273,7 +327,7 @@ export class UpstreamExchange implements UpstreamOwner {
     const buf = this.respBuf ? Buffer.concat([this.respBuf, chunk]) : chunk;
     const end = findHeadEnd(buf, 0);
     if (end < 0) {
-      if (buf.length > MAX_RESPONSE_HEAD) { this.badResponse(); return; }
+      if (buf.length > MAX_RESPONSE_HEAD) { if (!this.retryAfterSend('junk-response')) this.badResponse(); return; }
       this.respBuf = buf;
       return;
     }
@@ -282,6 +336,7 @@ export class UpstreamExchange implements UpstreamOwner {
     try {
       head = parseResponseHead(buf.subarray(0, end), this.req.method);
     } catch {
+      if (this.retryAfterSend('junk-response')) return;
       this.badResponse();
       return;
     }
@@ -291,8 +346,10 @@ export class UpstreamExchange implements UpstreamOwner {
       if (rest.length) this.onHeadData(rest);
       return;
     }
+    if (this.retryOn.has(String(head.status)) && this.retryAfterSend(String(head.status))) return;
     this.responseMs = Date.now() - this.sentAt;
     this.responseHead = head;
+    if (this.server) observeResponse(this.server, head.status);
     if (head.status === 101) {
       if (!this.req.upgrade) { this.badResponse(); return; }
       const conn = this.conn!;
@@ -308,7 +365,7 @@ export class UpstreamExchange implements UpstreamOwner {
       if (headBytes) this.sink.onResponseBody(headBytes);
       this.sink.onTunnel(sock, rest);
       // The server slot stays taken until the tunnel closes.
-      sock.once('close', () => { this.server?.end(); this.backend.active--; this.backend.slotFreed(); });
+      sock.once('close', () => { if (this.server) untrackSession(this.server, this); this.server?.end(); this.backend.active--; this.backend.slotFreed(); });
       return;
     }
     this.resp = Resp.Body;
@@ -365,7 +422,7 @@ export class UpstreamExchange implements UpstreamOwner {
     this.finished = true;
     this.resp = Resp.Done;
     const server = this.server;
-    const reuse = this.reusable && this.requestDone && this.conn !== null;
+    const reuse = this.reusable && this.requestDone && this.conn !== null && !this.req.noReuse;
     const conn = this.detach(false);
     this.backend.active--;
     if (conn) {
@@ -375,6 +432,7 @@ export class UpstreamExchange implements UpstreamOwner {
   }
 
   private badResponse(): void {
+    if (this.server) observeFailure(this.server, 'response');
     this.server!.counters.failedResponses++;
     this.backend.counters.failedResponses++;
     this.fail(502, 'SH--');
@@ -384,7 +442,12 @@ export class UpstreamExchange implements UpstreamOwner {
 
   onUpstreamTimeout(): void {
     if (this.finished) return;
-    if (this.resp === Resp.Head) { this.server!.counters.failedResponses++; this.fail(504, 'sH--'); }
+    if (this.resp === Resp.Head) {
+      observeFailure(this.server!, 'response');
+      if (this.retryAfterSend('response-timeout')) return;
+      this.server!.counters.failedResponses++;
+      this.fail(504, 'sH--');
+    }
     else this.abort('sD--');
   }
 
@@ -393,21 +456,23 @@ export class UpstreamExchange implements UpstreamOwner {
     if (this.finished || !conn) return;
     if (!this.connected) { this.connectFailed(conn, 'SC--'); return; }
     if (this.resp === Resp.Head && this.respBuf === null) {
-      // The server closed before answering. A reused keep-alive socket that
-      // the server had already given up on is the common case; any request we
-      // can repeat exactly is replayed, possibly on another server.
-      if (this.canReplay()) {
+      // The server closed before answering. On a pooled keep-alive socket the
+      // server had given up on the connection, most likely before our bytes
+      // arrived: a request safe to repeat goes again, to the same server
+      // only. On a fresh connection the server may have acted on the request:
+      // it goes again only when retry-on says empty-response.
+      if (this.reused && this.canReplayOnPooled()) {
         const failed = this.server!;
-        const wasReused = this.reused;
         this.detach(true);
-        if (wasReused) { this.resetForReplay(); this.attach(failed); }
-        else { failed.counters.failedConnects++; this.retry(failed, 'SH--'); }
+        this.resetForReplay();
+        this.attach(failed);
         return;
       }
+      if (this.retryAfterSend('empty-response')) return;
       this.badResponse();
       return;
     }
-    if (this.resp === Resp.Head) { this.badResponse(); return; }
+    if (this.resp === Resp.Head) { if (!this.retryAfterSend('junk-response')) this.badResponse(); return; }
     if (this.untilClose) { this.finish(); return; }
     this.abort('SD--');
   }
@@ -417,6 +482,7 @@ export class UpstreamExchange implements UpstreamOwner {
     this.finished = true;
     this.resp = Resp.Done;
     clearTimeout(this.queueTimer);
+    clearTimeout(this.retryTimer);
     if (this.conn) this.detach(true);
     this.backend.active--;
     this.sink.onFailure(status, termination);
@@ -431,12 +497,16 @@ export class UpstreamExchange implements UpstreamOwner {
     this.sink.onAbort(termination);
   }
 
+  /** The server was marked down with `on-marked-down shutdown-sessions`: the request is cut. */
+  shutdown(): void { this.abort('SK--'); }
+
   /** The client went away: release everything without telling the sink. */
   cancel(): void {
     if (this.finished) return;
     this.finished = true;
     this.resp = Resp.Done;
     clearTimeout(this.queueTimer);
+    clearTimeout(this.retryTimer);
     const i = this.backend.queue.findIndex((q) => q.timer === this.queueTimer);
     if (i >= 0) this.backend.queue.splice(i, 1);
     if (this.conn) this.detach(true);
@@ -444,6 +514,19 @@ export class UpstreamExchange implements UpstreamOwner {
   }
 
   get wasSent(): boolean { return this.sentAnything; }
+}
+
+const DEFAULT_RETRY_ON: ReadonlySet<string> = new Set(['conn-failure']);
+const retryOnCache = new WeakMap<Backend, ReadonlySet<string>>();
+
+function retryOnOf(backend: Backend): ReadonlySet<string> {
+  let set = retryOnCache.get(backend);
+  if (!set) {
+    const list = backend.model.settings.retryOn;
+    set = list === undefined ? DEFAULT_RETRY_ON : new Set(list);
+    retryOnCache.set(backend, set);
+  }
+  return set;
 }
 
 const CRLF = Buffer.from('\r\n');

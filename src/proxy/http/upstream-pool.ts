@@ -1,5 +1,10 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { H2BridgeSocket, type H2Upstream } from './h2-upstream.js';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { SampleSource } from '../acl/sample-source.js';
+import { evalSampleOne, type SampleExpr } from '../sample/sample-expr.js';
 import { UpstreamConnection, type ConnectionHome } from './upstream-connection.js';
+import { proxyHeaderV1, proxyHeaderV2 } from '../tcp/proxy-protocol.js';
 
 export type { UpstreamOwner } from './upstream-connection.js';
 export { UpstreamConnection } from './upstream-connection.js';
@@ -17,12 +22,43 @@ export class UpstreamPool implements ConnectionHome {
 
   constructor(private readonly host: string, private readonly port: number, private readonly idleTimeoutMs = 60_000, private readonly maxIdle = 1024) {}
 
-  takeIdle(): UpstreamConnection | undefined {
-    for (;;) {
-      const c = this.idle.pop();
-      if (!c) return undefined;
-      if (c.usable) return c;
+  /** TLS to this server (`server … ssl`); plain TCP when unset. */
+  tls: ConnectionOptions | undefined;
+  /** `proto h2`: requests go as streams of one HTTP/2 connection. */
+  h2: H2Upstream | undefined;
+  /** `sni EXPR`: the name sent in the TLS handshake, evaluated per request. */
+  sniExpr: SampleExpr | undefined;
+
+  /**
+   * `send-proxy` (1) / `send-proxy-v2` (2): each connection starts with a PROXY
+   * header naming one client, so it is reused only for that client's requests.
+   */
+  proxyHeader: 1 | 2 | undefined;
+
+  /** Which client a PROXY-header connection speaks for ('' when connections are shared). */
+  private proxyKey(src: SampleSource | undefined): string {
+    return this.proxyHeader && src ? `${src.srcAddr}|${src.srcPort ?? 0}|${src.dstAddr ?? ''}|${src.dstPort}` : '';
+  }
+
+  /** The SNI a request's connection must carry ('' = none). */
+  serverName(src: SampleSource | undefined): string {
+    if (!this.tls || !this.sniExpr || !src) return '';
+    const v = evalSampleOne(this.sniExpr, src);
+    return v === undefined ? '' : String(v);
+  }
+
+  /** An idle connection; with SNI, only one opened with the same name. */
+  takeIdle(src?: SampleSource): UpstreamConnection | undefined {
+    const name = this.sniExpr ? this.serverName(src) : '';
+    const client = this.proxyKey(src);
+    for (let i = this.idle.length - 1; i >= 0; i--) {
+      const c = this.idle[i]!;
+      if (!c.usable) { this.idle.splice(i, 1); continue; }
+      if (c.serverName !== name || c.proxyKey !== client) continue;
+      this.idle.splice(i, 1);
+      return c;
     }
+    return undefined;
   }
 
   /**
@@ -30,12 +66,25 @@ export class UpstreamPool implements ConnectionHome {
    * (`timeout server` while a request is on it, closing it when idle), because
    * re-arming socket timers on every request is measurable at high rates.
    */
-  connect(timeoutMs: number | undefined): UpstreamConnection {
-    const s = connect({ host: this.host, port: this.port, noDelay: true });
+  connect(timeoutMs: number | undefined, src?: SampleSource): UpstreamConnection {
+    const name = this.serverName(src);
+    const client = this.proxyKey(src);
+    let s: Socket;
+    if (this.h2) s = new H2BridgeSocket(this.h2) as unknown as Socket;
+    else {
+      const raw = connect({ host: this.host, port: this.port, noDelay: true });
+      // The PROXY header goes first on the TCP connection, before any TLS.
+      if (client && src) raw.write(proxyHeaderFor(this.proxyHeader!, src));
+      s = this.tls ? tlsConnect({ ...this.tls, socket: raw, host: this.host, ...(name ? { servername: name } : {}) }).setNoDelay(true) : raw;
+      if (s !== raw) raw.once('error', (e) => s.destroy(e));
+    }
     s.setTimeout(timeoutMs !== undefined && timeoutMs > 0 ? Math.min(timeoutMs, this.idleTimeoutMs) : this.idleTimeoutMs);
     this.open++;
     s.once('close', () => { this.open--; });
-    return new UpstreamConnection(s, this);
+    const c = new UpstreamConnection(s, this, this.tls !== undefined && !this.h2);
+    c.serverName = name;
+    c.proxyKey = client;
+    return c;
   }
 
   /** Takes back a connection whose last exchange ended cleanly. */
@@ -55,6 +104,12 @@ export class UpstreamPool implements ConnectionHome {
 
   close(): void {
     this.closed = true;
+    this.h2?.close();
     for (const c of this.idle.splice(0)) c.socket.destroy();
   }
+}
+
+function proxyHeaderFor(version: 1 | 2, src: SampleSource): Buffer {
+  const a = { srcAddr: src.srcAddr, srcPort: src.srcPort ?? 0, dstAddr: src.dstAddr ?? '', dstPort: src.dstPort };
+  return version === 2 ? proxyHeaderV2(a) : proxyHeaderV1(a);
 }

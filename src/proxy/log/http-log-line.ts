@@ -1,5 +1,5 @@
-/** Everything one httplog line needs, collected while the request runs. */
-export interface HttpLogRecord {
+/** Who and where: the part every log line (httplog and tcplog) starts with. */
+export interface LogRecordParties {
   clientAddr: string;
   clientPort: number;
   acceptedAt: number;
@@ -7,6 +7,10 @@ export interface HttpLogRecord {
   ssl: boolean;
   backend: string;
   server: string;
+}
+
+/** Everything one httplog line needs, collected while the request runs. */
+export interface HttpLogRecord extends LogRecordParties {
   /** Milliseconds; -1 when that phase did not happen. */
   tr: number; tw: number; tc: number; trServer: number; ta: number;
   status: number;

@@ -11,6 +11,8 @@ export interface QueuedRequest { wake: () => void; timer: NodeJS.Timeout }
 export class Backend {
   readonly counters = new TrafficCounters();
   readonly queue: QueuedRequest[] = [];
+  /** Queued requests taken out to be served so far: queue positions in logs are differences of it. */
+  dequeued = 0;
   active = 0;
 
   constructor(
@@ -34,6 +36,12 @@ export class Backend {
 
   anyUsable(): boolean { return this.servers.some((s) => s.usable()); }
 
+  /** nbsrv: usable active servers, or the usable backups when no active one is left. */
+  usableServers(): number {
+    const active = this.servers.filter((s) => !s.backup && s.usable()).length;
+    return active > 0 ? active : this.servers.filter((s) => s.backup && s.usable()).length;
+  }
+
   serverByCookie(value: string): Server | undefined {
     return this.servers.find((s) => s.cookie === value);
   }
@@ -41,6 +49,6 @@ export class Backend {
   /** Wakes the oldest queued request when a slot frees up. */
   slotFreed(): void {
     const next = this.queue.shift();
-    if (next) { clearTimeout(next.timer); next.wake(); }
+    if (next) { this.dequeued++; clearTimeout(next.timer); next.wake(); }
   }
 }

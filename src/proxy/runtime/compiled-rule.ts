@@ -7,11 +7,12 @@ export class CompiledRule {
   readonly cond: AclCondition | undefined;
   readonly format: LogFormat | undefined;
 
-  constructor(readonly action: HttpRequestAction, rule: HttpRule, acls: ReadonlyMap<string, Acl>) {
-    this.cond = rule.cond ? AclCondition.compile(rule.cond, acls) : undefined;
+  /** `beforeBackend`: request rules of a frontend section, where backend fetches (be_name) are refused. */
+  constructor(readonly action: HttpRequestAction, rule: HttpRule, acls: ReadonlyMap<string, Acl>, side: 'request' | 'response' = 'request', beforeBackend = false) {
+    this.cond = rule.cond ? AclCondition.compile(rule.cond, acls, side) : undefined;
     const a = action;
-    if ('format' in a) this.format = LogFormat.compile(a.format, rule.loc);
-    else if (a.kind === 'redirect') this.format = LogFormat.compile(a.value, rule.loc);
+    if ('format' in a) this.format = LogFormat.compile(a.format, rule.loc, side, beforeBackend);
+    else if (a.kind === 'redirect') this.format = LogFormat.compile(a.value, rule.loc, side, beforeBackend);
     else this.format = undefined;
   }
 }

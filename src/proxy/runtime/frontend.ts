@@ -3,6 +3,7 @@ import type { Acl } from '../acl/acl-condition.js';
 import type { AclCondition } from '../acl/acl-condition.js';
 import type { Backend } from './backend.js';
 import type { CompiledRule } from './compiled-rule.js';
+import type { LogFormat } from '../http/log-format.js';
 import { TrafficCounters } from './server.js';
 
 /** A frontend (or the front half of a listen section) at runtime. */
@@ -18,7 +19,8 @@ export class Frontend {
     readonly acls: ReadonlyMap<string, Acl>,
     readonly requestRules: readonly CompiledRule[],
     readonly responseRules: readonly CompiledRule[],
-    readonly useBackends: readonly { backend: Backend; cond: AclCondition | undefined }[],
+    /** `format` names the backend per request (dynamic use_backend); then `backend` is undefined. */
+    readonly useBackends: readonly { backend: Backend | undefined; cond: AclCondition | undefined; format?: LogFormat }[],
     readonly defaultBackend: Backend | undefined,
     readonly statsUri: string | undefined,
     readonly timeouts: Partial<Record<TimeoutName, number>>,

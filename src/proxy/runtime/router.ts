@@ -1,18 +1,26 @@
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import type { ConfigModel, ProxySection, TimeoutName } from '../config/model.js';
 import { compileNamedAcls, AclCondition, type Acl } from '../acl/acl-condition.js';
 import { createBalancer } from '../balance/create-balancer.js';
-import { HealthChecker } from '../health/health-checker.js';
-import { referenceError } from '../config/config-errors.js';
+import { createCheckers } from '../health/server-checks.js';
 import { Backend } from './backend.js';
 import { CompiledRule } from './compiled-rule.js';
+import { compileAfterResponse } from '../rules/after-response.js';
+import { LogFormat } from '../http/log-format.js';
 import { Frontend } from './frontend.js';
 import { Server } from './server.js';
+import { buildStickTables } from '../stick/stick-runtime.js';
+import type { StickTable } from '../stick/stick-table.js';
+import type { StickTableModel } from '../stick/stick-data.js';
+import { serverIds } from '../config/server-options.js';
+import { resolveServer } from './server-address.js';
+import { dynamicCookie } from '../http/persistence-cookie.js';
+import { configureServerTls } from '../http/upstream-tls.js';
 
 export interface RouterOptions {
   /** Health-state changes and other runtime notices. */
   onNotice?: (message: string) => void;
+  /** Builds each stick table (worker processes get tables shared with the other workers). */
+  makeStickTable?: (model: StickTableModel) => StickTable;
 }
 
 /**
@@ -22,6 +30,8 @@ export interface RouterOptions {
  */
 export class Router {
   private started = false;
+  /** Backend by name for fetches such as nbsrv(NAME) and dynamic use_backend (bound once). */
+  readonly findBackend = (name: string): Backend | undefined => this.backends.get(name);
 
   private constructor(
     readonly config: ConfigModel,
@@ -40,26 +50,26 @@ export class Router {
     for (const b of config.backends) {
       const acls = aclsOf(b);
       const servers: Server[] = [];
-      for (const s of b.servers) servers.push(new Server(s, await resolve(s.host, s.loc, s.name), b.name));
-      const t = b.settings.timeouts;
-      const checkers: HealthChecker[] = [];
-      for (const s of servers) {
-        const o = s.model.options;
-        if (!o.check) continue;
-        const inter = o.inter ?? 2000;
-        checkers.push(new HealthChecker(s, {
-          inter, fastinter: o.fastinter ?? inter, downinter: o.downinter ?? inter,
-          rise: o.rise ?? 2, fall: o.fall ?? 3,
-          timeout: t.check !== undefined ? (t.connect ?? 0) + t.check : inter,
-          port: o.port ?? s.model.port,
-          ...(b.settings.httpchk ? { http: b.settings.httpchk } : {}),
-          onChange: (_srv, msg) => options.onNotice?.(msg),
-        }));
+      for (const s of b.servers) {
+        const address = await resolveServer(s);
+        const srv = new Server(s, address ?? '0.0.0.0', b.name);
+        // `init-addr … none`: a name that does not resolve leaves the server in maintenance.
+        if (address === null) srv.setState('MAINT');
+        configureServerTls(srv, config.global);
+        const key = b.settings.dynamicCookieKey;
+        if (b.settings.cookie?.dynamic && key !== undefined && srv.cookie === undefined && address !== null) srv.cookie = dynamicCookie(key, address, s.port);
+        servers.push(srv);
       }
+      const t = b.settings.timeouts;
+      const checkers = createCheckers(b, servers, config.global, (m) => options.onNotice?.(m));
       backends.set(b.name, new Backend(
-        b.name, b, servers, createBalancer(b.settings.balance.algo, servers),
+        b.name, b, servers, createBalancer(b.settings.balance, servers, {
+          ...(b.settings.hashType ? { hashType: b.settings.hashType } : {}),
+          allBackups: b.settings.allBackups ?? false,
+          ids: serverIds(b.servers),
+        }),
         b.requestRules.map((r) => new CompiledRule(r.action, r, acls)),
-        b.responseRules.map((r) => new CompiledRule(r.action, r, acls)),
+        b.responseRules.map((r) => new CompiledRule(r.action, r, acls, 'response')),
         b.stats?.uri, t, b.settings.forwardfor, b.settings.cookie, b.settings.retries, b.settings.redispatch, checkers,
       ));
     }
@@ -68,13 +78,19 @@ export class Router {
       const s = f.settings;
       return new Frontend(
         f.name, f, f.binds, acls,
-        f.requestRules.map((r) => new CompiledRule(r.action, r, acls)),
-        f.responseRules.map((r) => new CompiledRule(r.action, r, acls)),
-        f.useBackends.map((u) => ({ backend: backends.get(u.backend)!, cond: u.cond ? AclCondition.compile(u.cond, acls) : undefined })),
+        f.requestRules.map((r) => new CompiledRule(r.action, r, acls, 'request', f.kind === 'frontend')),
+        f.responseRules.map((r) => new CompiledRule(r.action, r, acls, 'response')),
+        f.useBackends.map((u) => ({
+          backend: u.dynamic ? undefined : backends.get(u.backend)!,
+          cond: u.cond ? AclCondition.compile(u.cond, acls, 'request') : undefined,
+          ...(u.dynamic ? { format: LogFormat.compile(u.backend, u.loc, 'request', f.kind === 'frontend') } : {}),
+        })),
         s.defaultBackend ? backends.get(s.defaultBackend.name) : f.kind === 'listen' ? backends.get(f.name) : undefined,
         f.stats?.uri, withDerivedTimeouts(s.timeouts), s.httplog, s.forwardfor, s.maxconn ?? config.global.maxconn,
       );
     });
+    buildStickTables(config, frontends, backends, options.makeStickTable);
+    for (const p of new Set([...config.frontends, ...config.backends])) compileAfterResponse(p, aclsOf(p));
     return new Router(config, frontends, backends);
   }
 
@@ -107,14 +123,4 @@ function withDerivedTimeouts(t: Partial<Record<TimeoutName, number>>): Partial<R
   if (out['http-request'] === undefined && out.client !== undefined) out['http-request'] = out.client;
   if (out['http-keep-alive'] === undefined && out['http-request'] !== undefined) out['http-keep-alive'] = out['http-request'];
   return out;
-}
-
-async function resolve(host: string, loc: { file: string; line: number }, name: string): Promise<string> {
-  if (host === '' ) return '127.0.0.1';
-  if (isIP(host)) return host;
-  try {
-    return (await lookup(host)).address;
-  } catch {
-    throw referenceError(loc, `server '${name}' address '${host}' does not resolve; check the host name (in containers: the other container's name on a shared network)`);
-  }
 }

@@ -6,12 +6,18 @@ import { connect, type Socket } from 'node:net';
 export interface ClientResponse { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 
 /** One HTTP/1.1 request on a fresh connection. */
-export function send(port: number, opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string; tls?: boolean }): Promise<ClientResponse> {
+export function send(port: number, opts: {
+  method?: string; path?: string; headers?: Record<string, string>; body?: string; tls?: boolean;
+  /** TLS only: client certificate and key (PEM), and the SNI name to send (none when empty). */
+  cert?: string; key?: string; servername?: string;
+}): Promise<ClientResponse> {
   const fn = opts.tls ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = fn({
       host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path ?? '/', headers: opts.headers ?? {},
       agent: false, rejectUnauthorized: false,
+      ...(opts.cert ? { cert: opts.cert, key: opts.key } : {}),
+      ...(opts.servername !== undefined ? { servername: opts.servername } : {}),
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

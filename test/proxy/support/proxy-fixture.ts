@@ -41,3 +41,16 @@ export async function startFixture(cfg: string, serverNames: string[] = ['s1', '
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls until `check` holds or `ms` pass; returns whether it held. Tests wait for
+ * the event they need instead of a fixed sleep, so a loaded machine only slows them.
+ */
+export async function waitFor(check: () => boolean | Promise<boolean>, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > end) return false;
+    await sleep(10);
+  }
+}
