@@ -106,7 +106,8 @@ describe('a server without a port in TCP mode', () => {
     const { tmpdir } = await import('node:os');
     const port = await freePort();
     // The server listens on another loopback address, on the frontend's port.
-    const server = createServer((s) => s.on('data', (d) => s.end(Buffer.concat([Buffer.from('[same-port]'), d]))));
+    // A readiness probe's connection reaches this server too and is reset: ignore that.
+    const server = createServer((s) => s.on('error', () => {}).on('data', (d) => s.end(Buffer.concat([Buffer.from('[same-port]'), d]))));
     await new Promise<void>((r) => server.listen(port, '127.0.0.2', () => r()));
     const file = join(mkdtempSync(join(tmpdir(), 'docklab-portless-')), 'h.cfg');
     writeFileSync(file, `defaults\n  mode tcp\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\nfrontend fe\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  server s 127.0.0.2\n`);

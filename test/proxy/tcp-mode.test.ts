@@ -375,8 +375,13 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
     try {
       const r = await both(pair, async (side) => {
         // Two long connections, then short ones one after another: they avoid the busy servers.
-        const long = [0, 1].map(() => clientSession(side.port, async (s) => { s.write('L'); await sleep(900); s.end(); }));
-        await sleep(150);
+        // They start one after the other: two at once may reach the proxy in either order.
+        const long: Promise<ClientView>[] = [];
+        for (let i = 0; i < 2; i++) {
+          long.push(clientSession(side.port, async (s) => { s.write('L'); await sleep(900 - i * 100); s.end(); }));
+          await sleep(100);
+        }
+        await sleep(50);
         const short: string[] = [];
         for (let i = 0; i < 4; i++) short.push((await clientSession(side.port, (s) => { s.end('x'); })).received.toString());
         return [...(await Promise.all(long)).map((v) => v.received.toString()), ...short];
