@@ -28,6 +28,9 @@ export const ERROR_CODES = {
   DOCKLAB_CERT_INVALID: { exit: 2, summary: 'a certificate file is missing or is not a certificate' },
   DOCKLAB_COMPOSE_MISSING: { exit: 2, summary: 'neither `docker compose` nor `docker-compose` is installed' },
   DOCKLAB_TIMEOUT: { exit: 2, summary: 'an operation took longer than its time limit' },
+  DOCKLAB_RESULTS_INVALID: { exit: 2, summary: 'a file given to `docklab report` is not a results document that `verify --json` writes' },
+  DOCKLAB_SWARM_UNAVAILABLE: { exit: 2, summary: 'the engine is not a Swarm manager, or the swarm cannot run what docklab asks' },
+  DOCKLAB_SWARM_CONFIG_TOO_LARGE: { exit: 2, summary: "a learner's folder is too big to travel to the swarm as a config" },
   DOCKLAB_INTERNAL: { exit: 3, summary: 'a bug in docklab' },
 } as const;
 

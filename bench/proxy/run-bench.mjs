@@ -86,7 +86,8 @@ async function tcpCases(ports, pidOf, median) {
     ['tcp 64KiB streams', 'stream', TCP_STREAM_OFFSET, ports.tcpOrigin],
     ['tcp connections', 'conn', TCP_CONN_OFFSET, ports.tcpOrigin + 1],
   ];
-  const targets = [['origin', 0], ['haproxy', ports.haproxy], ['docklab', ports.docklab]];
+  // `relay`: a bare Node.js relay (bench/proxy/tcp-relay.mjs), what the runtime itself costs per connection and per MiB.
+  const targets = [['origin', 0], ['haproxy', ports.haproxy], ['relay', ports.relay], ['docklab', ports.docklab]];
   const results = {};
   log(`TCP: ${TCP_STREAMS} streams / ${TCP_CONNECTORS} connecting loops, ${duration}s per run after ${warmup}s warm-up, ${rounds} rounds`);
   for (let round = 1; round <= rounds; round++) {
@@ -111,6 +112,7 @@ async function tcpCases(ports, pidOf, median) {
     const ha = results[`${label}|haproxy`];
     const haRate = median(ha.map((r) => r.rate));
     const haCpu = median(ha.map((r) => r.cpuPerUnit));
+    const relayCpu = median(results[`${label}|relay`].map((r) => r.cpuPerUnit));
     for (const [name] of targets) {
       const rs = results[`${label}|${name}`];
       const rate = median(rs.map((r) => r.rate));
@@ -121,6 +123,8 @@ async function tcpCases(ports, pidOf, median) {
         [mode === 'stream' ? 'cpu_ms_per_MiB' : 'cpu_us_per_conn']: name === 'origin' ? NaN : +cpu.toFixed(2),
         // How much more CPU than HAProxy per unit of work (1 = the same; the goal is at most 2).
         cpu_vs_haproxy: name === 'origin' ? NaN : +(cpu / haCpu).toFixed(2),
+        // What docklab adds above a bare Node.js relay (1 = nothing).
+        cpu_vs_relay: name === 'origin' ? NaN : +(cpu / relayCpu).toFixed(2),
       });
     }
   }
@@ -139,7 +143,7 @@ async function main() {
   execFileSync('npx', ['tsc', '-p', join(here, 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
   const mainJs = join(root, 'node_modules/.cache/docklab-proxy-build/src/proxy/main.js');
   const dir = mkdtempSync(join(tmpdir(), 'docklab-bench-'));
-  const ports = { origin: 18080, haproxy: 18081, docklab: 18082, tcpOrigin: 18090 };
+  const ports = { origin: 18080, haproxy: 18081, docklab: 18082, relay: 18083, tcpOrigin: 18090 };
   const cfg = (port, threads) => `global
   nbthread ${threads}
   maxconn 4000
@@ -195,6 +199,10 @@ backend tcp_conn
   const tcpOrigin = spawn('taskset', ['-c', loadCores, process.execPath, join(here, 'tcp-origin.mjs'), String(ports.tcpOrigin)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   procs.push(tcpOrigin);
   const proxyCpus = workers > 1 ? `0-${cores - 1}` : proxyCore;
+  // The bare Node.js relay for the TCP cases, pinned like the proxies; it listens only on the TCP offsets.
+  const relay = pinned(proxyCpus, process.execPath, [join(here, 'tcp-relay.mjs'),
+    String(ports.relay + TCP_STREAM_OFFSET), String(ports.tcpOrigin), String(ports.relay + TCP_CONN_OFFSET), String(ports.tcpOrigin + 1)]);
+  procs.push(relay);
   const haproxy = pinned(proxyCpus, HAPROXY, ['-db', '-f', haCfg]);
   procs.push(haproxy);
   const nodeArgs = [mainJs, '-f', dlCfg, ...(workers > 1 ? ['--workers', String(workers)] : [])];
@@ -202,13 +210,13 @@ backend tcp_conn
   procs.push(docklab);
   const stopAll = () => { for (const p of procs) { try { p.kill('SIGTERM'); } catch { /* gone */ } } };
   process.on('exit', stopAll);
-  await Promise.all(Object.values(ports).map(waitPort));
+  await Promise.all(Object.entries(ports).filter(([k]) => k !== 'relay').map(([, p]) => waitPort(p)));
   await waitPort(ports.tcpOrigin + 1);
-  await Promise.all([ports.haproxy, ports.docklab].flatMap((p) => [waitPort(p + TCP_STREAM_OFFSET), waitPort(p + TCP_CONN_OFFSET)]));
+  await Promise.all([ports.haproxy, ports.docklab, ports.relay].flatMap((p) => [waitPort(p + TCP_STREAM_OFFSET), waitPort(p + TCP_CONN_OFFSET)]));
   await Promise.all([ports.haproxy, ports.docklab].map((p) => waitPort(p + RATE_LIMITED_OFFSET)));
 
   const targets = [['origin', ports.origin], ['haproxy', ports.haproxy], ['docklab', ports.docklab]];
-  const pidOf = { origin: origin.pid, haproxy: haproxy.pid, docklab: docklab.pid };
+  const pidOf = { origin: origin.pid, haproxy: haproxy.pid, docklab: docklab.pid, relay: relay.pid };
   // [label, path, port offset of the proxies' frontend for it]
   const sizes = [['100B', '/api/small', 0], ['16KiB', '/api/big', 0], ['100B rate-limited', '/api/small', RATE_LIMITED_OFFSET]];
   const results = {};
@@ -263,8 +271,15 @@ backend tcp_conn
     await new Promise((r) => docklab.once('exit', r));
     const profiled = pinned(proxyCore, process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, mainJs, '-f', dlCfg]);
     await waitPort(ports.docklab);
-    const r = wrk(`http://127.0.0.1:${ports.docklab}/api/small`, duration);
-    log(`profiled run: ${r.rps.toFixed(0)} rps (100B)`);
+    if (only === 'tcp') {
+      // --only tcp profiles the connection case: where the CPU per connection goes.
+      await waitPort(ports.docklab + TCP_CONN_OFFSET);
+      const r = tcpLoad('conn', ports.docklab + TCP_CONN_OFFSET, duration);
+      log(`profiled run: ${(r.conns / r.seconds).toFixed(0)} conn/s (tcp connections)`);
+    } else {
+      const r = wrk(`http://127.0.0.1:${ports.docklab}/api/small`, duration);
+      log(`profiled run: ${r.rps.toFixed(0)} rps (100B)`);
+    }
     profiled.kill('SIGTERM');
     await new Promise((res) => profiled.once('exit', res));
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));

@@ -1,13 +1,7 @@
 import { chmodSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { CheckFailure, fail, pass } from '../../src/checks/check.js';
-import { waitForLogLine } from '../../src/checks/wait/log-wait.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import { ensureProxyImage, PROXY_CONFIG_PATH } from '../../src/images/proxy-image.js';
-import { APP_TEMPLATES_DIR } from '../../src/labs/lab-loader.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { APP_TEMPLATES_DIR, CheckFailure, PROXY_CONFIG_PATH, defineLab, ensureProxyImage, fail, pass, waitForLogLine, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
 
 /**
  * FitGuru behind an L7 balancer. docklab builds and runs the two Flask apps
@@ -28,6 +22,12 @@ const SERVED_BY = 'x-served-by';
 const DEFAULT_TIMING = { inter: 2000, fall: 3, rise: 2 };
 /** What the container engine and a poll loop add to the balancer's own delay. */
 const SLACK_MS = 3000;
+/**
+ * What the task states: a stopped server leaves the rotation (and a restarted
+ * one comes back) "within a second or two". The bound is the task's, not the
+ * learner's own inter × fall: `check inter 10s fall 3` is a slow failover, and fails.
+ */
+const STATED_MS = 2000;
 /** Consecutive answers from the remaining server that show the stopped one is out. */
 const STREAK = 4;
 
@@ -50,12 +50,12 @@ interface Answer {
   error?: string;
 }
 
-function stack(ctx: LabContext): Stack {
+function stack(ctx: CheckContext): Stack {
   return (ctx.state.get('stack') as Stack | undefined) ?? ctx.failWith('the balancer of the balancer-starts check', 'none', 'that check must pass first');
 }
 
-function balancerName(ctx: LabContext): string {
-  return ctx.options.balancer === 'docklab' ? "docklab's proxy" : 'HAProxy';
+function balancerName(ctx: CheckContext): string {
+  return ctx.option('lb') === 'docklab' ? "docklab's proxy" : 'HAProxy';
 }
 
 function servedBy(answer: Answer): string {
@@ -71,7 +71,7 @@ function describe(answer: Answer): string {
 
 /** One request; TLS with the lab's self-signed certificate accepted. Never throws. */
 async function get(
-  ctx: LabContext,
+  ctx: CheckContext,
   url: string,
   options: { headers?: Record<string, string>; timeoutMs?: number; rawPath?: string } = {},
 ): Promise<Answer> {
@@ -101,7 +101,7 @@ async function get(
   }
 }
 
-function insecureAgent(ctx: LabContext, undici: typeof import('undici')): Dispatcher {
+function insecureAgent(ctx: CheckContext, undici: typeof import('undici')): Dispatcher {
   let agent = ctx.state.get('tls-agent') as Dispatcher | undefined;
   if (!agent) {
     agent = new undici.Agent({ connect: { rejectUnauthorized: false } });
@@ -172,7 +172,7 @@ export function parseServers(text: string): ServerLine[] {
   return servers;
 }
 
-function serverLine(ctx: LabContext, name: string): ServerLine {
+function serverLine(ctx: CheckContext, name: string): ServerLine {
   const servers = parseServers(readFileSync(ctx.sourcePath(CONFIG), 'utf8'));
   return (
     servers.find((s) => s.name === name) ??
@@ -183,7 +183,7 @@ function serverLine(ctx: LabContext, name: string): ServerLine {
 // ----------------------------------------------------------------- set-up
 
 /** A self-signed certificate for localhost, key and certificate in one PEM file as HAProxy reads it. */
-async function makeCertificate(ctx: LabContext): Promise<string> {
+async function makeCertificate(ctx: CheckContext): Promise<string> {
   const dir = ctx.tempDir('cert');
   chmodSync(dir, 0o755);
   ctx.state.set('cert-dir', dir);
@@ -201,7 +201,7 @@ async function makeCertificate(ctx: LabContext): Promise<string> {
   return dir;
 }
 
-async function setup(ctx: LabContext): Promise<void> {
+async function setup(ctx: CheckContext): Promise<void> {
   // One build at a time: the machine's cores are shared.
   const staticImage = await ctx.build({ name: 'fitness-static', dir: STATIC_APP });
   const dynamicImage = await ctx.build({ name: 'fitness-dynamic', dir: DYNAMIC_APP });
@@ -222,7 +222,7 @@ async function setup(ctx: LabContext): Promise<void> {
   ctx.state.set('cert-dir', certDir);
 }
 
-async function teardown(ctx: LabContext): Promise<void> {
+async function teardown(ctx: CheckContext): Promise<void> {
   const agent = ctx.state.get('tls-agent') as Dispatcher | undefined;
   await agent?.close().catch(() => undefined);
   const dir = ctx.state.get('cert-dir') as string | undefined;
@@ -234,7 +234,7 @@ async function teardown(ctx: LabContext): Promise<void> {
  * the balancer image. For docklab's proxy, the FROM line names the proxy's
  * image instead, in a copy of the folder: the rest of the file is the same.
  */
-async function buildBalancerImage(ctx: LabContext, balancer: Balancer, base: string): Promise<string> {
+async function buildBalancerImage(ctx: CheckContext, balancer: Balancer, base: string): Promise<string> {
   const dockerfile = readFileSync(ctx.sourcePath('Dockerfile'), 'utf8');
   const from = /^\s*FROM\s+(\S+)/im.exec(dockerfile)?.[1];
   if (!from || !/^(library\/)?haproxy(:|@|$)/.test(from)) {
@@ -258,6 +258,7 @@ export default defineLab({
   summary: 'Route /static and the rest of FitGuru to different Flask servers, end TLS and check health in haproxy.cfg.',
   images: ['python:3.11-slim', 'haproxy:2.6', 'node:18'],
   evidence: 'files',
+  options: [{ name: 'lb', placeholder: 'balancer', choices: ['haproxy', 'docklab'], default: 'haproxy', description: 'the load balancer that reads haproxy.cfg' }],
   requiredFiles: [CONFIG],
   setup,
   teardown,
@@ -267,7 +268,7 @@ export default defineLab({
       title: 'The balancer starts with haproxy.cfg and answers on ports 80 and 443',
       timeoutMs: 600_000,
       run: async (ctx) => {
-        const balancer: Balancer = ctx.options.balancer ?? 'haproxy';
+        const balancer = ctx.option('lb') as Balancer;
         const base = balancer === 'docklab' ? await ensureProxyImage(ctx.docker) : 'haproxy:2.6';
         const certDir = ctx.state.get('cert-dir') as string;
         // With a Dockerfile the config travels in the image; without one it is mounted.
@@ -459,21 +460,22 @@ export default defineLab({
     },
     {
       id: 'failover-when-server-stops',
-      title: 'dynamic2 stopped: within inter × fall every request goes to dynamic1',
+      title: 'dynamic2 stopped: within a second or two every request goes to dynamic1',
       dependsOn: ['round-robin-alternates'],
       timeoutMs: 90_000,
       run: async (ctx) => {
         const { http, servers } = stack(ctx);
         const line = serverLine(ctx, 'dynamic2');
-        const limit = line.inter * line.fall + SLACK_MS;
+        const limit = STATED_MS + SLACK_MS;
         await ctx.docker.getContainer(servers.dynamic2).stop({ t: 0 });
         const stopped = Date.now();
-        const measured = await pollUntilStreak(ctx, http, stopped, limit + 4000, (who) => who === 'dynamic1');
-        const said = `limit inter × fall + ${SLACK_MS / 1000} s slack = ${line.inter} ms × ${line.fall} + ${SLACK_MS / 1000} s = ${(limit / 1000).toFixed(1)} s`;
+        // Watch long enough to see the learner's own timing play out, when it is slower than the task's bound.
+        const measured = await pollUntilStreak(ctx, http, stopped, Math.max(limit, line.inter * line.fall + SLACK_MS) + 4000, (who) => who === 'dynamic1');
+        const said = `limit ${STATED_MS / 1000} s as the task states + ${SLACK_MS / 1000} s slack = ${(limit / 1000).toFixed(1)} s; your server line: inter ${line.inter} ms × fall ${line.fall} = ${((line.inter * line.fall) / 1000).toFixed(1)} s`;
         if (measured.ms === undefined || measured.ms > limit) {
           const hint = !line.check
             ? `"${line.text}" (line ${line.line}) has no \`check\`: the balancer never tests that server, so it keeps sending it requests after it stops. Add check (with option httpchk GET /health and inter/fall/rise) to every server line`
-            : `dynamic2 was not taken out of the rotation in time: health checks every inter, fall failures in a row mark it down (option httpchk GET /health in the backend, check inter 500ms fall 2 rise 2 on the server)`;
+            : `dynamic2 was not taken out of the rotation in time: health checks every inter, fall failures in a row mark it down, so inter × fall (${((line.inter * line.fall) / 1000).toFixed(1)} s on line ${line.line}) must stay within a second or two: e.g. check inter 500ms fall 2 rise 2 on the server, with option httpchk GET /health in the backend`;
           return fail(
             `after dynamic2 stops, ${STREAK} answers in a row from dynamic1 within ${(limit / 1000).toFixed(1)} s (${said})`,
             measured.ms === undefined ? `requests still reached dynamic2 or failed after ${((Date.now() - stopped) / 1000).toFixed(1)} s` : `it took ${(measured.ms / 1000).toFixed(2)} s`,
@@ -481,20 +483,30 @@ export default defineLab({
             measured.seen.slice(-10),
           );
         }
+        // The task asks for health checks "often enough": a balancer that happened to steer around the stopped server
+        // (by retrying elsewhere) hides a check timing under which it would stay in the rotation far longer.
+        if (line.inter * line.fall > STATED_MS) {
+          return fail(
+            `health checks often enough that dynamic2 leaves the rotation within a second or two (inter × fall at most ${STATED_MS / 1000} s)`,
+            `inter ${line.inter} ms × fall ${line.fall} = ${((line.inter * line.fall) / 1000).toFixed(1)} s on line ${line.line} (this time the requests were steered to dynamic1 after ${(measured.ms / 1000).toFixed(2)} s)`,
+            `dynamic2 was marked down only after fall failed checks, inter apart: keep inter × fall within a second or two, e.g. check inter 500ms fall 2 rise 2 on the server, with option httpchk GET /health in the backend`,
+            measured.seen.slice(-6),
+          );
+        }
         ctx.state.set('failover-ms', measured.ms);
-        ctx.log(`lab 0 (${ctx.options.balancer ?? 'haproxy'}): dynamic2 out of rotation ${(measured.ms / 1000).toFixed(2)} s after it stopped`);
+        ctx.log(`lab 0 (${ctx.option('lb')}): dynamic2 out of rotation ${(measured.ms / 1000).toFixed(2)} s after it stopped`);
         return pass(`dynamic2 out of rotation after ${(measured.ms / 1000).toFixed(2)} s (${said})`, measured.seen.slice(-8));
       },
     },
     {
       id: 'recovery-after-restart',
-      title: 'dynamic2 restarted: back in the rotation within inter × rise',
+      title: 'dynamic2 restarted: back in the rotation within a second or two',
       dependsOn: ['failover-when-server-stops'],
       timeoutMs: 90_000,
       run: async (ctx) => {
         const { http, servers } = stack(ctx);
         const line = serverLine(ctx, 'dynamic2');
-        const limit = line.inter * line.rise + SLACK_MS;
+        const limit = STATED_MS + SLACK_MS;
         const before = (await ctx.logTail(servers.dynamic2, 200)).filter((l) => /Running on/.test(l)).length;
         await ctx.docker.getContainer(servers.dynamic2).start();
         await waitUntil(
@@ -509,8 +521,8 @@ export default defineLab({
           { timeoutMs: 30_000, container: { docker: ctx.docker, id: servers.dynamic2 } },
         );
         const ready = Date.now();
-        const measured = await pollUntilStreak(ctx, http, ready, limit + 4000, (who) => who === 'dynamic2', 1);
-        const said = `limit inter × rise + ${SLACK_MS / 1000} s slack = ${line.inter} ms × ${line.rise} + ${SLACK_MS / 1000} s = ${(limit / 1000).toFixed(1)} s`;
+        const measured = await pollUntilStreak(ctx, http, ready, Math.max(limit, line.inter * line.rise + SLACK_MS) + 4000, (who) => who === 'dynamic2', 1);
+        const said = `limit ${STATED_MS / 1000} s as the task states + ${SLACK_MS / 1000} s slack = ${(limit / 1000).toFixed(1)} s; your server line: inter ${line.inter} ms × rise ${line.rise} = ${((line.inter * line.rise) / 1000).toFixed(1)} s`;
         if (measured.ms === undefined || measured.ms > limit) {
           return fail(
             `dynamic2 answering through the balancer again within ${(limit / 1000).toFixed(1)} s of its restart (${said})`,
@@ -519,7 +531,7 @@ export default defineLab({
             measured.seen.slice(-10),
           );
         }
-        ctx.log(`lab 0 (${ctx.options.balancer ?? 'haproxy'}): dynamic2 back ${(measured.ms / 1000).toFixed(2)} s after its app was listening again`);
+        ctx.log(`lab 0 (${ctx.option('lb')}): dynamic2 back ${(measured.ms / 1000).toFixed(2)} s after its app was listening again`);
         return pass(`dynamic2 back in the rotation ${(measured.ms / 1000).toFixed(2)} s after its app listened again (${said})`, measured.seen.slice(-6));
       },
     },
@@ -534,7 +546,7 @@ export default defineLab({
  * from `since`: the moment the balancer stopped (or started) using the server.
  */
 async function pollUntilStreak(
-  ctx: LabContext,
+  ctx: CheckContext,
   port: number,
   since: number,
   budgetMs: number,

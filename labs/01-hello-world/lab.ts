@@ -1,7 +1,4 @@
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { runContainersFromFile, containerName } from '../../src/labs/container-specs.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
+import { containerDeaths, containerName, containersOfImage, defineLab, fail, pass, runStartedAt, waitUntil } from '../../src/lab-kit/index.js';
 
 const GREETING = /Hello from Docker!/;
 
@@ -10,16 +7,13 @@ export default defineLab({
   summary: 'Reach the Docker engine and run the hello-world container.',
   images: ['hello-world:latest'],
   evidence: 'state',
-  setup: async (ctx) => {
-    await runContainersFromFile(ctx);
-  },
   checks: [
     {
       id: 'engine-answers',
       title: 'The Docker engine answers',
       run: async (ctx) => {
         const version = await ctx.docker.version();
-        return pass(`Docker ${version.Version}, API ${version.ApiVersion} at ${ctx.engine.endpoint.address}`);
+        return pass(`Docker ${version.Version}, API ${version.ApiVersion} at ${ctx.engineAddress}`);
       },
     },
     {
@@ -28,9 +22,14 @@ export default defineLab({
       dependsOn: ['engine-answers'],
       timeoutMs: 30_000,
       run: async (ctx) => {
-        const candidates = await ctx.containers({ image: /^hello-world(:latest)?$/ });
+        const candidates = await containersOfImage(ctx, ['hello-world']);
         if (candidates.length === 0) {
-          return fail('a container made from the hello-world image', 'no such container', 'run `docker run hello-world`');
+          // `docker run --rm hello-world` leaves nothing to inspect: the engine's events still say it ran and how it ended.
+          const since = (ctx.docklabMadeIt ? runStartedAt(ctx.runId) : undefined) ?? Math.floor(Date.now() / 1000) - 24 * 3600;
+          const removed = (await containerDeaths(ctx.docker, ['hello-world'], since, { runId: ctx.docklabMadeIt ? ctx.runId : undefined })).filter((d) => d.removed).pop();
+          if (removed?.exitCode === 0) return pass(`${removed.name} ran, exited 0 and was removed (--rm), at ${new Date(removed.time * 1000).toISOString()}: its output went with it`);
+          if (removed) return fail('exit code 0', `${removed.name} exited ${removed.exitCode}, then was removed`, 'run `docker run hello-world` again, without --rm to keep its output for `docker logs`');
+          return fail('a container made from the hello-world image', 'no such container, and none in the engine\'s recent events', 'run `docker run hello-world`');
         }
         // The newest one that finished; wait briefly for a run still under way.
         const finished = await waitUntil(

@@ -1,14 +1,11 @@
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { runContainersFromFile, containerName } from '../../src/labs/container-specs.js';
-import { waitForHttp } from '../../src/checks/wait/http-wait.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { containerName, containersOfImage, defineLab, fail, pass, waitForHttp, type CheckContext } from '../../src/lab-kit/index.js';
 
 const HOST_PORT = 8080;
-const NGINX = /^nginx(:[\w.-]+)?$/;
+/** nginx by any tag, digest or fully qualified name, or the same image under a name of the learner's. */
+const NGINX = ['nginx'];
 
-async function runningNginx(ctx: LabContext) {
-  return (await ctx.containers({ image: NGINX, all: false })).filter((c) => c.State === 'running');
+async function runningNginx(ctx: CheckContext) {
+  return containersOfImage(ctx, NGINX, { running: true });
 }
 
 export default defineLab({
@@ -17,9 +14,6 @@ export default defineLab({
   images: ['nginx:latest'],
   evidence: 'state',
   prescribedPorts: [HOST_PORT],
-  setup: async (ctx) => {
-    await runContainersFromFile(ctx);
-  },
   checks: [
     {
       id: 'nginx-running',
@@ -27,7 +21,7 @@ export default defineLab({
       run: async (ctx) => {
         const running = await runningNginx(ctx);
         if (running.length === 0) {
-          const all = await ctx.containers({ image: NGINX });
+          const all = await containersOfImage(ctx, NGINX);
           return fail('a running container from the nginx image', all.length ? `nginx containers that are not running: ${all.map((c) => `${containerName(c)} (${c.State})`).join(', ')}` : 'no container from the nginx image', 'start one in the background: docker run -d --name web -p HOST:CONTAINER nginx');
         }
         return pass(running.map(containerName).join(', '));

@@ -1,13 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
-import { imageIfPresent } from '../../src/images/provisioner.js';
+import { defineLab, fail, imageIdsOf, imageIfPresent, pass, serveAndRequest, type CheckContext } from '../../src/lab-kit/index.js';
 
-/** build.json: the learner's steps as data: build a folder into a tag, or tag one tag as another. */
-type Step = { tag: string; dir: string } | { tag: string; from: string };
-
-async function inspectTag(ctx: LabContext, tag: string) {
+async function inspectTag(ctx: CheckContext, tag: string) {
   return imageIfPresent(ctx.docker, ctx.imageName('my-node-app', tag));
 }
 
@@ -17,17 +10,6 @@ export default defineLab({
   images: ['node:18'],
   evidence: 'state',
   templates: ['node-hello'],
-  setup: async (ctx) => {
-    const steps = JSON.parse(readFileSync(ctx.sourcePath('build.json'), 'utf8')) as Step[];
-    for (const step of steps) {
-      if ('dir' in step) {
-        await ctx.build({ name: 'my-node-app', tag: step.tag, dir: step.dir });
-      } else {
-        const [repository, tag] = splitRef(ctx.imageName('my-node-app', step.tag));
-        await ctx.docker.getImage(ctx.imageName('my-node-app', step.from)).tag({ repo: repository, tag });
-      }
-    }
-  },
   checks: [
     {
       id: 'latest-exists',
@@ -61,10 +43,23 @@ export default defineLab({
         );
       },
     },
+    {
+      id: 'is-the-app',
+      title: 'my-node-app:v1.0.0 is the app of lab 3: a container from it answers "Hello World" on port 3000',
+      dependsOn: ['same-image'],
+      timeoutMs: 60_000,
+      run: async (ctx) => {
+        const v1 = (await inspectTag(ctx, 'v1.0.0'))!;
+        // A tag moves no bytes: my-node-app made by `docker tag node:18 my-node-app` is node itself under another name.
+        if ((await imageIdsOf(ctx.docker, ['node'])).has(v1.Id)) {
+          const also = (v1.RepoTags ?? []).filter((t) => !t.includes('my-node-app')).join(', ');
+          return fail('my-node-app built from the Dockerfile of lab 3 (an image of its own)', `my-node-app:v1.0.0 is the node image itself (image ${v1.Id.slice(7, 19)}, also tagged ${also || 'node'})`, 'build the app first: docker build -t my-node-app . in the folder of lab 3, then tag that image v1.0.0');
+        }
+        ctx.state.set('image:my-node-app', ctx.imageName('my-node-app', 'v1.0.0'));
+        const answer = await serveAndRequest(ctx, { image: 'my-node-app', containerPort: 3000, body: 'Hello World', app: 'the Express app of lab 3' });
+        return pass(`HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 40))} from a container of my-node-app:v1.0.0`);
+      },
+    },
   ],
 });
 
-function splitRef(ref: string): [string, string] {
-  const colon = ref.lastIndexOf(':');
-  return [ref.slice(0, colon), ref.slice(colon + 1)];
-}

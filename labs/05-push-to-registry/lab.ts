@@ -1,32 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
-import { waitForHttp } from '../../src/checks/wait/http-wait.js';
-import { dockerHubRegistry, listTags, manifestFor, plainRegistry, type RegistryTarget } from '../../src/checks/registry-api.js';
-import { imageIfPresent } from '../../src/images/provisioner.js';
-import { pushImage } from '../../src/images/image-push.js';
+import { defineLab, dockerHubRegistry, fail, imageIfPresent, listTags, manifestFor, pass, plainRegistry, referenceInRegistry, type CheckContext, type RegistryTarget } from '../../src/lab-kit/index.js';
 
 const APP = 'my-node-app';
 const TAG = 'v1.0.0';
 
-/** push.json: the learner's steps as data: build one tag, add tags (new → existing), push some. */
-interface PushSteps {
-  build: string;
-  tags: Record<string, string>;
-  push: string[];
-}
-
-function splitRef(ref: string): [string, string] {
-  const colon = ref.lastIndexOf(':');
-  return [ref.slice(0, colon), ref.slice(colon + 1)];
-}
 
 /** The registry judged: the one this run started, the one --registry names, or Docker Hub. */
-function registryFor(ctx: LabContext): RegistryTarget {
-  const started = ctx.state.get('registry') as string | undefined;
-  if (started) return plainRegistry(started);
-  if (ctx.options.registry) return plainRegistry(ctx.options.registry);
+function registryFor(ctx: CheckContext): RegistryTarget {
+  const started = ctx.scenario?.hostPort('registry', 5000);
+  if (started) return plainRegistry(`127.0.0.1:${started}`);
+  const named = ctx.option('registry');
+  if (named) return plainRegistry(named);
   const hub = dockerHubRegistry();
   if (!hub.target) return ctx.failWith('a registry to look in', 'none named and no Docker Hub login found', hub.problem!);
   return hub.target;
@@ -38,30 +21,7 @@ export default defineLab({
   images: ['node:18', 'registry:2'],
   evidence: 'state',
   templates: ['node-hello'],
-  setup: async (ctx) => {
-    const steps = JSON.parse(readFileSync(ctx.sourcePath('push.json'), 'utf8')) as PushSteps;
-    // A private registry for this run, published on a free port of 127.0.0.1.
-    const registry = await ctx.runContainer({ name: 'registry', image: 'registry:2', ports: { '5000': 0 } });
-    const port = await ctx.hostPort(registry.id, '5000');
-    const hostPort = `127.0.0.1:${port}`;
-    await waitForHttp(ctx, `http://${hostPort}/v2/`, { status: 200 }, 'the registry container did not start', { containerId: registry.id, timeoutMs: 20_000 });
-    ctx.state.set('registry', hostPort);
-    ctx.log(`registry on ${hostPort}`);
-
-    await ctx.build({ name: APP, tag: steps.build });
-    for (const [tag, from] of Object.entries(steps.tags)) {
-      const [repo, newTag] = splitRef(ctx.imageName(APP, tag));
-      await ctx.docker.getImage(ctx.imageName(APP, from)).tag({ repo, tag: newTag });
-    }
-    const target = plainRegistry(hostPort);
-    for (const tag of steps.push) {
-      // docker tag my-node-app:TAG HOST:PORT/my-node-app:TAG && docker push HOST:PORT/my-node-app:TAG
-      await ctx.docker.getImage(ctx.imageName(APP, tag)).tag({ repo: target.pushName(APP), tag });
-      const pushed = await pushImage(ctx.docker, target.pushName(APP), tag);
-      ctx.state.set(`pushed:${tag}`, pushed.digest);
-      ctx.log(`pushed ${target.pushName(APP)}:${tag}: digest ${pushed.digest} (${(pushed.durationMs / 1000).toFixed(1)} s)`);
-    }
-  },
+  options: [{ name: 'registry', placeholder: 'host:port', description: 'the registry to look in (default: the Docker Hub account of `docker login`)' }],
   checks: [
     {
       id: 'registry-answers',
@@ -75,8 +35,8 @@ export default defineLab({
         return fail(
           `HTTP 200 (or 401) from ${registry.baseUrl}/v2/`,
           answer.status === 0 ? `no answer (${answer.body})` : `HTTP ${answer.status}`,
-          ctx.options.registry
-            ? `is your registry running and published there? e.g. docker run -d -p ${ctx.options.registry.split(':').pop()}:5000 --name registry registry:2`
+          ctx.option('registry')
+            ? `is your registry running and published there? e.g. docker run -d -p ${ctx.option('registry')!.split(':').pop()}:5000 --name registry registry:2`
             : 'pass the registry you pushed to with --registry HOST:PORT',
         );
       },
@@ -116,8 +76,9 @@ export default defineLab({
         if (!local) {
           return fail(`the image ${APP}:${TAG} in your engine, to compare with`, 'none', `the registry has ${manifest.digest}; keep ${APP}:${TAG} (lab 4) in your engine when you verify`);
         }
-        const pushedDigest = ctx.state.get(`pushed:${TAG}`) as string | undefined;
-        const repoDigests = (local.RepoDigests ?? []).filter((d) => d.startsWith(`${registry.pushName(APP)}@`) || (registry.display === 'docker.io' && d.startsWith(`docker.io/${registry.pushName(APP)}@`)));
+        const pushedDigest = ctx.scenario?.pushed.get(`${APP}:${TAG}`);
+        // By what the registry is, not how it was spelt: a push to localhost:PORT is a push to 127.0.0.1:PORT.
+        const repoDigests = (local.RepoDigests ?? []).filter((d) => referenceInRegistry(d, registry.display, repository));
         const localDigests = [...repoDigests.map((d) => d.slice(d.indexOf('@') + 1)), ...(pushedDigest ? [pushedDigest] : [])];
         const details = [`registry: ${manifest.digest} (config ${manifest.configDigest ?? '?'})`, `${APP}:${TAG} here: image ID ${local.Id}`, ...repoDigests.map((d) => `RepoDigests: ${d}`), ...(pushedDigest ? [`the push reported: ${pushedDigest}`] : [])];
         if (manifest.configDigest && manifest.configDigest !== local.Id) {

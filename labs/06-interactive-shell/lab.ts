@@ -1,25 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { containerName } from '../../src/labs/container-specs.js';
-import { readContainerFile } from '../../src/engine/container-files.js';
-import { typeIntoTerminal } from '../../src/engine/terminal-session.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { containerName, containersOfImage, defineLab, envOf, fail, pass, readContainerFile, type CheckContext } from '../../src/lab-kit/index.js';
 
-const UBUNTU = /^ubuntu(:[\w.-]+)?$/;
+/** By repository, any tag or digest, or the same image under another name. */
+const UBUNTU = ['ubuntu'];
 
-/**
- * session.json: `docker run` of an ubuntu container as data (with or
- * without -i and -t), and the lines typed into its terminal afterwards.
- */
-interface Session {
-  container: { name: string; image: string; tty: boolean; openStdin: boolean; stdinOnce: boolean; cmd?: string[] };
-  type: string[];
-}
-
-async function ubuntuContainers(ctx: LabContext): Promise<Docker.ContainerInspectInfo[]> {
-  const list = await ctx.containers({ image: UBUNTU });
+async function ubuntuContainers(ctx: CheckContext): Promise<Docker.ContainerInspectInfo[]> {
+  const list = await containersOfImage(ctx, UBUNTU);
   const infos = await Promise.all(list.map((c) => ctx.docker.getContainer(c.Id).inspect()));
   return infos.sort((a, b) => b.Created.localeCompare(a.Created));
 }
@@ -29,8 +15,8 @@ function interactive(info: Docker.ContainerInspectInfo): boolean {
 }
 
 /** Where the container's shell keeps its history: $HISTFILE, else ~/.bash_history of its user. */
-async function historyPaths(ctx: LabContext, info: Docker.ContainerInspectInfo): Promise<string[]> {
-  const env = Object.fromEntries((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+async function historyPaths(ctx: CheckContext, info: Docker.ContainerInspectInfo): Promise<string[]> {
+  const env = Object.fromEntries(envOf(info));
   const user = (info.Config.User ?? '').split(':')[0] ?? '';
   let home = env.HOME ?? '/root';
   if (user && user !== 'root' && user !== '0' && !env.HOME) {
@@ -46,31 +32,6 @@ export default defineLab({
   summary: 'Open an interactive shell in an ubuntu container, run ls and pwd, and leave it.',
   images: ['ubuntu:latest'],
   evidence: 'state',
-  setup: async (ctx) => {
-    const session = JSON.parse(readFileSync(ctx.sourcePath('session.json'), 'utf8')) as Session;
-    const spec = session.container;
-    const container = await ctx.docker.createContainer({
-      name: ctx.name(spec.name),
-      Image: spec.image,
-      Cmd: spec.cmd,
-      Tty: spec.tty,
-      OpenStdin: spec.openStdin,
-      StdinOnce: spec.stdinOnce,
-      AttachStdin: spec.openStdin,
-      AttachStdout: true,
-      AttachStderr: true,
-      Labels: ctx.labels(),
-    });
-    if (session.type.length === 0) {
-      await container.start();
-      await container.wait();
-      for (const line of await ctx.logTail(container.id, 20).catch(() => [])) ctx.log(line);
-      return;
-    }
-    const transcript = await typeIntoTerminal(ctx.docker, container.id, { lines: session.type });
-    for (const line of transcript.text.split('\n').filter((l) => l.trim())) ctx.log(`| ${line}`);
-    ctx.log(transcript.ended ? '(the shell ended)' : '(detached; the shell is still running)');
-  },
   checks: [
     {
       id: 'interactive-config',

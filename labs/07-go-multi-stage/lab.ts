@@ -1,12 +1,4 @@
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { imageBuildsCheck } from '../../src/checks/app-checks.js';
-import { dockerfileStages, readDockerfile } from '../../src/checks/dockerfile-parse.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import { containerPathExists, findInContainer } from '../../src/engine/container-files.js';
-import type { BuildResult } from '../../src/images/image-build.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
-import { formatBytes } from '../../src/util/terminal.js';
+import { containerPathExists, defineLab, dockerfileStages, fail, findInContainer, formatBytes, imageBuildsCheck, pass, readDockerfile, waitUntil, type BuildResult, type CheckContext } from '../../src/lab-kit/index.js';
 
 const IMAGE = 'go-hello';
 const MAX_BYTES = 20 * 1024 * 1024;
@@ -14,12 +6,12 @@ const MAX_BYTES = 20 * 1024 * 1024;
 const TOOLCHAIN_PATHS = ['/usr/local/go/bin/go', '/usr/lib/go/bin/go', '/usr/lib/go-1.19/bin/go', '/usr/bin/go', '/usr/local/bin/go'];
 const MULTI_STAGE_HINT = 'use a multi-stage build: compile in a first stage `FROM golang:1.19 AS build`, then start a final stage `FROM scratch` (or a small base) and `COPY --from=build` only the binary';
 
-function imageRef(ctx: LabContext): string {
+function imageRef(ctx: CheckContext): string {
   return ctx.state.get(`image:${IMAGE}`) as string;
 }
 
 /** A created, never started container from the image: the archive API reads its files even for FROM scratch. */
-async function inspectionContainer(ctx: LabContext): Promise<string> {
+async function inspectionContainer(ctx: CheckContext): Promise<string> {
   const existing = ctx.state.get('inspection-container') as string | undefined;
   if (existing) return existing;
   const container = await ctx.runContainer({ name: 'inspect', image: imageRef(ctx), start: false, cmd: ['/no-such-command'] });
@@ -27,9 +19,10 @@ async function inspectionContainer(ctx: LabContext): Promise<string> {
   return container.id;
 }
 
-/** The image the build stage ended with, read from the legacy builder's output ("---> <id>" before the final FROM). */
-async function builderStageSize(ctx: LabContext, build: BuildResult): Promise<number | undefined> {
-  const fromSteps = build.steps.map((s, i) => ({ s, i })).filter(({ s }) => / : FROM /i.test(s.instruction));
+/** The image the build stage ended with, read from the legacy builder's output ("---> <id>" before the final FROM); BuildKit keeps no image per stage, so then none. */
+async function builderStageSize(ctx: CheckContext, build: BuildResult): Promise<number | undefined> {
+  if (build.builder !== 'legacy') return undefined;
+  const fromSteps = build.steps.map((s, i) => ({ s, i })).filter(({ s }) => s.keyword === 'FROM');
   const finalFrom = fromSteps[fromSteps.length - 1];
   if (!finalFrom || finalFrom.i === 0) return undefined;
   const before = build.steps[finalFrom.i - 1]!;

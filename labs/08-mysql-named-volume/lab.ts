@@ -1,75 +1,37 @@
-import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { containerName } from '../../src/labs/container-specs.js';
-import { waitForLogLine } from '../../src/checks/wait/log-wait.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import { execIn } from '../../src/engine/container-io.js';
-import type { ContainerSpec, LabContext } from '../../src/labs/lab-context.js';
+import { containerName, containersOfImage, defineLab, envOf, fail, inspectContainersOfImage, mysqlQueryFrom, pass, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
 
-const MYSQL = /^(mysql|mariadb)(:[\w.-]+)?$/;
+/** By repository, any tag or digest, or the same image under another name. */
+const MYSQL = ['mysql', 'mariadb'];
 const DATA_DIR = '/var/lib/mysql';
 const DATABASE = 'testdb';
-/** The server's own "ready" line; the temporary server of a first start listens on no port (port: 0). */
-const READY = /^Version: .*port: 3306\b/;
 
-/**
- * steps.json: the learner's commands as data, in order:
- * { "volume": "mysql-data" } makes a named volume; { "run": ContainerSpec } runs a
- * container (a bind source naming a volume made earlier means that volume);
- * { "sql": "<container>", "statements": [...] } runs SQL in it once it is ready;
- * { "remove": "<container>" } removes it as `docker rm -f` does (its anonymous volumes stay, as they do with the CLI).
- */
-type Step = { volume: string } | { run: ContainerSpec } | { sql: string; statements: string[] } | { remove: string };
-
-async function setup(ctx: LabContext): Promise<void> {
-  const steps = JSON.parse(readFileSync(ctx.sourcePath('steps.json'), 'utf8')) as Step[];
-  const volumes = new Map<string, string>();
-  const containers = new Map<string, string>();
-  for (const step of steps) {
-    if ('volume' in step) {
-      volumes.set(step.volume, await ctx.createVolume(step.volume));
-    } else if ('run' in step) {
-      const binds = step.run.binds?.map((b) => {
-        const [source, ...rest] = b.split(':');
-        return [volumes.get(source!) ?? source, ...rest].join(':');
-      });
-      const container = await ctx.runContainer({ ...step.run, binds });
-      containers.set(step.run.name, container.id);
-    } else if ('sql' in step) {
-      const id = containers.get(step.sql)!;
-      await waitForLogLine(ctx, id, READY, 'the server did not start', { timeoutMs: 90_000 });
-      const result = await mysqlQuery(ctx, id, step.statements.join(';\n'));
-      if (result.exitCode !== 0) throw new Error(`SQL in ${step.sql} failed: ${result.stderr.trim()}`);
-    } else {
-      const id = containers.get(step.remove)!;
-      // Anonymous volumes are removed too here (v: true): docklab keeps nothing behind; the data is gone either way.
-      await ctx.docker.getContainer(id).remove({ force: true, v: true });
-    }
-  }
-}
 
 /** The root password the learner gave the container, from its environment. */
 function rootPassword(info: Docker.ContainerInspectInfo): string | undefined {
-  const env = new Map((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as const));
+  const env = envOf(info);
   if (env.has('MYSQL_ROOT_PASSWORD')) return env.get('MYSQL_ROOT_PASSWORD');
   if (env.has('MARIADB_ROOT_PASSWORD')) return env.get('MARIADB_ROOT_PASSWORD');
   if (env.has('MYSQL_ALLOW_EMPTY_PASSWORD') || env.has('MARIADB_ALLOW_EMPTY_ROOT_PASSWORD')) return '';
   return undefined;
 }
 
-/** Runs SQL with the mysql client inside the container, as root, tab-separated without headers. */
-async function mysqlQuery(ctx: LabContext, containerId: string, sql: string) {
+/**
+ * Runs SQL as root with docklab's own client, over TCP from inside the
+ * container's network namespace (the image needs no mysql client); rows
+ * tab-separated, one a line, as the mysql client's batch mode prints them.
+ */
+async function mysqlQuery(ctx: CheckContext, containerId: string, sql: string) {
   const info = await ctx.docker.getContainer(containerId).inspect();
-  const password = rootPassword(info);
-  return execIn(ctx.docker, containerId, ['mysql', '-uroot', '-N', '-B', '-e', sql], { env: password ? [`MYSQL_PWD=${password}`] : [] });
+  const answer = await mysqlQueryFrom(ctx, containerId, { user: 'root', password: rootPassword(info) ?? '' }, sql, { multipleStatements: true });
+  if (!answer.ok) return { exitCode: 1, stdout: '', stderr: answer.problem };
+  const rows = answer.rows.every((r) => Array.isArray(r)) ? answer.rows : [];
+  return { exitCode: 0, stdout: rows.map((r) => r.map((v) => (v === null ? 'NULL' : String(v))).join('\t')).join('\n'), stderr: '' };
 }
 
 /** The running mysql containers; the one with a volume at /var/lib/mysql first. */
-async function runningMysql(ctx: LabContext): Promise<Docker.ContainerInspectInfo[]> {
-  const list = (await ctx.containers({ image: MYSQL, all: false })).filter((c) => c.State === 'running');
-  const infos = await Promise.all(list.map((c) => ctx.docker.getContainer(c.Id).inspect()));
+async function runningMysql(ctx: CheckContext): Promise<Docker.ContainerInspectInfo[]> {
+  const infos = await inspectContainersOfImage(ctx, MYSQL, { running: true });
   const score = (i: Docker.ContainerInspectInfo) => (dataMount(i)?.Type === 'volume' && !isAnonymous(dataMount(i)!.Name) ? 0 : 1);
   return infos.sort((a, b) => score(a) - score(b) || b.Created.localeCompare(a.Created));
 }
@@ -82,13 +44,13 @@ function isAnonymous(name: string | undefined): boolean {
   return !name || /^[0-9a-f]{64}$/.test(name);
 }
 
-async function theContainer(ctx: LabContext): Promise<Docker.ContainerInspectInfo> {
+async function theContainer(ctx: CheckContext): Promise<Docker.ContainerInspectInfo> {
   const [first] = await runningMysql(ctx);
   return first ?? ctx.failWith('a running mysql container', 'none', 'docker run -d --name mysql-db -e MYSQL_ROOT_PASSWORD=... -v VOLUME:/var/lib/mysql mysql');
 }
 
 /** Waits until the server in the container answers a query. */
-async function waitForServer(ctx: LabContext, info: Docker.ContainerInspectInfo): Promise<void> {
+async function waitForServer(ctx: CheckContext, info: Docker.ContainerInspectInfo): Promise<void> {
   if (rootPassword(info) === undefined) {
     ctx.failWith('the root password in the container\'s environment (MYSQL_ROOT_PASSWORD)', 'neither MYSQL_ROOT_PASSWORD nor MYSQL_ALLOW_EMPTY_PASSWORD', 'give the root password with -e MYSQL_ROOT_PASSWORD=...: docklab logs in as root with it');
   }
@@ -110,7 +72,6 @@ export default defineLab({
   summary: 'Keep a MySQL database on a named volume so that it outlives the container.',
   images: ['mysql:latest'],
   evidence: 'state',
-  setup,
   checks: [
     {
       id: 'mysql-running',
@@ -118,7 +79,7 @@ export default defineLab({
       run: async (ctx) => {
         const running = await runningMysql(ctx);
         if (running.length === 0) {
-          const all = await ctx.containers({ image: MYSQL });
+          const all = await containersOfImage(ctx, MYSQL);
           return fail('a running container from the mysql image', all.length ? `mysql containers that are not running: ${all.map((c) => `${containerName(c)} (${c.State})`).join(', ')}` : 'no container from the mysql image', 'docker run -d --name mysql-db -e MYSQL_ROOT_PASSWORD=... -v VOLUME:/var/lib/mysql mysql; `docker logs` says why one stopped');
         }
         return pass(running.map(containerName).join(', '));

@@ -1,46 +1,28 @@
-import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { containerName } from '../../src/labs/container-specs.js';
-import { waitForLogLine } from '../../src/checks/wait/log-wait.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import type { ContainerSpec, LabContext } from '../../src/labs/lab-context.js';
+import { CheckFailure, containerName, containersOfImage, defineLab, describeNetworks, fail, inspectContainersOfImage, mysqlGreetingVersion, pass, readGreeting, resolveFrom, userNetworks, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
 
-const NGINX = /^nginx(:[\w.-]+)?$/;
-const MYSQL = /^(mysql|mariadb)(:[\w.-]+)?$/;
+/** By repository, any tag or digest, or the same image under another name. */
+const NGINX = ['nginx'];
+const MYSQL = ['mysql', 'mariadb'];
 /** The name the task prescribes for the database container: nginx must reach it by it. */
 const DB_NAME = 'mysql';
 const DB_PORT = 3306;
 /** Networks every engine has; none of them is user-defined. */
-const BUILT_IN = new Set(['bridge', 'host', 'none']);
-/** The server's ready line names the TCP port it listens on (0 when it listens on none). */
-const READY = /^Version: .*port: (\d+)/;
+/** A server's start-up line naming its TCP port (MariaDB and MySQL 8.0: "port: 3306"; 0 when it listens on none), for the hint only. */
+const PORT_LINE = /ready for connections.*port: (\d+)|^Version: .*port: (\d+)/;
 
 /**
- * steps.json: the learner's commands as data, in order:
- * { "network": "app-net" } is `docker network create app-net`;
- * { "run": ContainerSpec } is `docker run -d --name NAME [--network NET] …`.
- * A container on a network made earlier is known there by its name, as the
- * engine does for `--name`: docklab's own names carry the run id, so the
- * plain name is added as an alias on that network.
+ * The port the running server says it listens on, read from its log for the
+ * hint: on a first start the entrypoint's temporary server (port 0) comes
+ * before "init process done", so only lines after that count.
  */
-type Step = { network: string } | { run: ContainerSpec };
-
-async function setup(ctx: LabContext): Promise<void> {
-  const steps = JSON.parse(readFileSync(ctx.sourcePath('steps.json'), 'utf8')) as Step[];
-  const networks = new Map<string, string>();
-  for (const step of steps) {
-    if ('network' in step) {
-      networks.set(step.network, await ctx.createNetwork(step.network));
-      continue;
-    }
-    const spec = step.run;
-    const network = spec.network ? networks.get(spec.network) ?? spec.network : undefined;
-    const userDefined = network !== undefined && !BUILT_IN.has(network);
-    await ctx.runContainer({ ...spec, network, networkAliases: userDefined ? [spec.name, ...(spec.networkAliases ?? [])] : undefined });
-  }
+function portTheServerSays(lines: string[]): number | undefined {
+  const initDone = lines.map((l) => /init process done/i.test(l)).lastIndexOf(true);
+  if (initDone < 0 && lines.some((l) => /Initializing database|initializing of server in progress/i.test(l))) return undefined;
+  const said = lines.slice(initDone + 1).map((l) => PORT_LINE.exec(l)).filter(Boolean).pop();
+  return said ? Number(said[1] ?? said[2]) : undefined;
 }
+
 
 interface Pair {
   web: Docker.ContainerInspectInfo;
@@ -48,14 +30,6 @@ interface Pair {
 }
 
 /** The user-defined networks a container is attached to. */
-function userNetworks(info: Docker.ContainerInspectInfo): string[] {
-  return Object.keys(info.NetworkSettings.Networks ?? {}).filter((n) => !BUILT_IN.has(n));
-}
-
-function allNetworks(info: Docker.ContainerInspectInfo): string {
-  return Object.keys(info.NetworkSettings.Networks ?? {}).join(', ') || 'none';
-}
-
 /** Is the container known as `mysql` (by its name or a network alias)? */
 function knownAsDb(info: Docker.ContainerInspectInfo): boolean {
   const aliases = Object.values(info.NetworkSettings.Networks ?? {}).flatMap((n) => n.Aliases ?? []);
@@ -63,11 +37,8 @@ function knownAsDb(info: Docker.ContainerInspectInfo): boolean {
 }
 
 /** The running nginx and mysql containers; the pair sharing a user-defined network first. */
-async function findPair(ctx: LabContext): Promise<{ webs: Docker.ContainerInspectInfo[]; dbs: Docker.ContainerInspectInfo[]; pair?: Pair }> {
-  const running = async (image: RegExp) => {
-    const list = (await ctx.containers({ image, all: false })).filter((c) => c.State === 'running');
-    return Promise.all(list.map((c) => ctx.docker.getContainer(c.Id).inspect()));
-  };
+async function findPair(ctx: CheckContext): Promise<{ webs: Docker.ContainerInspectInfo[]; dbs: Docker.ContainerInspectInfo[]; pair?: Pair }> {
+  const running = (repositories: string[]) => inspectContainersOfImage(ctx, repositories, { running: true });
   const [webs, dbs] = await Promise.all([running(NGINX), running(MYSQL)]);
   dbs.sort((a, b) => Number(knownAsDb(b)) - Number(knownAsDb(a)));
   for (const db of dbs) {
@@ -77,7 +48,7 @@ async function findPair(ctx: LabContext): Promise<{ webs: Docker.ContainerInspec
   return { webs, dbs, pair: webs[0] && dbs[0] ? { web: webs[0], db: dbs[0] } : undefined };
 }
 
-async function thePair(ctx: LabContext): Promise<Pair> {
+async function thePair(ctx: CheckContext): Promise<Pair> {
   const { pair } = await findPair(ctx);
   return pair ?? ctx.failWith('a running nginx container and a running mysql container', 'one of them is missing', 'start both with docker run -d');
 }
@@ -87,7 +58,6 @@ export default defineLab({
   summary: 'Put nginx and mysql on a network of your own so that nginx reaches the database by its name.',
   images: ['nginx:latest', 'mysql:latest'],
   evidence: 'state',
-  setup,
   checks: [
     {
       id: 'containers-running',
@@ -95,7 +65,7 @@ export default defineLab({
       run: async (ctx) => {
         const { webs, dbs } = await findPair(ctx);
         if (webs.length > 0 && dbs.length > 0) return pass(`nginx: ${webs.map((w) => containerName(w)).join(', ')}; mysql: ${dbs.map((d) => containerName(d)).join(', ')}`);
-        const stopped = (await ctx.containers({ image: MYSQL })).filter((c) => c.State !== 'running');
+        const stopped = (await containersOfImage(ctx, MYSQL)).filter((c) => c.State !== 'running');
         const missing = [webs.length === 0 ? 'no running nginx container' : '', dbs.length === 0 ? 'no running mysql container' : ''].filter(Boolean).join('; ');
         if (dbs.length === 0 && stopped.length > 0) {
           const logs = await ctx.logTail(stopped[0]!.Id, 8);
@@ -120,7 +90,7 @@ export default defineLab({
         const onlyDefault = userNetworks(web).length === 0 && userNetworks(db).length === 0;
         return fail(
           `${containerName(web)} and ${containerName(db)} on the same user-defined network`,
-          `${containerName(web)} is on ${allNetworks(web)}; ${containerName(db)} is on ${allNetworks(db)}`,
+          `${containerName(web)} is on ${describeNetworks(web)}; ${containerName(db)} is on ${describeNetworks(db)}`,
           onlyDefault
             ? 'both are on the default bridge, which every container joins when given no --network: create a network of your own (docker network create app-net) and run both with --network app-net'
             : 'containers on different networks cannot reach each other at all: attach both to one network (--network at docker run, or docker network connect NET CONTAINER)',
@@ -133,17 +103,18 @@ export default defineLab({
       dependsOn: ['containers-running'],
       run: async (ctx) => {
         const { web, db } = await thePair(ctx);
-        const lookup = await ctx.exec(web.Id, ['getent', 'hosts', DB_NAME]);
-        const resolved = lookup.stdout.trim().split(/\s+/)[0];
+        // Asked from nginx's network namespace by a probe of docklab's: the nginx image need not have getent.
+        const lookup = await resolveFrom(ctx, web.Id, DB_NAME);
+        const resolved = lookup.addresses.find((a) => Object.values(db.NetworkSettings.Networks ?? {}).some((e) => e.IPAddress === a)) ?? lookup.addresses[0];
         const dbAddresses = Object.entries(db.NetworkSettings.Networks ?? {}).map(([n, e]) => ({ network: n, ip: e.IPAddress }));
         const expected = `'${DB_NAME}' to resolve, inside ${containerName(web)}, to ${containerName(db)}'s address (${dbAddresses.map((a) => `${a.ip} on ${a.network}`).join(', ')})`;
-        if (lookup.exitCode !== 0 || !resolved) {
-          const found = `getent hosts ${DB_NAME} in ${containerName(web)} found nothing (exit ${lookup.exitCode}); ${containerName(web)} is on ${allNetworks(web)}`;
+        if (!resolved) {
+          const found = `the name ${DB_NAME} does not resolve in ${containerName(web)}${lookup.said ? ` (${lookup.said})` : ''}; ${containerName(web)} is on ${describeNetworks(web)}`;
           if (userNetworks(web).length === 0) {
             return fail(expected, found, `names do not resolve on the default bridge: Docker's built-in DNS answers container names only on user-defined networks. Create one (docker network create app-net) and run both containers with --network app-net`);
           }
           if (!userNetworks(web).some((n) => userNetworks(db).includes(n))) {
-            return fail(expected, found, `a name resolves only for containers on the same network: ${containerName(db)} is on ${allNetworks(db)}; connect it to ${userNetworks(web).join(' or ')} (docker network connect)`);
+            return fail(expected, found, `a name resolves only for containers on the same network: ${containerName(db)} is on ${describeNetworks(db)}; connect it to ${userNetworks(web).join(' or ')} (docker network connect)`);
           }
           return fail(expected, found, `the two share a network, but no container there is called '${DB_NAME}': name the database container ${DB_NAME} (--name ${DB_NAME}) or give it --network-alias ${DB_NAME}`);
         }
@@ -161,25 +132,29 @@ export default defineLab({
       timeoutMs: 120_000,
       run: async (ctx) => {
         const { web, db } = await thePair(ctx);
-        const ready = await waitForLogLine(ctx, db.Id, READY, 'the database server did not finish starting: `docker logs` on it shows how far it got', { timeoutMs: 90_000 });
-        const listening = Number(READY.exec(ready)![1]);
-        // bash's /dev/tcp opens the connection; the server speaks first, with its version.
-        const probe = ['bash', '-c', `exec 3<>/dev/tcp/${DB_NAME}/${DB_PORT} && dd bs=256 count=1 <&3 2>/dev/null | tr -c '[:print:]' '\\n'`];
+        // The protocol itself says when the server is ready: its greeting, read from nginx's namespace by a probe of docklab's.
         const greeting = await waitUntil(
           {
             expected: `a TCP connection from ${containerName(web)} to ${DB_NAME}:${DB_PORT}, answered by a MySQL greeting`,
-            hint:
-              listening === DB_PORT
-                ? 'the server listens but did not greet: is it really MySQL/MariaDB on that port?'
-                : `the server says it listens on port ${listening || 'none'} (its ready line: "${ready.slice(0, 100)}"): run it without --skip-networking or --port, so that it listens on ${DB_PORT}`,
+            hint: 'the server did not greet on that port',
             attempt: async () => {
-              const r = await ctx.exec(web.Id, probe);
-              const version = r.stdout.split('\n').find((l) => /\d+\.\d+\.\d+/.test(l))?.trim();
-              return r.exitCode === 0 && version ? { ok: true, value: version } : { ok: false, seen: (r.stderr.trim().split('\n').pop() ?? '') || `exit ${r.exitCode}, ${r.stdout.length} bytes` };
+              const probe = await readGreeting(ctx, web.Id, DB_NAME, DB_PORT);
+              const version = probe.greeting && mysqlGreetingVersion(probe.greeting);
+              if (version) return { ok: true, value: version };
+              const seen = probe.problem ?? `${probe.greeting?.length ?? 0} bytes that are no MySQL greeting`;
+              // A server that is up and says it listens elsewhere will not change its mind: no use waiting.
+              const listening = portTheServerSays(await ctx.logTail(db.Id, 200));
+              if (listening !== undefined && listening !== DB_PORT) {
+                throw new CheckFailure(`a TCP connection from ${containerName(web)} to ${DB_NAME}:${DB_PORT}, answered by a MySQL greeting`, seen, `the server says it listens on port ${listening || 'none'}: run it without --skip-networking or --port, so that it listens on ${DB_PORT}`);
+              }
+              return { ok: false, seen };
             },
           },
-          { timeoutMs: listening === DB_PORT ? 10_000 : 2_000, intervalMs: 1_000, container: { docker: ctx.docker, id: db.Id } },
-        );
+          { timeoutMs: 90_000, intervalMs: 1_000, container: { docker: ctx.docker, id: db.Id } },
+        ).catch((error: unknown) => {
+          if (!(error instanceof CheckFailure) || /--skip-networking/.test(error.hint)) throw error;
+          throw new CheckFailure(error.expected, error.found, 'nothing greeted as MySQL there: is the database server still starting (docker logs), or is it really MySQL/MariaDB on that port?', error.details);
+        });
         return pass(`${DB_NAME}:${DB_PORT} answered from ${containerName(web)}: server version ${greeting}`);
       },
     },

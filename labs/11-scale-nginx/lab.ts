@@ -1,18 +1,13 @@
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { composeFileCheck, composeProject, composeUpCheck, serviceContainers, serviceFor } from '../../src/checks/compose-checks.js';
-import { waitForHttp } from '../../src/checks/wait/http-wait.js';
-import { ComposeProject, downComposeProjects } from '../../src/engine/compose-project.js';
-import { containerName } from '../../src/labs/container-specs.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { ComposeProject, composeFileCheck, composeProject, composeUpCheck, containerName, defineLab, downComposeProjects, fail, imageNamed, pass, serviceContainers, serviceFor, waitForHttp, type CheckContext } from '../../src/lab-kit/index.js';
 
-const NGINX = /^nginx(:[\w.-]+)?$/;
+/** By repository, any tag or digest: docker.io/library/nginx:1.25 is nginx. */
+const NGINX = imageNamed('nginx');
 const REPLICAS = 3;
 /** How long each replica must have been running to count. */
 const STEADY_MS = 1_500;
 
 /** The host ports the file fixes for the nginx service ("8080:80", "127.0.0.1:8080:80", { published: 8080 }). */
-function fixedHostPorts(ctx: LabContext, service: string, project: ComposeProject): string[] {
+function fixedHostPorts(ctx: CheckContext, service: string, project: ComposeProject): string[] {
   const ports = project.file.services[service]?.ports ?? [];
   const fixed: string[] = [];
   for (const entry of ports) {
@@ -30,7 +25,7 @@ function fixedHostPorts(ctx: LabContext, service: string, project: ComposeProjec
   return fixed;
 }
 
-function upHint(ctx: LabContext, output: string[]): string | undefined {
+function upHint(ctx: CheckContext, output: string[]): string | undefined {
   const service = serviceFor(ctx, 'nginx');
   const project = ctx.state.get('compose:docker-compose.yml') as ComposeProject;
   const fixed = fixedHostPorts(ctx, service, project);

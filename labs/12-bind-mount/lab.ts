@@ -2,35 +2,13 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { isAbsolute, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { containerName } from '../../src/labs/container-specs.js';
-import { waitForHttp } from '../../src/checks/wait/http-wait.js';
-import type { ContainerSpec, LabContext } from '../../src/labs/lab-context.js';
+import { containerName, containersOfImage, defineLab, fail, pass, waitForHttp, type CheckContext } from '../../src/lab-kit/index.js';
 
 const HTML_DIR = '/usr/share/nginx/html';
 
-/**
- * Setup from containers.json: a bind source starting with "./" is the folder
- * of that name beside it, bound as it is (the probe of change-seen removes
- * its file again). A Dockerfile beside it is built first and "image":
- * "my-site" means that build.
- */
-async function setup(ctx: LabContext): Promise<void> {
-  const specs = JSON.parse(readFileSync(ctx.sourcePath('containers.json'), 'utf8')) as ContainerSpec[];
-  const built = ctx.hasSourceFile('Dockerfile') ? (await ctx.build({ name: 'my-site' })).ref : undefined;
-  for (const spec of specs) {
-    const binds = spec.binds?.map((bind) => {
-      const [source, ...rest] = bind.split(':');
-      return source!.startsWith('./') ? [ctx.sourcePath(source!), ...rest].join(':') : bind;
-    });
-    const container = await ctx.runContainer({ ...spec, image: spec.image === 'my-site' && built ? built : spec.image, binds });
-    ctx.state.set(`container:${spec.name}`, container.id);
-  }
-}
 
 /** Running containers that publish container port 80; one with a bind at the html folder first. */
-async function webContainers(ctx: LabContext): Promise<Docker.ContainerInspectInfo[]> {
+async function webContainers(ctx: CheckContext): Promise<Docker.ContainerInspectInfo[]> {
   const list = (await ctx.containers({ all: false })).filter((c) => c.State === 'running' && c.Ports.some((p) => p.PrivatePort === 80 && p.PublicPort));
   const infos = await Promise.all(list.map((c) => ctx.docker.getContainer(c.Id).inspect()));
   const score = (i: Docker.ContainerInspectInfo) => (htmlMount(i)?.Type === 'bind' ? 0 : /nginx/.test(i.Config.Image) ? 1 : 2);
@@ -41,12 +19,7 @@ function htmlMount(info: Docker.ContainerInspectInfo) {
   return info.Mounts.find((m) => m.Destination === HTML_DIR || m.Destination === `${HTML_DIR}/`);
 }
 
-async function theContainer(ctx: LabContext): Promise<Docker.ContainerInspectInfo> {
-  const [first] = await webContainers(ctx);
-  return first ?? ctx.failWith('a running nginx container with port 80 published', 'none', 'docker run -d -p 8080:80 -v "$PWD/site":/usr/share/nginx/html nginx');
-}
-
-async function baseUrl(ctx: LabContext, info: Docker.ContainerInspectInfo): Promise<string> {
+async function baseUrl(ctx: CheckContext, info: Docker.ContainerInspectInfo): Promise<string> {
   const port = await ctx.hostPort(info.Id, '80');
   return `http://127.0.0.1:${port}`;
 }
@@ -56,7 +29,6 @@ export default defineLab({
   summary: 'Serve a folder of your machine with nginx through a bind mount; edits show without a restart.',
   images: ['nginx:latest'],
   evidence: 'state',
-  setup,
   checks: [
     {
       id: 'nginx-running',
@@ -72,7 +44,7 @@ export default defineLab({
           }
           nginx.push(`${containerName(info)} (no nginx in it)`);
         }
-        const all = await ctx.containers({ image: /nginx/ });
+        const all = await containersOfImage(ctx, ['nginx']);
         return fail(
           'a running nginx container with container port 80 published',
           nginx.length ? nginx.join(', ') : all.length ? `nginx containers without a published port 80 or not running: ${all.map((c) => `${containerName(c)} (${c.State})`).join(', ')}` : 'no such container',

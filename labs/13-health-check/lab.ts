@@ -1,10 +1,5 @@
 import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { CheckFailure, fail, pass } from '../../src/checks/check.js';
-import { imageBuildsCheckRetrying } from '../../src/checks/build-retry.js';
-import { waitForHttp } from '../../src/checks/wait/http-wait.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { CheckFailure, defineLab, fail, imageBuildsCheckRetrying, pass, waitForHttp, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
 
 const IMAGE = 'health-app';
 const PORT = 3000;
@@ -37,7 +32,12 @@ function healthLog(log: HealthLog | undefined, last = 5): string[] {
   return (log ?? []).slice(-last).map((entry) => `${entry.Start.slice(11, 23)} exit ${entry.ExitCode}: ${JSON.stringify(entry.Output.trim().slice(0, 160))}`);
 }
 
-async function inspect(ctx: LabContext) {
+/** The program a health check could not run, from the shell's or the engine's words ("curl: not found"). */
+function missingTool(output: string): string | undefined {
+  return (/([\w.-]+): not found/.exec(output) ?? /exec: "([^"]+)": executable file not found/.exec(output))?.[1];
+}
+
+async function inspect(ctx: CheckContext) {
   return ctx.docker.getContainer(ctx.state.get('container') as string).inspect();
 }
 
@@ -108,7 +108,11 @@ export default defineLab({
                 // The probe gave up while the app itself answers: the probe is what is wrong.
                 const direct = await ctx.http(`${url}/health`);
                 if (direct.status === 200) {
-                  throw new CheckFailure('health status healthy', `${seen}, while GET /health from outside answers 200`, `the health check fails although the app is well: its last output was ${JSON.stringify(last?.Output.trim().slice(0, 160) ?? '')}. Does it ask the right port (${PORT}) and path, with a tool the image has?`, healthLog(health.Log));
+                  const missing = missingTool(last?.Output ?? '');
+                  const hint = missing
+                    ? `the health check runs ${missing}, which this image does not have (slim images have neither curl nor wget): install it in the Dockerfile, build FROM the full image (node:18), or probe with node itself`
+                    : `the health check fails although the app is well: its last output was ${JSON.stringify(last?.Output.trim().slice(0, 160) ?? '')}. Does it ask the right port (${PORT}) and path, with a tool the image has?`;
+                  throw new CheckFailure('health status healthy', `${seen}, while GET /health from outside answers 200`, hint, healthLog(health.Log));
                 }
               }
               return { ok: false, seen };

@@ -1,22 +1,20 @@
 import { appendFileSync, cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { assembleContext, type LabContext } from '../../src/labs/lab-context.js';
-import { waitForHttp } from '../../src/checks/wait/http-wait.js';
-import { waitForLogLine } from '../../src/checks/wait/log-wait.js';
-import type { BuildResult, BuildStep } from '../../src/images/image-build.js';
+import { assembleContext, defineLab, fail, pass, waitForHttp, waitForLogLine, type BuildResult, type BuildStep, type CheckContext } from '../../src/lab-kit/index.js';
 
 const IMAGE = 'cache-demo';
 const INSTALL = /\b(npm\s+(ci|install|i)\b|yarn(\s+install)?\b|pnpm\s+(install|i)\b)/;
 
 type Built = BuildResult & { ref: string };
 
+/** The shared app laid under the folder (defineLab's templates): the working copy is made of it too. */
+const TEMPLATES = ['node-hello'];
+
 /** A private copy of the folder judged, which the checks may change. */
-function workingCopy(ctx: LabContext): string {
+function workingCopy(ctx: CheckContext): string {
   const existing = ctx.state.get('copy') as string | undefined;
   if (existing) return existing;
-  const templates = ctx.lab.definition.templates ?? [];
+  const templates = TEMPLATES;
   let dir: string;
   if (ctx.mode === 'run' && templates.length) {
     dir = assembleContext(templates, ctx.sourcePath(), ctx.tempDir('copy'));
@@ -28,7 +26,7 @@ function workingCopy(ctx: LabContext): string {
   return dir;
 }
 
-function removeCopy(ctx: LabContext): void {
+function removeCopy(ctx: CheckContext): void {
   const dir = ctx.state.get('copy') as string | undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
@@ -45,15 +43,21 @@ function sourceFile(dir: string): string {
 }
 
 function installStep(build: Built): BuildStep | undefined {
-  return build.steps.find((s) => / : RUN /i.test(s.instruction) && INSTALL.test(s.instruction));
+  return build.steps.find((s) => s.keyword === 'RUN' && INSTALL.test(s.command));
 }
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** "step 3: RUN npm install" (legacy builder) or "[2/5] RUN npm install" (BuildKit), as each builder numbers its steps. */
 function short(step: BuildStep): string {
   return step.instruction.replace(/^Step (\d+)\/\d+ : /, 'step $1: ');
+}
+
+/** What the builder prints for a step it took from the cache. */
+function cacheWord(build: BuildResult): string {
+  return build.builder === 'buildkit' ? 'CACHED' : 'Using cache';
 }
 
 export default defineLab({
@@ -62,7 +66,7 @@ export default defineLab({
   images: ['node:18'],
   evidence: 'files',
   requiredFiles: ['Dockerfile', 'package.json'],
-  templates: ['node-hello'],
+  templates: TEMPLATES,
   checks: [
     {
       id: 'first-build',
@@ -101,20 +105,20 @@ export default defineLab({
         const timing = `first build ${seconds(first.durationMs)}, rebuild ${seconds(second.durationMs)}`;
         ctx.log(`changed ${file}; ${timing}`);
         // The LABEL step docklab adds to mark its images is not the learner's.
-        const own = second.steps.filter((s) => !s.instruction.includes('io.docklab'));
+        const own = second.steps.filter((s) => !s.command.includes('io.docklab'));
         const cached = own.filter((s) => s.cached).map(short);
-        const rebuilt = own.filter((s) => !s.cached && !/ : FROM /i.test(s.instruction)).map(short);
+        const rebuilt = own.filter((s) => !s.cached && s.keyword !== 'FROM').map(short);
         const details = [`from the cache: ${cached.join('; ') || 'nothing'}`, `run again: ${rebuilt.join('; ') || 'nothing'}`];
         if (!install.cached) {
-          const sourceCopy = second.steps.find((s) => !s.cached && / : (COPY|ADD) /i.test(s.instruction) && second.steps.indexOf(s) < second.steps.indexOf(install));
+          const sourceCopy = second.steps.find((s) => !s.cached && (s.keyword === 'COPY' || s.keyword === 'ADD') && second.steps.indexOf(s) < second.steps.indexOf(install));
           return fail(
-            `${short(install)} taken from the cache ("Using cache") when only ${file} changed`,
+            `${short(install)} taken from the cache ("${cacheWord(second)}") when only ${file} changed`,
             `it ran again (${timing})${sourceCopy ? `, because ${short(sourceCopy)} copies ${file} before it` : ''}`,
             `copy only the package manifest (package.json, and package-lock.json if you have one) before the install, and the rest of the code after it: a COPY whose files changed invalidates the cache for every later step`,
             details,
           );
         }
-        return pass(`${short(install)}: Using cache; ${timing}`, details);
+        return pass(`${short(install)}: ${cacheWord(second)}; ${timing}`, details);
       },
     },
     {

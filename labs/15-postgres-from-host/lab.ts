@@ -1,12 +1,9 @@
 import type Docker from 'dockerode';
 import pg from 'pg';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { containerName, runContainersFromFile } from '../../src/labs/container-specs.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { containerName, containersOfImage, defineLab, envOf, fail, pass, readContainerFile, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
 
-const POSTGRES = /^postgres(:[\w.-]+)?$/;
+/** By repository, any tag or digest, or the same image under another name. */
+const POSTGRES = ['postgres'];
 const PG_PORT = '5432/tcp';
 
 interface Credentials {
@@ -15,15 +12,26 @@ interface Credentials {
   database: string;
 }
 
-/** The learner's credentials, as the image reads them from the environment. */
-function credentials(info: Docker.ContainerInspectInfo): Credentials {
-  const env = new Map((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as const));
-  const user = env.get('POSTGRES_USER') || 'postgres';
-  return { user, password: env.get('POSTGRES_PASSWORD') || undefined, database: env.get('POSTGRES_DB') || user };
+/**
+ * The learner's credentials, as the image reads them: from the environment,
+ * or, for POSTGRES_PASSWORD_FILE and its kin (Docker secrets), from the file
+ * named there, read through the engine (the image needs no tool for it).
+ */
+async function credentials(ctx: CheckContext, info: Docker.ContainerInspectInfo): Promise<Credentials> {
+  const env = envOf(info);
+  const read = async (name: string): Promise<string | undefined> => {
+    if (env.get(name)) return env.get(name);
+    const file = env.get(`${name}_FILE`);
+    if (!file) return undefined;
+    // The entrypoint strips one trailing newline, as `$(< file)` does.
+    return (await readContainerFile(ctx.docker, info.Id, file))?.replace(/\r?\n$/, '');
+  };
+  const user = (await read('POSTGRES_USER')) || 'postgres';
+  return { user, password: (await read('POSTGRES_PASSWORD')) || undefined, database: (await read('POSTGRES_DB')) || user };
 }
 
-async function runningPostgres(ctx: LabContext): Promise<Docker.ContainerInspectInfo[]> {
-  const list = (await ctx.containers({ image: POSTGRES, all: false })).filter((c) => c.State === 'running');
+async function runningPostgres(ctx: CheckContext): Promise<Docker.ContainerInspectInfo[]> {
+  const list = await containersOfImage(ctx, POSTGRES, { running: true });
   const infos = await Promise.all(list.map((c) => ctx.docker.getContainer(c.Id).inspect()));
   // One that publishes 5432 first.
   return infos.sort((a, b) => Number(Boolean(hostBinding(b))) - Number(Boolean(hostBinding(a))));
@@ -33,17 +41,17 @@ function hostBinding(info: Docker.ContainerInspectInfo): { HostIp: string; HostP
   return info.NetworkSettings.Ports?.[PG_PORT]?.find((b) => b.HostPort);
 }
 
-async function theContainer(ctx: LabContext): Promise<Docker.ContainerInspectInfo> {
+async function theContainer(ctx: CheckContext): Promise<Docker.ContainerInspectInfo> {
   const [first] = await runningPostgres(ctx);
   return first ?? ctx.failWith('a running postgres container', 'none', 'docker run -d --name pg -e POSTGRES_PASSWORD=... -p 5432:5432 postgres:15');
 }
 
 /** A client connected from this machine through the published port, retried while the server starts. */
-async function connect(ctx: LabContext, info: Docker.ContainerInspectInfo): Promise<pg.Client> {
+async function connect(ctx: CheckContext, info: Docker.ContainerInspectInfo): Promise<pg.Client> {
   const binding = hostBinding(info)!;
   const host = binding.HostIp && binding.HostIp !== '0.0.0.0' && binding.HostIp !== '::' ? binding.HostIp : '127.0.0.1';
   const port = Number(binding.HostPort);
-  const creds = credentials(info);
+  const creds = await credentials(ctx, info);
   let authError: string | undefined;
   const client = await waitUntil(
     {
@@ -77,9 +85,6 @@ export default defineLab({
   summary: 'Run PostgreSQL in a container and use it with a client on your machine through a published port.',
   images: ['postgres:15'],
   evidence: 'state',
-  setup: async (ctx) => {
-    await runContainersFromFile(ctx);
-  },
   checks: [
     {
       id: 'postgres-running',
@@ -87,7 +92,7 @@ export default defineLab({
       run: async (ctx) => {
         const running = await runningPostgres(ctx);
         if (running.length === 0) {
-          const all = await ctx.containers({ image: POSTGRES });
+          const all = await containersOfImage(ctx, POSTGRES);
           return fail('a running container from the postgres image', all.length ? `postgres containers that are not running: ${all.map((c) => `${containerName(c)} (${c.State})`).join(', ')}` : 'no container from the postgres image', 'docker run -d --name pg -e POSTGRES_PASSWORD=... -p 5432:5432 postgres:15 (without a password the server refuses to start: see docker logs)');
         }
         return pass(running.map(containerName).join(', '));
@@ -144,7 +149,7 @@ export default defineLab({
           if (read?.note !== note) return fail(`the row read back as written: ${JSON.stringify(note)}`, JSON.stringify(read?.note ?? null), 'the database did not keep the row: is it read-only?');
           return pass(`table ${table}: row ${inserted.id} written and read back: ${JSON.stringify(note)}`);
         } catch (error) {
-          return fail(`CREATE TABLE, INSERT and SELECT to succeed as ${credentials(info).user}`, (error as Error).message, 'the user docklab logs in as needs the right to create tables in its database');
+          return fail(`CREATE TABLE, INSERT and SELECT to succeed as ${(await credentials(ctx, info)).user}`, (error as Error).message, 'the user docklab logs in as needs the right to create tables in its database');
         } finally {
           await client.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
           await client.end();

@@ -1,65 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { CheckFailure, fail, pass } from '../../src/checks/check.js';
-import { containerName } from '../../src/labs/container-specs.js';
-import { waitForLogLine } from '../../src/checks/wait/log-wait.js';
-import { waitForHttp } from '../../src/checks/wait/http-wait.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import type { ContainerSpec, LabContext } from '../../src/labs/lab-context.js';
+import { CheckFailure, Wait, containerRunsImage, defineLab, describeNetworks, fail, findContainer, pass, userNetworks, waitFor, waitForHttp, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
 
-const MONGO = /^mongo(:[\w.-]+)?$/;
+/** By repository, any tag or digest, or the same image under another name. */
+const MONGO = ['mongo'];
 /** The names the task prescribes: the app connects to mongodb://mongodb:27017/… */
 const DB_NAME = 'mongodb';
 const APP_NAME = 'node-app';
 const APP_PORT = 3000;
 const DATABASE = 'mydatabase';
-const BUILT_IN = new Set(['bridge', 'host', 'none']);
 const CONNECTED = /Connected to MongoDB/i;
 
-/**
- * steps.json, the learner's commands as data: { "network": NAME } is docker
- * network create; { "build": { "name", "dir" } } is docker build -t NAME DIR;
- * { "run": ContainerSpec } is docker run -d --name NAME [--network NET]. A
- * container on a network made earlier is known there by its plain name, as
- * with --name (docklab's own names carry the run id).
- */
-type Step = { network: string } | { build: { name: string; dir: string } } | { run: ContainerSpec };
 
-async function setup(ctx: LabContext): Promise<void> {
-  const steps = JSON.parse(readFileSync(ctx.sourcePath('steps.json'), 'utf8')) as Step[];
-  const networks = new Map<string, string>();
-  const images = new Map<string, string>();
-  for (const step of steps) {
-    if ('network' in step) networks.set(step.network, await ctx.createNetwork(step.network));
-    else if ('build' in step) images.set(step.build.name, (await ctx.build({ name: step.build.name, dir: step.build.dir })).ref);
-    else {
-      const spec = step.run;
-      const network = spec.network ? networks.get(spec.network) ?? spec.network : undefined;
-      const userDefined = network !== undefined && !BUILT_IN.has(network);
-      await ctx.runContainer({ ...spec, image: images.get(spec.image) ?? spec.image, network, networkAliases: userDefined ? [spec.name] : undefined });
-    }
-  }
-}
 
-async function byName(ctx: LabContext, name: string): Promise<Docker.ContainerInspectInfo | undefined> {
-  const [found] = await ctx.containers({ name });
-  return found ? ctx.docker.getContainer(found.Id).inspect() : undefined;
-}
-
-async function both(ctx: LabContext): Promise<{ db: Docker.ContainerInspectInfo; app: Docker.ContainerInspectInfo }> {
-  const [db, app] = [await byName(ctx, DB_NAME), await byName(ctx, APP_NAME)];
+async function both(ctx: CheckContext): Promise<{ db: Docker.ContainerInspectInfo; app: Docker.ContainerInspectInfo }> {
+  const [db, app] = [await findContainer(ctx, DB_NAME), await findContainer(ctx, APP_NAME)];
   if (!db || !app) return ctx.failWith(`containers named ${DB_NAME} and ${APP_NAME}`, `${db ? '' : `no ${DB_NAME} `}${app ? '' : `no ${APP_NAME}`}`.trim(), 'the containers-running check must pass first');
   return { db, app };
-}
-
-function userNetworks(info: Docker.ContainerInspectInfo): string[] {
-  return Object.keys(info.NetworkSettings.Networks ?? {}).filter((n) => !BUILT_IN.has(n));
-}
-
-function networksOf(info: Docker.ContainerInspectInfo): string {
-  return Object.keys(info.NetworkSettings.Networks ?? {}).join(', ') || 'none';
 }
 
 export default defineLab({
@@ -67,17 +24,16 @@ export default defineLab({
   summary: 'Run a Node.js app and MongoDB on a network of your own; the app finds the database by its container name.',
   images: ['mongo:latest', 'node:18'],
   evidence: 'state',
-  setup,
   checks: [
     {
       id: 'containers-running',
       title: `A MongoDB container '${DB_NAME}' and the app container '${APP_NAME}' are running`,
       timeoutMs: 30_000,
       run: async (ctx) => {
-        const [db, app] = [await byName(ctx, DB_NAME), await byName(ctx, APP_NAME)];
+        const [db, app] = [await findContainer(ctx, DB_NAME), await findContainer(ctx, APP_NAME)];
         const problems: string[] = [];
         if (!db) problems.push(`no container named ${DB_NAME}`);
-        else if (!MONGO.test(db.Config.Image)) problems.push(`${DB_NAME} runs the image ${db.Config.Image}, not mongo`);
+        else if (!(await containerRunsImage(ctx.docker, db, MONGO))) problems.push(`${DB_NAME} runs the image ${db.Config.Image}, not mongo`);
         else if (!db.State.Running) problems.push(`${DB_NAME} is ${db.State.Status}`);
         if (!app) problems.push(`no container named ${APP_NAME}`);
         else if (!app.State.Running) problems.push(`${APP_NAME} is ${app.State.Status} (exit ${app.State.ExitCode})`);
@@ -96,7 +52,7 @@ export default defineLab({
         if (shared.length > 0) return pass(`both on ${shared.join(', ')}`);
         return fail(
           `${DB_NAME} and ${APP_NAME} on the same user-defined network`,
-          `${APP_NAME} is on ${networksOf(app)}; ${DB_NAME} is on ${networksOf(db)}`,
+          `${APP_NAME} is on ${describeNetworks(app)}; ${DB_NAME} is on ${describeNetworks(db)}`,
           userNetworks(app).length === 0 && userNetworks(db).length === 0
             ? 'on the default bridge container names do not resolve: docker network create app-net, and run both with --network app-net'
             : `containers reach each other (and each other's names) only on the same network: run both with the same --network, or docker network connect NET ${DB_NAME}`,
@@ -110,20 +66,20 @@ export default defineLab({
       timeoutMs: 60_000,
       run: async (ctx) => {
         const { app } = await both(ctx);
-        try {
-          const line = await waitForLogLine(ctx, app.Id, CONNECTED, 'pending', { timeoutMs: 25_000 });
-          return pass(`${APP_NAME}: ${JSON.stringify(line.trim())}`);
-        } catch (error) {
-          if (!(error instanceof CheckFailure)) throw error;
-          const logs = error.details.length ? error.details : await ctx.logTail(app.Id, 6);
-          const text = logs.join('\n');
-          const hint = /localhost|127\.0\.0\.1|::1/.test(text)
-            ? `the app connects to localhost, which inside the ${APP_NAME} container is that container itself: MongoDB runs in another container; connect to it by its name, mongodb://${DB_NAME}:27017/${DATABASE}`
-            : /ENOTFOUND|EAI_AGAIN|getaddrinfo/.test(text)
-              ? `the name in the connection string does not resolve from ${APP_NAME}: both containers must be on the same user-defined network and the database container must be called ${DB_NAME}`
-              : `the app should connect to mongodb://${DB_NAME}:27017/${DATABASE} and log "Connected to MongoDB"; its last lines are below`;
-          throw new CheckFailure(error.expected, error.found, hint, logs);
-        }
+        // The hint comes from the app's last log lines: where it tried to connect, and what it was told.
+        const connected = Wait.forLogLine(CONNECTED)
+          .withStartupTimeout(25_000)
+          .withLogs(6)
+          .diagnose(({ details }) => {
+            const text = details.join('\n');
+            return /localhost|127\.0\.0\.1|::1/.test(text)
+              ? `the app connects to localhost, which inside the ${APP_NAME} container is that container itself: MongoDB runs in another container; connect to it by its name, mongodb://${DB_NAME}:27017/${DATABASE}`
+              : /ENOTFOUND|EAI_AGAIN|getaddrinfo/.test(text)
+                ? `the name in the connection string does not resolve from ${APP_NAME}: both containers must be on the same user-defined network and the database container must be called ${DB_NAME}`
+                : `the app should connect to mongodb://${DB_NAME}:27017/${DATABASE} and log "Connected to MongoDB"; its last lines are below`;
+          });
+        const line = await waitFor(ctx, connected, app.Id);
+        return pass(`${APP_NAME}: ${JSON.stringify(line.trim())}`);
       },
     },
     {
@@ -169,6 +125,50 @@ export default defineLab({
           { timeoutMs: 15_000, intervalMs: 1_000 },
         );
         return pass(`POST then GET /items/${id} on port ${port}; in MongoDB: ${shell.slice(0, 120)}`);
+      },
+    },
+    {
+      id: 'found-by-name',
+      title: `A copy of the app finds a database called ${DB_NAME} on another network, at another address`,
+      dependsOn: ['document-roundtrip'],
+      timeoutMs: 90_000,
+      run: async (ctx) => {
+        // By behaviour: the same app image, environment and command, beside a fresh MongoDB known only by the name
+        // mongodb on a network of docklab's own. An app that connects by name follows it there; one that carries
+        // the database container's address (mongodb://172.18.0.2…) does not, since nothing answers there.
+        const { db, app } = await both(ctx);
+        const network = await ctx.createNetwork('elsewhere');
+        const copyDb = await ctx.runContainer({ name: 'mongodb-elsewhere', image: db.Image, network, networkAliases: [DB_NAME] });
+        const copy = await ctx.runContainer({
+          name: 'node-app-elsewhere',
+          image: app.Image,
+          env: Object.fromEntries((app.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+          cmd: app.Config.Cmd ?? undefined,
+          entrypoint: (app.Config.Entrypoint as string[] | null | undefined) ?? undefined,
+          network,
+          ports: { [APP_PORT]: 0 },
+        });
+        const copyAddress = (await ctx.docker.getContainer(copyDb.id).inspect()).NetworkSettings.Networks?.[network]?.IPAddress;
+        const port = await ctx.hostPort(copy.id, String(APP_PORT));
+        const name = `lab16-elsewhere-${randomBytes(4).toString('hex')}`;
+        try {
+          await waitForHttp(ctx, `http://127.0.0.1:${port}/items`, { status: 201, body: name }, 'pending', {
+            containerId: copy.id,
+            timeoutMs: 45_000,
+            request: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) },
+          });
+        } catch (error) {
+          if (!(error instanceof CheckFailure)) throw error;
+          const logs = await ctx.logTail(copy.id, 8);
+          const address = /mongodb(?:\+srv)?:\/\/(?:[^@/\s]*@)?(\d+\.\d+\.\d+\.\d+)/.exec([...logs, ...(app.Config.Env ?? [])].join('\n'))?.[1];
+          throw new CheckFailure(
+            `the copy of the app, with MongoDB called ${DB_NAME} at ${copyAddress ?? 'another address'}, storing an item`,
+            error.found,
+            `the app does not find its database by the name ${DB_NAME}${address ? `: it connects to the address ${address}` : ''}. A container's address changes when it is made again; its name does not: connect to mongodb://${DB_NAME}:27017/${DATABASE}`,
+            logs,
+          );
+        }
+        return pass(`the copy stored ${name} in the MongoDB called ${DB_NAME} at ${copyAddress ?? '?'} on ${network}`);
       },
     },
   ],

@@ -1,19 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { CheckFailure, fail, pass } from '../../src/checks/check.js';
-import { composeProject, composeUpCheck, serviceContainers, serviceFor } from '../../src/checks/compose-checks.js';
-import { waitForHttp } from '../../src/checks/wait/http-wait.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import { ComposeProject, downComposeProjects } from '../../src/engine/compose-project.js';
-import { containerName } from '../../src/labs/container-specs.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { CheckFailure, ComposeProject, composeProject, composeUpCheck, containerName, defineLab, downComposeProjects, fail, imageNamed, pass, serviceContainers, serviceFor, waitForHttp, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
 
-const MONGO = /^mongo(:[\w.-]+)?$/;
+/** By repository, any tag or digest: docker.io/library/mongo:7 is mongo. */
+const MONGO = imageNamed('mongo');
 const DATA_DIR = '/data/db';
 
 /** The published port of the front end (nginx's 80), found after each up. */
-async function frontUrl(ctx: LabContext): Promise<string> {
+async function frontUrl(ctx: CheckContext): Promise<string> {
   const [web] = await serviceContainers(ctx, 'web', { running: true });
   if (!web) return ctx.failWith(`a running container of the front-end service (${serviceFor(ctx, 'web')})`, 'none running', '`docker-compose logs` on it says why it stopped');
   const port = await ComposeProject.publishedPort(ctx.docker, web.Id, 80);
@@ -22,7 +15,7 @@ async function frontUrl(ctx: LabContext): Promise<string> {
 }
 
 /** Waits for the API behind nginx to answer (it waits for MongoDB itself), then writes one note. */
-async function writeNote(ctx: LabContext, base: string, text: string): Promise<string> {
+async function writeNote(ctx: CheckContext, base: string, text: string): Promise<string> {
   const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) };
   const made = await waitUntil(
     {
@@ -58,13 +51,13 @@ async function writeNote(ctx: LabContext, base: string, text: string): Promise<s
 }
 
 /** The upstream URLs nginx's error lines name. */
-async function upstreamsTried(ctx: LabContext): Promise<string[]> {
+async function upstreamsTried(ctx: CheckContext): Promise<string[]> {
   const [web] = await serviceContainers(ctx, 'web');
   const lines = web ? await ctx.logTail(web.Id, 20) : [];
   return lines.map((l) => /upstream: "([^"]+)"/.exec(l)?.[1]).filter((u): u is string => Boolean(u));
 }
 
-async function started(ctx: LabContext, role: string): Promise<{ name: string; at: number }> {
+async function started(ctx: CheckContext, role: string): Promise<{ name: string; at: number }> {
   const [c] = await serviceContainers(ctx, role);
   if (!c) return ctx.failWith(`a container of ${serviceFor(ctx, role)}`, 'none', 'bring the stack up first');
   const info = await ctx.docker.getContainer(c.Id).inspect();

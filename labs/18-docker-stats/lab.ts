@@ -1,18 +1,10 @@
 import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { containerName, runContainersFromFile } from '../../src/labs/container-specs.js';
-import { readStatsSample } from '../../src/engine/container-stats.js';
-import { statsLine } from '../../src/engine/stats-format.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { containerName, containerRunsImage, defineLab, fail, findContainer, pass, readStatsSample, statsLine } from '../../src/lab-kit/index.js';
 
 const NAMES = ['busybox1', 'busybox2'];
-const BUSYBOX = /^busybox(:[\w.-]+)?$/;
+/** By repository, any tag or digest, or the same image under another name. */
+const BUSYBOX = ['busybox'];
 
-async function byName(ctx: LabContext, name: string): Promise<Docker.ContainerInspectInfo | undefined> {
-  const [found] = await ctx.containers({ name });
-  return found ? ctx.docker.getContainer(found.Id).inspect() : undefined;
-}
 
 /** The container's program is sleep itself, or a shell told to run it. */
 function runsSleep(info: Docker.ContainerInspectInfo): boolean {
@@ -27,9 +19,6 @@ export default defineLab({
   summary: 'Run busybox1 and busybox2 and read their CPU, memory, network and disk use as docker stats does.',
   images: ['busybox:latest'],
   evidence: 'state',
-  setup: async (ctx) => {
-    await runContainersFromFile(ctx);
-  },
   checks: [
     {
       id: 'containers-running',
@@ -38,13 +27,13 @@ export default defineLab({
         const problems: string[] = [];
         const seen: string[] = [];
         for (const name of NAMES) {
-          const info = await byName(ctx, name);
+          const info = await findContainer(ctx, name);
           if (!info) {
             problems.push(`no container named ${name}`);
             continue;
           }
           const cmd = [...(info.Config.Entrypoint ?? []), ...(info.Config.Cmd ?? [])].join(' ');
-          if (!BUSYBOX.test(info.Config.Image)) problems.push(`${name} is from ${info.Config.Image}, not busybox`);
+          if (!(await containerRunsImage(ctx.docker, info, BUSYBOX))) problems.push(`${name} is from ${info.Config.Image}, not busybox`);
           else if (!info.State.Running) problems.push(`${name} is ${info.State.Status}${info.State.Status === 'exited' ? ` (exit ${info.State.ExitCode}, command: ${cmd})` : ''}`);
           else if (!runsSleep(info)) problems.push(`${name} runs ${JSON.stringify(cmd)}, not sleep`);
           else seen.push(`${containerName(info)}: ${cmd}, up since ${info.State.StartedAt}`);
@@ -66,7 +55,7 @@ export default defineLab({
       dependsOn: ['containers-running'],
       timeoutMs: 30_000,
       run: async (ctx) => {
-        const infos = await Promise.all(NAMES.map(async (name) => ({ name, info: (await byName(ctx, name))! })));
+        const infos = await Promise.all(NAMES.map(async (name) => ({ name, info: (await findContainer(ctx, name))! })));
         // Each sample waits for a second reading; both containers are sampled at once.
         const samples = await Promise.all(infos.map(async ({ name, info }) => ({ name, sample: await readStatsSample(ctx.docker, info.Id).catch((e: Error) => e) })));
         const lines: string[] = [];

@@ -1,12 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { CheckFailure, fail, pass } from '../../src/checks/check.js';
-import { imageBuildsCheck } from '../../src/checks/app-checks.js';
-import { waitForLogLine } from '../../src/checks/wait/log-wait.js';
-import { waitForHttp } from '../../src/checks/wait/http-wait.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { CheckFailure, defineLab, fail, imageBuildsCheck, pass, waitForHttp, waitForLogLine, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
 
 /** The name the task gives the Flask container: nginx.conf forwards to it. */
 const FLASK_NAME = 'flask';
@@ -22,18 +15,18 @@ interface Stack {
   port: number;
 }
 
-function stack(ctx: LabContext): Stack {
+function stack(ctx: CheckContext): Stack {
   const s = ctx.state.get('stack') as Stack | undefined;
   return s ?? ctx.failWith('the containers of the proxy-starts check', 'none', 'that check must pass first');
 }
 
 /** nginx's own complaints (error log lines), newest last. */
-async function nginxErrors(ctx: LabContext, id: string): Promise<string[]> {
+async function nginxErrors(ctx: CheckContext, id: string): Promise<string[]> {
   return (await ctx.logTail(id, 40)).filter((l) => /\[(emerg|alert|crit|error|warn)\]/.test(l)).slice(-4);
 }
 
 /** The nginx container's addresses: a request from the proxy comes from one of them. */
-async function addressesOf(ctx: LabContext, id: string): Promise<{ ips: string[]; gateways: string[] }> {
+async function addressesOf(ctx: CheckContext, id: string): Promise<{ ips: string[]; gateways: string[] }> {
   const info = await ctx.docker.getContainer(id).inspect();
   const endpoints = Object.values(info.NetworkSettings.Networks ?? {});
   return { ips: endpoints.map((e) => e.IPAddress).filter(Boolean), gateways: endpoints.map((e) => e.Gateway).filter(Boolean) };
@@ -141,13 +134,19 @@ export default defineLab({
         if (!forwarded.some((f) => clients.includes(f))) {
           problems.push(seen.x_forwarded_for ? `X-Forwarded-For is ${JSON.stringify(seen.x_forwarded_for)}, not the client's address (${clients.join(' or ')})` : 'no X-Forwarded-For header');
         }
-        if (seen.host !== ASKED_HOST && seen.host?.split(':')[0] !== ASKED_HOST) problems.push(`Host is ${JSON.stringify(seen.host)}, not ${JSON.stringify(ASKED_HOST)} as the client asked`);
+        // The Host exactly as the client sent it (no port): `$host:$server_port` adds nginx's own port inside the
+        // container (80), not the one the client used (the published port), so URLs Flask builds would point elsewhere.
+        let portHint = '';
+        if (seen.host !== ASKED_HOST) {
+          problems.push(`Host is ${JSON.stringify(seen.host)}, not ${JSON.stringify(ASKED_HOST)} as the client asked`);
+          if (seen.host?.split(':')[0] === ASKED_HOST) portHint = ` The client sent no port: a port added to Host (as $host:$server_port does, with nginx's port inside the container, not the published one) sends Flask's links to the wrong place; $host or $http_host pass on what the client sent.`;
+        }
         const expected = `Flask to see X-Forwarded-For naming the client (${clients.join(' or ')}) and Host ${ASKED_HOST}`;
         if (problems.length > 0) {
           return fail(
             expected,
             problems.join('; '),
-            'behind a proxy, Flask\'s peer is nginx: nginx must pass on what it knows about the original request, with proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; and proxy_set_header Host $host; in the location',
+            `behind a proxy, Flask's peer is nginx: nginx must pass on what it knows about the original request, with proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; and proxy_set_header Host $host; in the location.${portHint}`,
             [`Flask saw: ${answer.body.trim()}`],
           );
         }

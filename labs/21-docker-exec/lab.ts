@@ -1,21 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { containerName, runContainersFromFile } from '../../src/labs/container-specs.js';
-import { containerEvents, execRuns } from '../../src/engine/container-events.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
-import { inspectSettled } from '../../src/checks/container-settle.js';
+import { containerEvents, containerName, containerRunsImage, defineLab, execRuns, fail, inspectSettled, pass, type CheckContext } from '../../src/lab-kit/index.js';
 
 const NAME = 'ubuntu-container';
-const UBUNTU = /^ubuntu(:[\w.-]+)?$/;
+/** By repository, any tag or digest, or the same image under another name. */
+const UBUNTU = ['ubuntu'];
 
-/** execs.json: the learner's `docker exec` commands as data. */
-interface ExecStep {
-  container: string;
-  cmd: string[];
-}
-
-async function findContainer(ctx: LabContext) {
+async function findContainer(ctx: CheckContext) {
   const [found] = await ctx.containers({ name: NAME });
   return found ? inspectSettled(ctx.docker, found.Id) : undefined;
 }
@@ -25,16 +14,6 @@ export default defineLab({
   summary: 'Keep an ubuntu container running and run a command inside it with docker exec.',
   images: ['ubuntu:latest'],
   evidence: 'state',
-  setup: async (ctx) => {
-    await runContainersFromFile(ctx);
-    const execs: ExecStep[] = ctx.hasSourceFile('execs.json') ? JSON.parse(readFileSync(ctx.sourcePath('execs.json'), 'utf8')) : [];
-    for (const step of execs) {
-      const id = ctx.state.get(`container:${step.container}`) as string;
-      const result = await ctx.exec(id, step.cmd);
-      ctx.log(`$ docker exec ${step.container} ${step.cmd.join(' ')}  → exit code ${result.exitCode}`);
-      for (const line of `${result.stdout}${result.stderr}`.trim().split('\n').slice(0, 6)) ctx.log(`  ${line}`);
-    }
-  },
   checks: [
     {
       id: 'container-running',
@@ -42,7 +21,7 @@ export default defineLab({
       run: async (ctx) => {
         const info = await findContainer(ctx);
         if (!info) return fail(`a container named ${NAME}`, 'none', `start it in the background with a command that keeps running: docker run -d --name ${NAME} ubuntu sleep infinity`);
-        if (!UBUNTU.test(info.Config.Image)) return fail('a container from the ubuntu image', `${containerName(info)} is from ${info.Config.Image}`, `remove it (docker rm -f ${NAME}) and start one from ubuntu`);
+        if (!(await containerRunsImage(ctx.docker, info, UBUNTU))) return fail('a container from the ubuntu image', `${containerName(info)} is from ${info.Config.Image}`, `remove it (docker rm -f ${NAME}) and start one from ubuntu`);
         if (!info.State.Running) {
           return fail(
             `${NAME} running`,

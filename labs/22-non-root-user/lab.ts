@@ -1,7 +1,4 @@
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { CheckFailure, fail, pass } from '../../src/checks/check.js';
-import { imageBuildsCheck, serveAndRequest, type ServesOptions } from '../../src/checks/app-checks.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { CheckFailure, defineLab, fail, imageBuildsCheck, pass, serveAndRequest, type CheckContext, type ServesOptions } from '../../src/lab-kit/index.js';
 
 const IMAGE = 'non-root-app';
 const SERVES: ServesOptions = { image: IMAGE, containerPort: 3000, body: 'Hello World', app: 'the Express app' };
@@ -12,7 +9,7 @@ function isRoot(user: string): boolean {
   return name === '' || name === 'root' || name === '0';
 }
 
-async function configuredUser(ctx: LabContext): Promise<string> {
+async function configuredUser(ctx: CheckContext): Promise<string> {
   const image = await ctx.docker.getImage(ctx.state.get(`image:${IMAGE}`) as string).inspect();
   return image.Config?.User ?? '';
 }

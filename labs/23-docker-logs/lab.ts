@@ -1,33 +1,21 @@
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { containerName, runContainersFromFile } from '../../src/labs/container-specs.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import { followLogs, readLogs } from '../../src/engine/log-follow.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { containerName, defineLab, fail, findContainer, followLogs, pass, readLogs, waitUntil } from '../../src/lab-kit/index.js';
 
 const NAME = 'log-demo';
 const STARTUP = /started/i;
 const WRITER = `docker run -d --name ${NAME} busybox sh -c 'echo "${NAME} started"; while true; do date; echo oops >&2; sleep 1; done'`;
 
-async function findContainer(ctx: LabContext) {
-  const [found] = await ctx.containers({ name: NAME });
-  return found ? ctx.docker.getContainer(found.Id).inspect() : undefined;
-}
 
 export default defineLab({
   title: 'Watch a container with docker logs',
   summary: 'Run a container that writes to stdout and stderr, and follow its output with docker logs.',
   images: ['busybox:latest'],
   evidence: 'state',
-  setup: async (ctx) => {
-    await runContainersFromFile(ctx);
-  },
   checks: [
     {
       id: 'container-running',
       title: `A container named ${NAME} is running`,
       run: async (ctx) => {
-        const info = await findContainer(ctx);
+        const info = await findContainer(ctx, NAME);
         if (!info) return fail(`a container named ${NAME}`, 'none', `start one in the background that keeps writing, e.g. ${WRITER}`);
         if (!info.State.Running) return fail(`${NAME} running`, `it is ${info.State.Status} (exit code ${info.State.ExitCode})`, 'its command must keep running (a loop that writes a line and sleeps); `docker logs` still shows what it wrote before it stopped');
         return pass(`${containerName(info)} (${info.Config.Image}) running since ${info.State.StartedAt}`);
@@ -39,7 +27,7 @@ export default defineLab({
       dependsOn: ['container-running'],
       timeoutMs: 20_000,
       run: async (ctx) => {
-        const info = (await findContainer(ctx))!;
+        const info = (await findContainer(ctx, NAME))!;
         const logs = await waitUntil(
           {
             expected: 'log lines',
@@ -68,7 +56,7 @@ export default defineLab({
       dependsOn: ['startup-line'],
       timeoutMs: 20_000,
       run: async (ctx) => {
-        const info = (await findContainer(ctx))!;
+        const info = (await findContainer(ctx, NAME))!;
         if (info.Config.Tty) {
           return fail('stdout and stderr kept apart', 'the container has a terminal (-t): its logs are one merged stream', `start it without -t: a terminal merges stderr into stdout, so \`docker logs ${NAME} 2>/dev/null\` can no longer hide the errors`);
         }
@@ -92,7 +80,7 @@ export default defineLab({
       dependsOn: ['container-running'],
       timeoutMs: 30_000,
       run: async (ctx) => {
-        const info = (await findContainer(ctx))!;
+        const info = (await findContainer(ctx, NAME))!;
         const startedFollowing = Date.now() / 1000;
         const history = (l: { time?: number }) => ((l.time ?? 0) / 1000 > startedFollowing ? 'new' : 'before');
         // Like `docker logs -f --since 5s --tail 3`: a little history, then what comes.

@@ -1,78 +1,26 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { containerName } from '../../src/labs/container-specs.js';
-import { LABEL } from '../../src/engine/labels.js';
-import { formatBytes } from '../../src/util/terminal.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
-
-/**
- * prune.json: what the reference leaves behind and what it then prunes.
- * Everything is made labelled with this run, and every prune carries the
- * label filter io.docklab.run=<run>: nothing else on the engine is touched.
- */
-interface PrunePlan {
-  stoppedContainers: number;
-  danglingImages: number;
-  unusedNetworks: number;
-  /** What to prune, in order: "containers", "images", "networks". */
-  prune: Array<'containers' | 'images' | 'networks'>;
-}
+import { LABEL, containerName, defineLab, fail, formatBytes, pass, pruneEvents, runStartedAt, type CheckContext } from '../../src/lab-kit/index.js';
 
 const PREDEFINED_NETWORKS = new Set(['bridge', 'host', 'none']);
 
-async function setup(ctx: LabContext): Promise<void> {
-  const plan = JSON.parse(readFileSync(ctx.sourcePath('prune.json'), 'utf8')) as PrunePlan;
-  for (let i = 1; i <= plan.stoppedContainers; i++) {
-    const container = await ctx.runContainer({ name: `stopped-${i}`, image: 'busybox:latest', cmd: ['true'] });
-    await container.wait();
-  }
-  // Building one tag again over a different image leaves the older one without a name: dangling.
-  if (plan.danglingImages > 0) {
-    const dir = ctx.tempDir('rebuilt');
-    try {
-      writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox:latest\nARG STAMP\nRUN echo "$STAMP" > /stamp\n');
-      for (let i = 0; i <= plan.danglingImages; i++) await ctx.build({ name: 'rebuilt', dir, buildArgs: { STAMP: `build ${i} of ${ctx.runId}` } });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    // The last build keeps the tag; it is not dangling, and teardown removes it.
-  }
-  for (let i = 1; i <= plan.unusedNetworks; i++) await ctx.createNetwork(`unused-${i}`);
-
-  const filters = JSON.stringify({ label: [`${LABEL.run}=${ctx.runId}`] });
-  for (const what of plan.prune) {
-    const report =
-      what === 'containers'
-        ? await ctx.docker.pruneContainers({ filters })
-        : what === 'images'
-          ? await ctx.docker.pruneImages({ filters: JSON.stringify({ label: [`${LABEL.run}=${ctx.runId}`], dangling: ['true'] }) })
-          : await ctx.docker.pruneNetworks({ filters });
-    const removed = (report as { ContainersDeleted?: string[]; ImagesDeleted?: unknown[]; NetworksDeleted?: string[] });
-    const count = removed.ContainersDeleted?.length ?? removed.ImagesDeleted?.length ?? removed.NetworksDeleted?.length ?? 0;
-    ctx.log(`pruned ${what} labelled ${LABEL.run}=${ctx.runId}: ${count} removed`);
-  }
-}
 
 /** In run mode only this run's resources; in a state verify the whole engine, as `docker system prune` sees it. */
-function scoped(ctx: LabContext, filters: Record<string, string[]>): string {
+function scoped(ctx: CheckContext, filters: Record<string, string[]>): string {
   return JSON.stringify(ctx.docklabMadeIt ? { ...filters, label: [`${LABEL.run}=${ctx.runId}`] } : filters);
 }
 
-async function stoppedContainers(ctx: LabContext): Promise<Docker.ContainerInfo[]> {
+async function stoppedContainers(ctx: CheckContext): Promise<Docker.ContainerInfo[]> {
   return ctx.docker.listContainers({ all: true, filters: scoped(ctx, { status: ['exited', 'created', 'dead'] }) });
 }
 
 /** Dangling images no container uses, running or stopped: those are what a prune removes. */
-async function danglingImages(ctx: LabContext): Promise<Docker.ImageInfo[]> {
+async function danglingImages(ctx: CheckContext): Promise<Docker.ImageInfo[]> {
   const [images, containers] = await Promise.all([ctx.docker.listImages({ filters: scoped(ctx, { dangling: ['true'] }) }), ctx.docker.listContainers({ all: true })]);
   const used = new Set(containers.map((c) => c.ImageID));
   return images.filter((i) => !used.has(i.Id));
 }
 
-async function unusedNetworks(ctx: LabContext): Promise<Docker.NetworkInspectInfo[]> {
+async function unusedNetworks(ctx: CheckContext): Promise<Docker.NetworkInspectInfo[]> {
   const networks = (await ctx.docker.listNetworks({ filters: scoped(ctx, {}) })) as Docker.NetworkInspectInfo[];
   const custom = networks.filter((n) => !PREDEFINED_NETWORKS.has(n.Name) && n.Scope === 'local');
   const inspected = await Promise.all(custom.map((n) => ctx.docker.getNetwork(n.Id).inspect().catch(() => undefined) as Promise<Docker.NetworkInspectInfo | undefined>));
@@ -80,7 +28,7 @@ async function unusedNetworks(ctx: LabContext): Promise<Docker.NetworkInspectInf
 }
 
 /** Build cache belongs to the whole engine; it is judged only in a state verify. */
-async function buildCache(ctx: LabContext): Promise<Array<{ ID: string; Size: number; InUse: boolean; Shared: boolean }>> {
+async function buildCache(ctx: CheckContext): Promise<Array<{ ID: string; Size: number; InUse: boolean; Shared: boolean }>> {
   if (ctx.docklabMadeIt) return [];
   const df = (await ctx.docker.df()) as { BuildCache?: Array<{ ID: string; Size: number; InUse: boolean; Shared: boolean }> | null };
   return (df.BuildCache ?? []).filter((c) => !c.InUse);
@@ -98,8 +46,23 @@ export default defineLab({
   summary: 'Remove stopped containers, unused networks, dangling images and build cache with docker system prune.',
   images: ['busybox:latest'],
   evidence: 'state',
-  setup,
   checks: [
+    {
+      id: 'prune-ran',
+      title: 'The engine\'s events show that a prune ran',
+      run: async (ctx) => {
+        // An engine with nothing to prune looks the same before and after a prune: only its event log tells.
+        const since = (ctx.docklabMadeIt ? runStartedAt(ctx.runId) : undefined) ?? Math.floor(Date.now() / 1000) - 24 * 3600;
+        const prunes = await pruneEvents(ctx.docker, since);
+        const window = ctx.docklabMadeIt ? 'since this run began' : 'in the last 24 hours the engine remembers';
+        if (prunes.length === 0) {
+          return fail(`a prune in the engine's events ${window}`, 'no prune event', `${HINT}. Run it, then verify again (the engine keeps only its most recent events, so verify soon after)`);
+        }
+        const kinds = [...new Set(prunes.map((p) => p.kind))];
+        const reclaimed = prunes.reduce((sum, p) => sum + (p.reclaimed ?? 0), 0);
+        return pass(`${prunes.length} prune events (${kinds.join(', ')}), ${formatBytes(reclaimed)} reclaimed, the last at ${new Date(prunes[prunes.length - 1]!.time * 1000).toISOString()}`);
+      },
+    },
     {
       id: 'no-stopped-containers',
       title: 'No stopped containers are left',

@@ -1,31 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { containerName } from '../../src/labs/container-specs.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { containerName, defineLab, fail, findContainer, pass, waitUntil } from '../../src/lab-kit/index.js';
 
 const NAME = 'detached-web';
 const MIN_UPTIME_MS = 3_000;
 
-/**
- * containers.json here: `docker run` as data, with whether -d was given
- * (detach) and --restart. Without -d the CLI attaches the container's
- * output streams to the terminal, which the container's configuration records.
- */
-interface RunStep {
-  name: string;
-  image: string;
-  cmd?: string[];
-  detach: boolean;
-  restartPolicy?: string;
-}
-
-async function findContainer(ctx: LabContext) {
-  const [found] = await ctx.containers({ name: NAME });
-  return found ? ctx.docker.getContainer(found.Id).inspect() : undefined;
-}
 
 function restartPolicy(info: Docker.ContainerInspectInfo): string {
   const policy = info.HostConfig.RestartPolicy;
@@ -38,29 +16,12 @@ export default defineLab({
   summary: 'Start a container in the background and show that it keeps running after the command that started it returned.',
   images: ['nginx:latest', 'busybox:latest'],
   evidence: 'state',
-  setup: async (ctx) => {
-    const steps = JSON.parse(readFileSync(ctx.sourcePath('containers.json'), 'utf8')) as RunStep[];
-    for (const step of steps) {
-      const container = await ctx.docker.createContainer({
-        name: ctx.name(step.name),
-        Image: step.image,
-        Cmd: step.cmd,
-        AttachStdin: false,
-        AttachStdout: !step.detach,
-        AttachStderr: !step.detach,
-        Labels: ctx.labels(),
-        HostConfig: { RestartPolicy: { Name: step.restartPolicy ?? 'no' } },
-      });
-      await container.start();
-      ctx.state.set(`container:${step.name}`, container.id);
-    }
-  },
   checks: [
     {
       id: 'container-found',
       title: `A container named ${NAME} exists`,
       run: async (ctx) => {
-        const info = await findContainer(ctx);
+        const info = await findContainer(ctx, NAME);
         if (!info) return fail(`a container named ${NAME}`, 'none', `docker run --help: look for the options that name a container and run it in the background`);
         return pass(`${containerName(info)} from ${info.Config.Image}, ${info.State.Status}`);
       },
@@ -70,7 +31,7 @@ export default defineLab({
       title: 'It was started detached: not attached to the terminal that started it',
       dependsOn: ['container-found'],
       run: async (ctx) => {
-        const info = (await findContainer(ctx))!;
+        const info = (await findContainer(ctx, NAME))!;
         const attached = (['AttachStdin', 'AttachStdout', 'AttachStderr'] as const).filter((k) => info.Config[k]);
         if (attached.length) {
           return fail(
@@ -88,7 +49,7 @@ export default defineLab({
       dependsOn: ['container-found'],
       timeoutMs: 20_000,
       run: async (ctx) => {
-        const first = (await findContainer(ctx))!;
+        const first = (await findContainer(ctx, NAME))!;
         const stoppedHint = 'a container lives as long as its main process: the command must stay in the foreground inside the container (a server such as nginx does; a command that finishes, or a daemon that forks into the background, ends the container)';
         if (!first.State.Running) {
           return fail(`${NAME} running`, `it is ${first.State.Status} (exit code ${first.State.ExitCode}), command: ${[first.Path, ...first.Args].join(' ')}`, stoppedHint);

@@ -1,25 +1,12 @@
-import { readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { containerName } from '../../src/labs/container-specs.js';
-import { demuxBuffer } from '../../src/engine/container-io.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import { freePort, startSyslogReceiver, type SyslogReceiver } from '../../src/checks/syslog-receiver.js';
-import type { ContainerSpec, LabContext } from '../../src/labs/lab-context.js';
+import { containerName, defineLab, demuxBuffer, fail, pass, startSyslogReceiver, waitUntil, type CheckContext, type SyslogReceiver } from '../../src/lab-kit/index.js';
 
 const JSON_LOGGER = 'json-logger';
 const SYSLOG_LOGGER = 'syslog-logger';
 const LINE = /line (\d+)/;
 
-/** containers.json may say ${SYSLOG_PORT}: a free UDP port on 127.0.0.1, where the checks will listen. */
-async function setup(ctx: LabContext): Promise<void> {
-  const port = await freePort('udp');
-  const text = readFileSync(ctx.sourcePath('containers.json'), 'utf8').replaceAll('${SYSLOG_PORT}', String(port));
-  for (const spec of JSON.parse(text) as ContainerSpec[]) await ctx.runContainer(spec);
-}
 
-async function byName(ctx: LabContext, name: string): Promise<Docker.ContainerInspectInfo> {
+async function byName(ctx: CheckContext, name: string): Promise<Docker.ContainerInspectInfo> {
   const [found] = await ctx.containers({ name });
   if (!found) return ctx.failWith(`a container named ${name}`, 'none', `docker run -d --name ${name} --log-driver ... busybox sh -c '...' (see the task for the command)`);
   const info = await ctx.docker.getContainer(found.Id).inspect();
@@ -44,7 +31,7 @@ function sizeBytes(text: string): number {
   return Number(match[1]) * 1024 ** ' kmg'.indexOf((match[2] || ' ').toLowerCase());
 }
 
-async function allLogLines(ctx: LabContext, id: string): Promise<string[]> {
+async function allLogLines(ctx: CheckContext, id: string): Promise<string[]> {
   const raw: unknown = await ctx.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false });
   const text = Buffer.isBuffer(raw) ? demuxBuffer(raw).all : String(raw);
   return text.split('\n').filter(Boolean);
@@ -55,7 +42,6 @@ export default defineLab({
   summary: 'Cap a container\'s json-file log with rotation options, and send another container\'s log to syslog.',
   images: ['busybox:latest'],
   evidence: 'state',
-  setup,
   checks: [
     {
       id: 'json-file-rotation-options',

@@ -1,8 +1,4 @@
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass, type CheckDefinition } from '../../src/checks/check.js';
-import { serveAndRequest } from '../../src/checks/app-checks.js';
-import { dockerfileStages, readDockerfile, variablesUsed, type DockerfileInstruction } from '../../src/checks/dockerfile-parse.js';
-import type { LabContext } from '../../src/labs/lab-context.js';
+import { defineLab, dockerfileStages, fail, pass, readDockerfile, serveAndRequest, variablesUsed, type CheckContext, type CheckDefinition, type DockerfileInstruction } from '../../src/lab-kit/index.js';
 
 const ARG = 'GREETING';
 
@@ -19,7 +15,7 @@ interface ArgAnalysis {
   passedOn: boolean;
 }
 
-function analyse(ctx: LabContext): ArgAnalysis {
+function analyse(ctx: CheckContext): ArgAnalysis {
   const instructions = readDockerfile(ctx.sourcePath('Dockerfile'));
   const stages = dockerfileStages(instructions);
   const final = stages[stages.length - 1];
@@ -30,8 +26,12 @@ function analyse(ctx: LabContext): ArgAnalysis {
   const declared = own.find(declares);
   const uses = own.filter((i) => i.keyword !== 'ARG' && variablesUsed(i.args).includes(ARG));
   const usedBefore = uses.find((i) => !declared || i.line < declared.line);
-  const raw = declared ? /=(.*)$/s.exec(declared.args.trim())?.[1] : undefined;
-  const defaultValue = raw === undefined ? undefined : raw.trim().replace(/^"(.*)"$/s, '$1').replace(/^'(.*)'$/s, '$1');
+  const valueOf = (i: DockerfileInstruction | undefined) => {
+    const raw = i ? /=(.*)$/s.exec(i.args.trim())?.[1] : undefined;
+    return raw === undefined ? undefined : raw.trim().replace(/^"(.*)"$/s, '$1').replace(/^'(.*)'$/s, '$1');
+  };
+  // `ARG NAME=default` before FROM, then `ARG NAME` in the stage: the stage takes the global default (Docker's documented pattern).
+  const defaultValue = valueOf(declared) ?? (declared ? valueOf(global) : undefined);
   const passedOn = uses.some((i) => declared && i.line > declared.line && (i.keyword === 'ENV' || i.keyword === 'RUN' || i.keyword === 'LABEL'));
   return { declared, defaultValue, usedBefore, onlyGlobal: declared ? undefined : global, passedOn };
 }
@@ -45,7 +45,12 @@ function explain(a: ArgAnalysis): string {
   return `the app (app.py) must answer with the ${ARG} environment variable, and the image must set it from the build argument`;
 }
 
-function buildAndServe(options: { id: string; title: string; image: string; value?: (ctx: LabContext) => string }): CheckDefinition {
+/** What a page says: its text without tags and surrounding white space ("<h1>Hi</h1>\n" says "Hi"). */
+function pageText(body: string): string {
+  return body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+function buildAndServe(options: { id: string; title: string; image: string; value?: (ctx: CheckContext) => string }): CheckDefinition {
   return {
     id: options.id,
     title: options.title,
@@ -61,7 +66,8 @@ function buildAndServe(options: { id: string; title: string; image: string; valu
       // Any answer first (a wrong one need not be waited out), then its text.
       const answer = await serveAndRequest(ctx, { image: options.image, containerPort: 'exposed', fallbackPort: 5000, body: /(?:)/, app: 'the Flask app' });
       const said = `${options.value ? `--build-arg ${ARG}=${JSON.stringify(wanted)}` : 'no --build-arg'}: HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 60))}`;
-      if (!answer.body.includes(wanted)) return fail(`the page to read ${JSON.stringify(wanted)}`, said, explain(analysis));
+      // The value itself, not text that contains it: "na2" is not the default "na". Markup around it is allowed.
+      if (pageText(answer.body) !== pageText(wanted)) return fail(`the page to read ${JSON.stringify(wanted)}`, said, explain(analysis));
       return pass(said);
     },
   };

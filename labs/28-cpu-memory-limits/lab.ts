@@ -1,23 +1,16 @@
 import type Docker from 'dockerode';
-import { defineLab } from '../../src/labs/lab-definition.js';
-import { fail, pass } from '../../src/checks/check.js';
-import { readFileSync } from 'node:fs';
-import { containerName } from '../../src/labs/container-specs.js';
-import { readStatsSample } from '../../src/engine/container-stats.js';
-import { binarySize } from '../../src/engine/stats-format.js';
-import { waitUntil } from '../../src/checks/wait/wait-strategy.js';
-import type { ContainerSpec, LabContext } from '../../src/labs/lab-context.js';
+import { binarySize, containerName, containerRunsImage, defineLab, fail, findContainer, pass, readStatsSample, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
 
 const LIMITED = 'limited';
 const HOG = 'memory-hog';
-const BUSYBOX = /^busybox(:[\w.-]+)?$/;
+/** By repository, any tag or digest, or the same image under another name. */
+const BUSYBOX = ['busybox'];
+/** The limits the task asks for: half a CPU, 32 MiB, and no swap beyond it (--memory-swap equal to --memory). */
+const WANTED_CPUS = 0.5;
+const WANTED_MEMORY = 32 * 1024 * 1024;
 /** Two busy loops, bounded in time, so that more than one CPU's worth is asked for. */
 const BUSY = 'for n in 1 2; do timeout 4 sh -c "while :; do :; done" & done; wait';
 
-async function byName(ctx: LabContext, name: string): Promise<Docker.ContainerInspectInfo | undefined> {
-  const [found] = await ctx.containers({ name });
-  return found ? ctx.docker.getContainer(found.Id).inspect() : undefined;
-}
 
 /** The CPU limit in CPUs: --cpus sets NanoCpus; --cpu-quota/--cpu-period set the pair. */
 function cpuLimit(info: Docker.ContainerInspectInfo): number | undefined {
@@ -27,8 +20,8 @@ function cpuLimit(info: Docker.ContainerInspectInfo): number | undefined {
   return undefined;
 }
 
-async function limited(ctx: LabContext): Promise<Docker.ContainerInspectInfo> {
-  const info = await byName(ctx, LIMITED);
+async function limited(ctx: CheckContext): Promise<Docker.ContainerInspectInfo> {
+  const info = await findContainer(ctx, LIMITED);
   if (!info) return ctx.failWith(`a container named ${LIMITED}`, 'none', `docker run -d --name ${LIMITED} --cpus 0.5 --memory 32m --memory-swap 32m busybox sleep 1000`);
   if (!info.State.Running) return ctx.failWith(`${LIMITED} running`, `${LIMITED} is ${info.State.Status}`, 'give it a long-running command (sleep 1000) and -d');
   return info;
@@ -39,14 +32,6 @@ export default defineLab({
   summary: 'Limit a busybox container\'s CPU and memory, and watch the kernel stop a process that wants more memory.',
   images: ['busybox:latest'],
   evidence: 'state',
-  setup: async (ctx) => {
-    // Broken cases name limits relative to this machine: "${MACHINE_NANOCPUS}", "${TWICE_MACHINE_MEMORY}".
-    const machine = (await ctx.docker.info()) as { NCPU: number; MemTotal: number };
-    const text = readFileSync(ctx.sourcePath('containers.json'), 'utf8')
-      .replaceAll('"${MACHINE_NANOCPUS}"', String(machine.NCPU * 1e9))
-      .replaceAll('"${TWICE_MACHINE_MEMORY}"', String(machine.MemTotal * 2));
-    for (const spec of JSON.parse(text) as ContainerSpec[]) await ctx.runContainer(spec);
-  },
   checks: [
     {
       id: 'limits-set',
@@ -57,11 +42,36 @@ export default defineLab({
         const memory = info.HostConfig.Memory ?? 0;
         const swap = info.HostConfig.MemorySwap ?? 0;
         const said = `${containerName(info)}: ${cpus ? `${cpus} CPUs` : 'no CPU limit'}, ${memory ? `memory ${binarySize(memory)}` : 'no memory limit'}${memory ? `, memory+swap ${swap > 0 ? binarySize(swap) : swap === -1 ? 'unlimited' : 'engine default'}` : ''}`;
-        if (!BUSYBOX.test(info.Config.Image)) return fail(`${LIMITED} from the busybox image`, `${containerName(info)} from ${info.Config.Image}`, 'use busybox, as the task says');
+        if (!(await containerRunsImage(ctx.docker, info, BUSYBOX))) return fail(`${LIMITED} from the busybox image`, `${containerName(info)} from ${info.Config.Image}`, 'use busybox, as the task says');
         if (!cpus || !memory) {
           return fail(`a CPU limit and a memory limit on ${LIMITED}`, said, 'limits are given when the container is made: --cpus 0.5 --memory 32m (docker update can change them on a running container)');
         }
         ctx.state.set('limits', { cpus, memory });
+        return pass(said);
+      },
+    },
+    {
+      id: 'limits-as-asked',
+      title: `The limits are the ones the task asks for: half a CPU, 32 MiB, no swap beyond it`,
+      dependsOn: ['limits-set'],
+      run: async (ctx) => {
+        const info = await limited(ctx);
+        const cpus = cpuLimit(info) ?? 0;
+        const memory = info.HostConfig.Memory ?? 0;
+        const swap = info.HostConfig.MemorySwap ?? 0;
+        const said = `${containerName(info)}: ${cpus} CPUs, memory ${binarySize(memory)}, memory+swap ${swap > 0 ? binarySize(swap) : swap === -1 ? 'unlimited' : 'engine default'}`;
+        const off = [
+          cpus !== WANTED_CPUS ? `${cpus} CPUs instead of ${WANTED_CPUS}` : '',
+          memory !== WANTED_MEMORY ? `memory ${binarySize(memory)} instead of ${binarySize(WANTED_MEMORY)}` : '',
+          swap !== memory ? `memory+swap ${swap > 0 ? binarySize(swap) : swap === -1 ? 'unlimited' : 'left to the engine (twice the memory)'} instead of the memory limit itself` : '',
+        ].filter(Boolean);
+        if (off.length > 0) {
+          return fail(
+            `${LIMITED} limited to ${WANTED_CPUS} CPU, ${binarySize(WANTED_MEMORY)} of memory and no swap beyond it`,
+            `${said} (${off.join('; ')})`,
+            `the task asks for --cpus ${WANTED_CPUS} --memory 32m --memory-swap 32m (--memory-swap counts memory and swap together: the same value as --memory means no swap); docker update --cpus ... --memory ... --memory-swap ... ${LIMITED} changes them in place`,
+          );
+        }
         return pass(said);
       },
     },
@@ -128,7 +138,7 @@ export default defineLab({
       title: `${HOG}, limited in memory, was killed by the kernel for allocating past its limit`,
       timeoutMs: 40_000,
       run: async (ctx) => {
-        const info = await byName(ctx, HOG);
+        const info = await findContainer(ctx, HOG);
         if (!info) return fail(`a container named ${HOG}`, 'none', `docker run --name ${HOG} --memory 32m --memory-swap 32m busybox sh -c 'x=a; while true; do x=$x$x; done'`);
         const memory = info.HostConfig.Memory ?? 0;
         if (!memory) return fail(`a memory limit on ${HOG}`, 'none', 'never run a memory hog without --memory: it takes the whole machine\'s memory');

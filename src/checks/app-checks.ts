@@ -1,14 +1,28 @@
-import { CheckFailure, fail, pass, type CheckDefinition } from './check.js';
-import { waitForHttp } from './wait/http-wait.js';
+import { fail, passWith, type Check } from '../lab-kit/check.js';
+import { Wait, waitFor } from '../lab-kit/wait/wait.js';
 import { formatBytes } from '../util/terminal.js';
-import type { LabContext } from '../labs/lab-context.js';
+import type { CheckContext, HttpAnswer } from '../lab-kit/check-context.js';
+import type { BuildResult } from '../images/image-build.js';
 
 /**
  * Checks that many labs share: build the folder's Dockerfile into a named
  * image; run it publishing the app's port on a free host port; expect an
  * HTTP answer. Each keeps what it made in ctx.state for the next.
  */
-export function imageBuildsCheck(options: { image: string; id?: string; buildArgs?: Record<string, string> }): CheckDefinition {
+/** What imageBuildsCheck hands on: the run's reference of the image and its build. */
+export interface BuiltImage extends BuildResult {
+  ref: string;
+  sizeBytes: number;
+}
+
+/** What appServesCheck hands on: the container it started and where it answered. */
+export interface ServingContainer {
+  id: string;
+  hostPort: number;
+  url: string;
+}
+
+export function imageBuildsCheck(options: { image: string; id?: string; buildArgs?: Record<string, string> }): Check<BuiltImage> {
   return {
     id: options.id ?? 'image-builds',
     title: `The Dockerfile builds into an image '${options.image}'`,
@@ -18,13 +32,14 @@ export function imageBuildsCheck(options: { image: string; id?: string; buildArg
       const info = await ctx.docker.getImage(built.ref).inspect();
       ctx.state.set(`image:${options.image}`, built.ref);
       ctx.state.set(`build:${options.image}`, built);
-      return pass(`${options.image}: ${formatBytes(info.Size)}, ${built.steps.length} steps, built in ${(built.durationMs / 1000).toFixed(1)} s`);
+      return passWith({ ...built, sizeBytes: info.Size }, `${options.image}: ${formatBytes(info.Size)}, ${built.steps.length} steps, built in ${(built.durationMs / 1000).toFixed(1)} s`);
     },
   };
 }
 
 export interface ServesOptions {
-  image: string;
+  /** The image: the check that built it (its handle is read), or its short name as imageBuildsCheck was given it. */
+  image: string | Check<BuiltImage>;
   /** The app's port in the container; 'exposed': the first port the image EXPOSEs, else fallbackPort. */
   containerPort: number | 'exposed';
   fallbackPort?: number;
@@ -32,52 +47,71 @@ export interface ServesOptions {
   body: string | RegExp;
   id?: string;
   title?: string;
-  dependsOn?: string[];
+  dependsOn?: Array<string | Check<any>>;
   env?: Record<string, string>;
   /** What the app is, for hints: "the Express app". */
   app: string;
 }
 
-export function appServesCheck(options: ServesOptions): CheckDefinition {
+export function appServesCheck(options: ServesOptions): Check<ServingContainer> {
   const path = options.path ?? '/';
   return {
     id: options.id ?? 'app-answers',
     title: options.title ?? `A container from it answers ${JSON.stringify(String(options.body instanceof RegExp ? options.body.source : options.body))} on ${options.containerPort === 'exposed' ? 'its port' : `port ${options.containerPort}`}`,
-    dependsOn: options.dependsOn ?? ['image-builds'],
+    dependsOn: options.dependsOn ?? [typeof options.image === 'string' ? 'image-builds' : options.image],
     timeoutMs: 60_000,
     run: async (ctx) => {
-      const answer = await serveAndRequest(ctx, options);
-      return pass(`HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 60))} from ${path}`);
+      const { answer, serving } = await serve(ctx, options);
+      return passWith(serving, `HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 60))} from ${path}`);
     },
   };
 }
 
 /** Starts a container from the lab's image and waits for the expected answer; hints tell exits from bad binds. */
-export async function serveAndRequest(ctx: LabContext, options: ServesOptions) {
-  const ref = ctx.state.get(`image:${options.image}`) as string;
+export async function serveAndRequest(ctx: CheckContext, options: ServesOptions): Promise<HttpAnswer> {
+  return (await serve(ctx, options)).answer;
+}
+
+async function serve(ctx: CheckContext, options: ServesOptions): Promise<{ answer: HttpAnswer; serving: ServingContainer }> {
+  const name = typeof options.image === 'string' ? options.image : ctx.get(options.image).ref.replace(/^.*\//, '').replace(/:.*$/, '');
+  const ref = typeof options.image === 'string' ? (ctx.state.get(`image:${options.image}`) as string) : ctx.get(options.image).ref;
   const containerPort = options.containerPort === 'exposed' ? await exposedPort(ctx, ref, options.fallbackPort ?? 80) : options.containerPort;
-  const container = await ctx.runContainer({ name: options.image, image: ref, ports: { [String(containerPort)]: 0 }, env: options.env });
-  ctx.state.set(`container:${options.image}`, container.id);
+  const container = await ctx.runContainer({ name, image: ref, ports: { [String(containerPort)]: 0 }, env: options.env });
+  ctx.state.set(`container:${name}`, container.id);
   const hostPort = await ctx.hostPort(container.id, String(containerPort));
-  if (!hostPort) return ctx.failWith(`port ${containerPort} published`, 'no published port', 'EXPOSE is documentation; docklab publishes the port itself');
-  const url = `http://127.0.0.1:${hostPort}${options.path ?? '/'}`;
-  try {
-    return await waitForHttp(ctx, url, { status: 200, body: options.body }, 'pending', { containerId: container.id, timeoutMs: 30_000 });
-  } catch (error) {
-    if (!(error instanceof CheckFailure)) throw error;
+  if (!hostPort) {
+    // A container that died at once has no ports at all: its exit is the news, not the port.
     const state = (await ctx.docker.getContainer(container.id).inspect()).State;
-    const logs = error.details.length ? error.details : await ctx.logTail(container.id, 12);
-    const hint = !state.Running
-      ? `${options.app} stopped: its last log lines below say why (a dependency the image never installed? a wrong CMD?)`
-      : /ECONNRESET|ECONNREFUSED|UND_ERR_SOCKET|other side closed|no HTTP answer/i.test(error.found)
-        ? `nothing answered through the published port: ${options.app} must listen on all addresses in the container (0.0.0.0), not 127.0.0.1/localhost, and on port ${containerPort}`
-        : `${options.app} answered, but not with what the task asks`;
-    throw new CheckFailure(error.expected, error.found, hint, logs);
+    if (!state.Running) {
+      const logs = await ctx.logTail(container.id, 12);
+      return ctx.failWith(
+        `${options.app} running, with port ${containerPort} published`,
+        `the container exited at once with code ${state.ExitCode}${state.Error ? ` (${state.Error})` : ''}`,
+        `${options.app} stopped as soon as it started: its last log lines below say why (a wrong CMD or ENTRYPOINT? a file or program the image does not have?)`,
+        logs,
+      );
+    }
+    return ctx.failWith(`port ${containerPort} published`, 'no published port', 'EXPOSE is documentation; docklab publishes the port itself');
   }
+  const url = `http://127.0.0.1:${hostPort}${options.path ?? '/'}`;
+  // The hint comes from what happened: the app stopped, nothing answered on the port, or it answered something else.
+  const answers = Wait.forHttp(url, { status: 200, body: options.body })
+    .withStartupTimeout(30_000)
+    // A wait that timed out on a running app shows the app's own last words as well.
+    .withLogs(12)
+    .diagnose((failure) =>
+      failure.reason !== 'timeout'
+        ? `${options.app} stopped: its last log lines below say why (a dependency the image never installed? a wrong CMD?)`
+        : /ECONNRESET|ECONNREFUSED|UND_ERR_SOCKET|other side closed|no HTTP answer/i.test(failure.lastSeen)
+          ? `nothing answered through the published port: ${options.app} must listen on all addresses in the container (0.0.0.0), not 127.0.0.1/localhost, and on port ${containerPort}`
+          : `${options.app} answered, but not with what the task asks`,
+    );
+  const answer = await waitFor(ctx, answers, container.id);
+  return { answer, serving: { id: container.id, hostPort, url } };
 }
 
 /** The first TCP port an image EXPOSEs. */
-async function exposedPort(ctx: LabContext, ref: string, fallback: number): Promise<number> {
+async function exposedPort(ctx: CheckContext, ref: string, fallback: number): Promise<number> {
   const exposed = Object.keys((await ctx.docker.getImage(ref).inspect()).Config?.ExposedPorts ?? {});
   const tcp = exposed.find((p) => p.endsWith('/tcp'));
   return tcp ? Number(tcp.split('/')[0]) : fallback;

@@ -1,5 +1,5 @@
-import { CheckFailure, DEFAULT_CHECK_TIMEOUT_MS, type CheckDefinition, type CheckResult } from './check.js';
-import type { LabContext } from '../labs/lab-context.js';
+import { CheckFailure, DEFAULT_CHECK_TIMEOUT_MS, dependencyIds, type CheckDefinition, type CheckResult } from '../lab-kit/check.js';
+import type { CheckContext } from '../lab-kit/check-context.js';
 import { DocklabError } from '../errors.js';
 import { withSignal } from '../util/ambient-signal.js';
 import { isInterrupted, raceAbort } from '../util/interruption.js';
@@ -8,10 +8,17 @@ import { isInterrupted, raceAbort } from '../util/interruption.js';
  * Runs one check with its time limit. A check that throws is a failure with
  * what it threw as what was found: a check never crashes a run.
  */
-export async function executeCheck(check: CheckDefinition, ctx: LabContext, earlier: CheckResult[], runSignal?: AbortSignal): Promise<CheckResult> {
+export async function executeCheck(
+  check: CheckDefinition,
+  ctx: CheckContext,
+  earlier: CheckResult[],
+  runSignal?: AbortSignal,
+  /** Where a passing check's handed-on value (passWith) is kept for `ctx.get`. */
+  handles?: Map<string, unknown>,
+): Promise<CheckResult> {
   const started = Date.now();
   const base = { id: check.id, title: check.title };
-  const blocker = (check.dependsOn ?? []).map((id) => earlier.find((r) => r.id === id)).find((r) => r && r.status !== 'pass');
+  const blocker = dependencyIds(check).map((id) => earlier.find((r) => r.id === id)).find((r) => r && r.status !== 'pass');
   if (blocker) {
     return { ...base, status: 'skipped', reason: `'${blocker.id}' did not pass`, durationMs: 0 };
   }
@@ -30,6 +37,7 @@ export async function executeCheck(check: CheckDefinition, ctx: LabContext, earl
     // A check that ignores its signal is given a moment to notice, then left to the teardown.
     const outcome = await raceAbort(running, signal, (reason) => abortGrace(running, reason));
     const durationMs = Date.now() - started;
+    if (outcome.status === 'pass' && outcome.value !== undefined) handles?.set(check.id, outcome.value);
     return outcome.status === 'pass'
       ? { ...base, status: 'pass', found: outcome.found, details: outcome.details, durationMs }
       : { ...base, status: 'fail', expected: outcome.expected, found: outcome.found, hint: outcome.hint, details: outcome.details, durationMs };

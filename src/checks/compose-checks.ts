@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { ComposeProject } from '../engine/compose-project.js';
-import type { LabContext } from '../labs/lab-context.js';
+import { DocklabError } from '../errors.js';
+import type { CheckContext } from '../lab-kit/check-context.js';
 import { fail, pass, type CheckDefinition } from './check.js';
 
 /**
@@ -13,12 +14,12 @@ export interface ServiceRole {
   /** What the lab calls it: "nginx", "mysql". */
   role: string;
   /** The images that fill the role (by name, any tag). */
-  image: RegExp;
+  image: { test(ref: string): boolean };
   /** An example for hints: "image: nginx". */
   example: string;
 }
 
-export async function composeProject(ctx: LabContext, file = 'docker-compose.yml'): Promise<ComposeProject> {
+export async function composeProject(ctx: CheckContext, file = 'docker-compose.yml'): Promise<ComposeProject> {
   const key = `compose:${file}`;
   const known = ctx.state.get(key) as ComposeProject | undefined;
   if (known) return known;
@@ -28,7 +29,7 @@ export async function composeProject(ctx: LabContext, file = 'docker-compose.yml
 }
 
 /** The service of the file that fills a role (set by composeFileCheck). */
-export function serviceFor(ctx: LabContext, role: string): string {
+export function serviceFor(ctx: CheckContext, role: string): string {
   const name = ctx.state.get(`service:${role}`) as string | undefined;
   return name ?? ctx.failWith(`a service for ${role}`, 'none found', 'the compose-file check must pass first');
 }
@@ -61,9 +62,9 @@ export interface UpOptions {
   dependsOn?: string[];
   timeoutMs?: number;
   /** Extra arguments for `up -d` (e.g. --scale web=3), from the services the file check found. */
-  args?: (ctx: LabContext) => string[];
+  args?: (ctx: CheckContext) => string[];
   /** A hint of the lab's own for a failed `up`, given the tool's output; undefined: the generic one. */
-  hint?: (ctx: LabContext, output: string[]) => string | undefined;
+  hint?: (ctx: CheckContext, output: string[]) => string | undefined;
 }
 
 export function composeUpCheck(options: UpOptions = {}): CheckDefinition {
@@ -76,7 +77,16 @@ export function composeUpCheck(options: UpOptions = {}): CheckDefinition {
       const project = await composeProject(ctx);
       const args = options.args?.(ctx) ?? [];
       const began = Date.now();
-      const result = await project.up(args, { timeoutMs: (options.timeoutMs ?? 120_000) - 5_000 });
+      let result: Awaited<ReturnType<ComposeProject['up']>>;
+      try {
+        result = await project.up(args, { timeoutMs: (options.timeoutMs ?? 120_000) - 5_000 });
+      } catch (error) {
+        // An image the file names that cannot be had here: the advice is which tags can, not the compose file's syntax.
+        if (error instanceof DocklabError && error.code === 'DOCKLAB_IMAGE_UNAVAILABLE') {
+          return fail('every image the compose file names to be available', error.message.replace(/;.*$/, ''), error.message.replace(/^[^;]*;\s*/, ''));
+        }
+        throw error;
+      }
       const took = ((Date.now() - began) / 1000).toFixed(1);
       if (result.exitCode !== 0) {
         const errors = result.output.filter((l) => /error|invalid|unsupported|failed|not allowed|conflict|allocated/i.test(l));
@@ -94,16 +104,14 @@ export function composeUpCheck(options: UpOptions = {}): CheckDefinition {
 }
 
 /** The project's containers of one service, in replica order. */
-export async function serviceContainers(ctx: LabContext, role: string, options: { running?: boolean } = {}): Promise<Docker.ContainerInfo[]> {
+export async function serviceContainers(ctx: CheckContext, role: string, options: { running?: boolean } = {}): Promise<Docker.ContainerInfo[]> {
   const project = await composeProject(ctx);
   const list = await project.containers(serviceFor(ctx, role));
   return options.running ? list.filter((c) => c.State === 'running') : list;
 }
 
 /** Env of a container as a map (what compose actually passed, env_file and ${VAR} substitution included). */
-export function envOf(info: Docker.ContainerInspectInfo): Map<string, string> {
-  return new Map((info.Config.Env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)] as const));
-}
+export { envOf } from '../lab-kit/inspect/containers.js';
 
 /** The most telling line of a failed compose run, without container ids. */
 function firstError(errors: string[], output: string[]): string {

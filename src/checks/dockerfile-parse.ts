@@ -40,7 +40,16 @@ export function parseDockerfile(text: string): DockerfileInstruction[] {
     pending = pending ? { text: `${pending.text} ${piece.trim()}`, line: pending.line } : { text: piece.trim(), line: i + 1 };
     if (continues) continue;
     const match = /^(\S+)\s*(.*)$/s.exec(pending.text);
-    if (match) out.push({ keyword: match[1]!.toUpperCase(), args: match[2]!.trim(), line: pending.line });
+    if (match) {
+      // Heredocs (RUN <<EOF … EOF, BuildKit's syntax): the lines up to each terminator belong to the instruction.
+      let args = match[2]!.trim();
+      for (const [, strip, word] of args.matchAll(/<<(-?)["']?([A-Za-z_][\w]*)["']?/g)) {
+        const body: string[] = [];
+        while (++i < lines.length && (strip ? lines[i]!.replace(/^\t+/, '') : lines[i]!) !== word) body.push(lines[i]!);
+        args = `${args}\n${body.join('\n')}\n${word}`;
+      }
+      out.push({ keyword: match[1]!.toUpperCase(), args, line: pending.line });
+    }
     pending = undefined;
   }
   if (pending) {

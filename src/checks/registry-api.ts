@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { HttpAnswer, LabContext } from '../labs/lab-context.js';
+import type { CheckContext, HttpAnswer } from '../lab-kit/check-context.js';
 
 /** The media type of an image manifest as `docker push` writes it (schema 2). */
 export const MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
@@ -21,7 +21,7 @@ export interface RegistryTarget {
   /** The name to tag and push under: "127.0.0.1:5000/my-node-app" or "alice/my-node-app". */
   pushName(name: string): string;
   /** Headers that give read access to a repository (empty for an open registry). */
-  authHeaders(ctx: LabContext, repository: string): Promise<Record<string, string>>;
+  authHeaders(ctx: CheckContext, repository: string): Promise<Record<string, string>>;
 }
 
 /** A registry at HOST:PORT with no authentication (a local `registry:2`). */
@@ -76,7 +76,7 @@ export function dockerHubRegistry(configPath = join(process.env.DOCKER_CONFIG ??
 }
 
 /** The tags the registry lists for a repository; undefined when it does not know the repository. */
-export async function listTags(ctx: LabContext, registry: RegistryTarget, repository: string): Promise<{ answer: HttpAnswer; tags?: string[] }> {
+export async function listTags(ctx: CheckContext, registry: RegistryTarget, repository: string): Promise<{ answer: HttpAnswer; tags?: string[] }> {
   const headers = await registry.authHeaders(ctx, repository);
   const answer = await ctx.http(`${registry.baseUrl}/v2/${repository}/tags/list`, { headers });
   if (answer.status !== 200) return { answer };
@@ -94,7 +94,7 @@ export interface ManifestInfo {
 }
 
 /** A tag's manifest as schema 2, with its digest. */
-export async function manifestFor(ctx: LabContext, registry: RegistryTarget, repository: string, tag: string): Promise<ManifestInfo> {
+export async function manifestFor(ctx: CheckContext, registry: RegistryTarget, repository: string, tag: string): Promise<ManifestInfo> {
   const headers = { ...(await registry.authHeaders(ctx, repository)), Accept: MANIFEST_V2 };
   const answer = await ctx.http(`${registry.baseUrl}/v2/${repository}/manifests/${tag}`, { headers });
   if (answer.status !== 200) return { answer };

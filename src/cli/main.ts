@@ -18,7 +18,9 @@ const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
   init: async () => (await import('./commands/init-command.js')).registerInit,
   run: async () => (await import('./commands/run-command.js')).registerRun,
   verify: async () => (await import('./commands/verify-command.js')).registerVerify,
+  report: async () => (await import('./commands/report-command.js')).registerReport,
   proxy: async () => (await import('./commands/proxy-command.js')).registerProxy,
+  swarm: async () => (await import('./commands/swarm-command.js')).registerSwarm,
 };
 
 /** Every command when help or a suggestion may be wanted; only the one named otherwise. */

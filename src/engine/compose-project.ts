@@ -3,31 +3,34 @@ import { dirname, join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { parseDocument, stringify, type YAMLError } from 'yaml';
-import { CheckFailure } from '../checks/check.js';
+import { ExpectationFailure as CheckFailure } from '../util/expectation-failure.js';
 import { DocklabError } from '../errors.js';
-import type { LabContext } from '../labs/lab-context.js';
 import { findComposeTool, type ComposeTool } from './compose.js';
+import { addIncluded, dockerfileTextOf, resolvedModel, usesInclude } from './compose-model.js';
+import { frontendFor, frontendPresent } from '../images/dockerfile-frontend.js';
 import { LABEL } from './labels.js';
+import type { ComposeFile, ComposeService } from './compose-file-types.js';
+import { composeImages, provisionNeeded } from '../images/from-images.js';
 
-/** What docklab read from a compose file before handing it to the compose tool. */
-export interface ComposeFile {
-  path: string;
-  /** The top-level `version`, when the file has one. */
-  version?: string;
-  services: Record<string, ComposeService>;
-  /** Networks and named volumes the file declares (external ones excluded: docklab does not own them). */
-  networks: string[];
-  volumes: string[];
+/**
+ * What a compose project needs of the run it belongs to: the engine, names
+ * and labels of the run, its folders and its signal. The engine layer knows
+ * no more of labs than this.
+ */
+export interface ComposeRunContext {
+  readonly docker: Docker;
+  readonly labId: string;
+  readonly runId: string;
+  readonly signal: AbortSignal | undefined;
+  /** Values kept for the run (the projects to bring down at its end). */
+  readonly state: Map<string, unknown>;
+  sourcePath(...parts: string[]): string;
+  tempDir(prefix: string): string;
+  labels(extra?: Record<string, string>): Record<string, string>;
+  log(line: string): void;
 }
 
-export interface ComposeService {
-  image?: string;
-  build?: unknown;
-  ports?: unknown[];
-  environment?: unknown;
-  container_name?: string;
-  [key: string]: unknown;
-}
+export type { ComposeFile, ComposeService } from './compose-file-types.js';
 
 const COMPOSE_LABEL = 'com.docker.compose.project';
 const SERVICE_LABEL = 'com.docker.compose.service';
@@ -119,7 +122,7 @@ export function servicesUsing(file: ComposeFile, image: RegExp): string[] {
  */
 export class ComposeProject {
   private constructor(
-    private readonly ctx: LabContext,
+    private readonly ctx: ComposeRunContext,
     readonly tool: ComposeTool,
     readonly file: ComposeFile,
     readonly name: string,
@@ -127,21 +130,30 @@ export class ComposeProject {
   ) {}
 
   /** Reads the file (a CheckFailure on bad YAML) and prepares the override; runs nothing yet. */
-  static async open(ctx: LabContext, relativePath = 'docker-compose.yml'): Promise<ComposeProject> {
+  static async open(ctx: ComposeRunContext, relativePath = 'docker-compose.yml'): Promise<ComposeProject> {
     const tool = await findComposeTool();
     if (!tool) throw new DocklabError('DOCKLAB_COMPOSE_MISSING', 'this lab runs a compose file: install docker-compose (`npm run setup` does) and run `docklab doctor`');
     const path = resolve(ctx.sourcePath(relativePath));
     const file = readComposeFile(path);
-    const name = `docklab-${ctx.lab.id}-${ctx.runId}`;
+    // Services of included files (Compose v2) are judged and labelled like the file's own.
+    if (usesInclude(path)) {
+      const model = await resolvedModel(tool, path, ctx.signal);
+      if (model) addIncluded(file, model);
+    }
+    const name = `docklab-${ctx.labId}-${ctx.runId}`;
     const existing = (ctx.state.get(PROJECTS_STATE) as ComposeProject[] | undefined) ?? [];
     const same = existing.find((p) => p.name === name && p.file.path === path);
     if (same) return same;
     const overrideDir = ctx.tempDir('compose');
     const project = new ComposeProject(ctx, tool, file, name, overrideDir);
+    project.frontendHere = tool.generation === 2 && (await frontendPresent(ctx.docker));
     writeFileSync(project.overridePath, stringify(project.override()));
     ctx.state.set(PROJECTS_STATE, [...existing, project]);
     return project;
   }
+
+  /** Compose v2 builds with BuildKit: give its builds the current Dockerfile frontend, as Docker 23 and later read Dockerfiles. */
+  private frontendHere = false;
 
   get overridePath(): string {
     return join(this.overrideDir, 'docklab-override.yml');
@@ -152,7 +164,8 @@ export class ComposeProject {
     const labels = { ...this.ctx.labels(), [LABEL.compose]: this.name };
     const services: Record<string, unknown> = {};
     for (const [name, service] of Object.entries(this.file.services)) {
-      services[name] = service.build !== undefined ? { labels, build: { labels } } : { labels };
+      const frontend = service.build !== undefined ? frontendFor(dockerfileTextOf(service, dirname(this.file.path)) ?? '', this.frontendHere) : undefined;
+      services[name] = service.build !== undefined ? { labels, build: { labels, ...(frontend ? { args: { BUILDKIT_SYNTAX: frontend } } : {}) } } : { labels };
     }
     const result: Record<string, unknown> = {};
     if (this.file.version !== undefined) result.version = this.file.version;
@@ -176,7 +189,8 @@ export class ComposeProject {
       reject: false,
       all: true,
       timeout: options.timeoutMs ?? 300_000,
-      env: { COMPOSE_INTERACTIVE_NO_CLI: '1' },
+      // v2: no "What's next" hints, no interactive menu.
+      env: { COMPOSE_INTERACTIVE_NO_CLI: '1', DOCKER_CLI_HINTS: 'false', COMPOSE_MENU: 'false' },
       stdin: 'ignore',
       // An interrupted run stops the tool (SIGTERM, then SIGKILL) before its teardown runs `down`.
       cancelSignal: signal,
@@ -189,8 +203,13 @@ export class ComposeProject {
     return { exitCode: result.exitCode ?? -1, output, command: shown, timedOut: result.timedOut };
   }
 
-  /** `up -d` with extra arguments (e.g. --scale web=3); the result says how it went. */
-  up(extra: string[] = [], options: { timeoutMs?: number } = {}) {
+  /**
+   * `up -d` with extra arguments (e.g. --scale web=3); the result says how it went.
+   * Catalog images the services run or build FROM are provisioned first (a tag
+   * that cannot be had is a DOCKLAB_IMAGE_UNAVAILABLE naming those that can).
+   */
+  async up(extra: string[] = [], options: { timeoutMs?: number } = {}) {
+    await provisionNeeded(this.ctx.docker, composeImages(this.file), { onLine: (line) => this.ctx.log(line), signal: this.ctx.signal });
     return this.run(['up', '-d', '--no-color', ...extra], options);
   }
 
@@ -230,7 +249,7 @@ export class ComposeProject {
  * then forget the override files. Label-based teardown runs after it and
  * removes anything a failed `down` left.
  */
-export async function downComposeProjects(ctx: LabContext): Promise<void> {
+export async function downComposeProjects(ctx: ComposeRunContext): Promise<void> {
   const projects = (ctx.state.get(PROJECTS_STATE) as ComposeProject[] | undefined) ?? [];
   for (const project of projects) {
     try {

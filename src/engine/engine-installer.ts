@@ -14,12 +14,18 @@ import { join } from 'node:path';
 export const CHECKED_SERVER_PACKAGES = ['mariadb-server', 'postgresql', 'redis-server'];
 
 /**
+ * The headless browser that renders the class report page (`--summary
+ * class.html`) in the engine tests, read back through the DevTools protocol.
+ */
+export const BROWSER_PACKAGES = ['chromium'];
+
+/**
  * Debian packages that set-up installs, each for a reason:
  * the engine and Compose; debootstrap for the stand-ins' base; haproxy and
  * wrk for the proxy's conformance tests and benchmarks; the database clients
- * the data labs' tests compare against.
+ * the data labs' tests compare against; chromium for the class page's browser test.
  */
-export const SETUP_PACKAGES = ['docker.io', 'docker-compose', 'debootstrap', 'haproxy', 'wrk', ...CHECKED_SERVER_PACKAGES];
+export const SETUP_PACKAGES = ['docker.io', 'docker-compose', 'debootstrap', 'haproxy', 'wrk', ...CHECKED_SERVER_PACKAGES, ...BROWSER_PACKAGES];
 
 export function isDebianLike(): boolean {
   try {

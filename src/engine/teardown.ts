@@ -44,7 +44,10 @@ function inScope(labels: Record<string, string> | null | undefined, scope: Teard
  */
 export async function tearDown(docker: Docker, scope: TeardownScope): Promise<RemovedResource[]> {
   const removed: RemovedResource[] = [];
-  const filters = JSON.stringify({ label: [`${LABEL.managed}=true`] });
+  // One run's teardown asks the engine for that run's resources alone: listing every docklab resource
+  // (other runs, other learners of a class) is most of a teardown's time on a busy engine.
+  const oneRun = scope.runs?.length === 1 ? [`${LABEL.run}=${scope.runs[0]}`] : [];
+  const filters = JSON.stringify({ label: [`${LABEL.managed}=true`, ...oneRun] });
 
   const [containers, networks, volumeList, images] = await Promise.all([
     docker.listContainers({ all: true, filters }),

@@ -5,6 +5,9 @@ import { DocklabError } from '../errors.js';
 import { formatBytes } from '../util/terminal.js';
 import { stateDir } from '../util/state-dir.js';
 import { biggestFiles, collectContext, contextTar, LARGE_CONTEXT_BYTES } from './build-context.js';
+import { chooseBuilder, fallBackToLegacy, type BuilderChoice, type BuilderKind } from './builder-choice.js';
+import { BuildkitUnavailable, loadAdvice, runBuildkitBuild } from './buildkit-build.js';
+import { frontendFor, frontendPresent } from './dockerfile-frontend.js';
 
 export interface BuildRequest {
   contextDir: string;
@@ -24,13 +27,22 @@ export interface BuildRequest {
   onLayer?: (imageId: string) => void;
   /** The build finished: the layers it committed, now build cache. */
   onFinished?: (imageIds: string[]) => void;
-  /** Said before the build starts: a large context, with its biggest files. */
+  /** Said before the build starts: a large context, with its biggest files; a fallback to the legacy builder. */
   onWarning?: (line: string) => void;
+  /** Insist on one builder; by default BuildKit where the engine has it (see builder-choice.ts). */
+  builder?: BuilderKind;
 }
 
 export interface BuildStep {
-  /** "Step 3/7 : RUN npm install", as the engine printed it. */
+  /** "Step 3/7 : RUN npm install" (legacy builder) or "[2/5] RUN npm install" (BuildKit), as the engine named it. */
   instruction: string;
+  /** The instruction alone: "RUN npm install". */
+  command: string;
+  /** Its keyword, upper case: "RUN". */
+  keyword: string;
+  /** BuildKit's stage name when it gives one ("build", "stage-1"). */
+  stage?: string;
+  /** Taken from the build cache: "Using cache" (legacy) or "CACHED" (BuildKit). */
   cached: boolean;
   output: string[];
 }
@@ -40,6 +52,9 @@ export interface BuildResult {
   steps: BuildStep[];
   logPath: string;
   durationMs: number;
+  /** Which builder built it, and why that one. */
+  builder: BuilderKind;
+  builderReason: string;
 }
 
 /**
@@ -62,6 +77,29 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
     );
   }
   const log = createWriteStream(logPath);
+  const choice: BuilderChoice = request.builder ? { kind: request.builder, reason: 'asked for by the caller' } : await chooseBuilder(docker);
+  if (choice.kind === 'buildkit') {
+    const dockerfileText = readFileSync(join(request.contextDir, dockerfile), 'utf8');
+    const frontend = frontendFor(dockerfileText, await frontendPresent(docker));
+    log.write(`builder: BuildKit (${choice.reason})${frontend ? `, Dockerfile frontend ${frontend}` : ''}\n`);
+    await loadAdvice();
+    try {
+      const built = await runBuildkitBuild(docker, request, contextTar(collected), log, { dockerfile, frontend });
+      await new Promise((resolve) => log.end(resolve));
+      request.onFinished?.([]);
+      return { imageId: built.imageId, steps: built.steps, logPath, durationMs: Date.now() - started, builder: 'buildkit', builderReason: choice.reason };
+    } catch (error) {
+      if (!(error instanceof BuildkitUnavailable)) {
+        await new Promise((resolve) => log.end(resolve));
+        if (error instanceof DocklabError && !error.message.includes(logPath)) throw new DocklabError(error.code, `${error.message}. Whole log: ${logPath}`, { details: error.details });
+        throw error;
+      }
+      const fallback = fallBackToLegacy(error.message);
+      request.onWarning?.(`note: ${fallback.reason}`);
+      log.write(`${fallback.reason}\n`);
+    }
+  }
+  const legacyReason = choice.kind === 'legacy' ? choice.reason : 'the engine refused BuildKit';
   // The engine turns each build label into a step of its own (a container
   // and a commit each); one LABEL line appended to a copy of the Dockerfile
   // costs one step. The copy travels in the context; the folder is untouched.
@@ -96,7 +134,7 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
           for (const line of text.split('\n')) {
             if (!line.trim()) continue;
             request.onLine?.(line);
-            if (/^Step \d+\/\d+ : /.test(line)) steps.push({ instruction: line, cached: false, output: [] });
+            if (/^Step \d+\/\d+ : /.test(line)) steps.push(legacyStep(line));
             else if (steps.length > 0) {
               const step = steps[steps.length - 1]!;
               if (line.trim() === '---> Using cache') step.cached = true;
@@ -143,7 +181,13 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
     );
   }
   request.onFinished?.(layers);
-  return { imageId, steps, logPath, durationMs: Date.now() - started };
+  return { imageId, steps, logPath, durationMs: Date.now() - started, builder: 'legacy', builderReason: legacyReason };
+}
+
+/** A step as the legacy builder announces it: "Step 3/7 : RUN npm install". */
+function legacyStep(line: string): BuildStep {
+  const command = line.replace(/^Step \d+\/\d+ : /, '').trim();
+  return { instruction: line, command, keyword: command.split(/\s+/)[0]!.toUpperCase(), cached: false, output: [] };
 }
 
 const LABELLED_DOCKERFILE = '.docklab.Dockerfile';

@@ -6,11 +6,12 @@ import { DocklabError } from '../errors.js';
 import { LABEL } from '../engine/labels.js';
 import { logTail } from '../engine/container-io.js';
 import { BASE_IMAGE, ensureBaseImage } from './base-image.js';
-import { catalogEntryFor, loadCatalog, standInFor, type CatalogEntry } from './catalog.js';
+import { entryKey, loadCatalog, plainDescription, standInFor, tagsOf, type CatalogEntry, type ProvisionTime } from './catalog.js';
 import { egressProxyForBuilds } from './egress-proxy.js';
 import { buildImage } from './image-build.js';
 import { formatImageRef, parseImageRef } from './image-ref.js';
 import { pullImage } from './image-pull.js';
+import { RECIPE_LABEL, recipeOf } from './standin-recipe.js';
 
 export type ImageSource = 'present' | 'pulled' | 'built';
 
@@ -19,6 +20,8 @@ export interface ProvisionedImage {
   source: ImageSource;
   /** What the image really is when it is a stand-in: "nginx (Debian package) 1.22.1-9". */
   standin?: string;
+  /** Said to people when a stand-in is first built: what it is and how it differs from the official image. */
+  description?: string;
 }
 
 export interface ProvisionOptions {
@@ -56,7 +59,14 @@ export function ensureImage(docker: Docker, ref: string, options: ProvisionOptio
 
 async function provision(docker: Docker, ref: string, options: ProvisionOptions): Promise<ProvisionedImage> {
   const present = await imageIfPresent(docker, ref);
-  if (present) return { ref, source: 'present', standin: present.Config?.Labels?.[LABEL.standin] };
+  if (present && !outdatedStandIn(ref, present)) return { ref, source: 'present', standin: present.Config?.Labels?.[LABEL.standin] };
+  if (present) {
+    // A stand-in built from an older recipe: built again, never pulled over (a pull would change what the labs were proven on).
+    const candidate = standInFor(ref)!;
+    options.onLine?.(`${ref}: the stand-in present was built from an older recipe; building it again`);
+    const standin = await buildStandIn(docker, candidate.entry, options);
+    return { ref, source: 'built', standin, description: plainDescription(candidate.entry, versionPart(candidate.entry, standin), ref) };
+  }
 
   let pullFailure = 'no registry was asked (offline)';
   if (registryAnswers !== false && !options.offline) {
@@ -74,30 +84,47 @@ async function provision(docker: Docker, ref: string, options: ProvisionOptions)
     throw new DocklabError('DOCKLAB_IMAGE_UNAVAILABLE', `image ${ref} cannot be had here (pull: ${pullFailure}); ${whatCanBeHad(ref)}`);
   }
   const standin = await buildStandIn(docker, candidate.entry, options);
-  return { ref, source: 'built', standin };
+  const description = plainDescription(candidate.entry, versionPart(candidate.entry, standin), ref);
+  options.onLine?.(description);
+  return { ref, source: 'built', standin, description };
+}
+
+/** A present image that is a docklab stand-in built from another recipe than today's. */
+export function outdatedStandIn(ref: string, image: Docker.ImageInspectInfo): boolean {
+  const labels = image.Config?.Labels ?? {};
+  if (!labels[LABEL.standin]) return false;
+  const candidate = standInFor(ref);
+  return candidate !== undefined && labels[RECIPE_LABEL] !== recipeOf(candidate.entry);
+}
+
+function versionPart(entry: CatalogEntry, standin: string): string | undefined {
+  return standin.startsWith(entry.realName) ? standin.slice(entry.realName.length).trim() || undefined : undefined;
 }
 
 /** Which tags of an image can be had here, said as advice. */
 export function whatCanBeHad(ref: string): string {
-  const entry = catalogEntryFor(parseImageRef(ref).repository);
-  return entry
-    ? `docklab's stand-in offers ${entry.tags.map((t) => `${entry.image}:${t}`).join(', ')}: use one of those`
-    : `docklab has no stand-in for ${parseImageRef(ref).repository}; images it can provide: ${loadCatalog().map((e) => e.image).join(', ')}`;
+  const { repository } = parseImageRef(ref);
+  const tags = tagsOf(repository);
+  return tags.length > 0
+    ? `these tags of ${repository} can be had: ${tags.map((t) => `${repository}:${t}`).join(', ')}; use one of those`
+    : `docklab has no stand-in for ${repository}; images it can provide: ${[...new Set(loadCatalog().map((e) => e.image))].join(', ')}`;
 }
 
 /** Builds a stand-in, learns its real version, and tags it under every honest tag. */
 export async function buildStandIn(docker: Docker, entry: CatalogEntry, options: ProvisionOptions = {}): Promise<string> {
-  for (const dependency of entry.dependsOn) await ensureImage(docker, `${dependency}:latest`, options);
+  for (const dependency of entry.dependsOn) await ensureImage(docker, dependency, options);
   const egress = await egressProxyForBuilds();
-  const scratchTag = `docklab/standin-build:${entry.image}`;
+  // Per process: two docklab processes may build the same stand-in at once, and each removes its own scratch tag.
+  const scratchTag = `docklab/standin-build:${entryKey(entry).replace(/[:/]/g, '-')}-${process.pid}`;
   try {
     await ensureBaseImage(docker, { onLine: options.onLine, buildArgs: egress.buildArgs, networkMode: egress.networkMode });
     await buildImage(docker, {
       contextDir: entry.templateDir,
+      dockerfile: entry.dockerfile,
       tag: scratchTag,
-      buildArgs: { ...egress.buildArgs, BASE: BASE_IMAGE },
+      buildArgs: { ...egress.buildArgs, BASE: BASE_IMAGE, ...entry.buildArgs },
       networkMode: egress.networkMode,
-      logName: `standin-${entry.image}`,
+      logName: `standin-${entryKey(entry)}`,
       onLine: options.onLine,
     });
     const version = entry.version ?? (await runVersionCommand(docker, scratchTag, entry.versionCommand));
@@ -127,9 +154,9 @@ async function runVersionCommand(docker: Docker, image: string, command?: string
 async function labelAndTag(docker: Docker, built: string, entry: CatalogEntry, standin: string): Promise<void> {
   const context = mkdtempSync(join(tmpdir(), 'docklab-label-'));
   try {
-    writeFileSync(join(context, 'Dockerfile'), `FROM ${built}\nLABEL ${LABEL.standin}=${JSON.stringify(standin)}\n`);
+    writeFileSync(join(context, 'Dockerfile'), `FROM ${built}\nLABEL ${LABEL.standin}=${JSON.stringify(standin)} ${RECIPE_LABEL}=${JSON.stringify(recipeOf(entry))}\n`);
     const [first, ...rest] = entry.tags;
-    await buildImage(docker, { contextDir: context, tag: `${entry.image}:${first}`, logName: `label-${entry.image}` });
+    await buildImage(docker, { contextDir: context, tag: `${entry.image}:${first}`, logName: `label-${entryKey(entry)}` });
     for (const tag of rest) await docker.getImage(`${entry.image}:${first}`).tag({ repo: entry.image, tag });
   } finally {
     rmSync(context, { recursive: true, force: true });
@@ -143,6 +170,12 @@ export interface CatalogImageState {
   present: string[];
   standin?: string;
   sizeBytes?: number;
+  /** How the stand-in differs from the official image, said plainly. */
+  note?: string;
+  /** Built by setup, or on first use. */
+  provision: ProvisionTime;
+  /** A stand-in present from an older recipe: built again on its next use. */
+  outdated: boolean;
 }
 
 export async function catalogState(docker: Docker): Promise<CatalogImageState[]> {
@@ -151,6 +184,7 @@ export async function catalogState(docker: Docker): Promise<CatalogImageState[]>
     const present: string[] = [];
     let standin: string | undefined;
     let sizeBytes: number | undefined;
+    let outdated = false;
     for (const tag of entry.tags) {
       const ref = `${entry.image}:${tag}`;
       const found = images.find((i) => i.RepoTags?.includes(ref));
@@ -158,8 +192,9 @@ export async function catalogState(docker: Docker): Promise<CatalogImageState[]>
         present.push(tag);
         standin ??= found.Labels?.[LABEL.standin];
         sizeBytes ??= found.Size;
+        if (found.Labels?.[LABEL.standin] && found.Labels[RECIPE_LABEL] !== recipeOf(entry)) outdated = true;
       }
     }
-    return { image: entry.image, tags: entry.tags, present, standin, sizeBytes };
+    return { image: entry.image, tags: entry.tags, present, standin, sizeBytes, note: entry.note, provision: entry.provision, outdated };
   });
 }

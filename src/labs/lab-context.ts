@@ -1,8 +1,10 @@
 import type Docker from 'dockerode';
-import { cpSync, existsSync, lstatSync, rmSync } from 'node:fs';
-import { APP_TEMPLATES_DIR } from './lab-loader.js';
+import { rmSync } from 'node:fs';
+import { assembleContext, entryExists } from '../lab-kit/source-files.js';
+import type { ScenarioOutcome } from '../lab-kit/scenario/scenario-outcome.js';
 import { join } from 'node:path';
-import { CheckFailure } from '../checks/check.js';
+import { CheckFailure, type CheckDefinition } from '../lab-kit/check.js';
+import type { BuildOptions, CheckContext, ContainerSpec, HttpAnswer, HttpRequestOptions, LabMode } from '../lab-kit/check-context.js';
 import { execIn, logTail, type ExecResult } from '../engine/container-io.js';
 import type { Engine } from '../engine/engine.js';
 import { assertPortFree, portConflict, portInUseError } from '../engine/host-port.js';
@@ -11,59 +13,29 @@ import { currentSignal } from '../util/ambient-signal.js';
 import { LABEL, labelsFor, resourceName } from '../engine/labels.js';
 import { buildImage, type BuildResult } from '../images/image-build.js';
 import { egressProxyForBuilds } from '../images/egress-proxy.js';
+import { dockerfileText, fromImages, provisionNeeded } from '../images/from-images.js';
 import type { Lab } from './lab-definition.js';
+import { planRun } from './run-plan.js';
 
-export type LabMode = 'run' | 'verify';
-
-/** A container as a lab asks for it; ports map container port → host port (0: any free port). */
-export interface ContainerSpec {
-  /** A short role name: "web" becomes docklab-02-<run>-web. */
-  name: string;
-  image: string;
-  cmd?: string[];
-  entrypoint?: string[];
-  env?: Record<string, string>;
-  ports?: Record<string, number>;
-  /** "volume-or-host-path:/container/path[:ro]" */
-  binds?: string[];
-  network?: string;
-  networkAliases?: string[];
-  user?: string;
-  tty?: boolean;
-  openStdin?: boolean;
-  labels?: Record<string, string>;
-  hostConfig?: Docker.HostConfig;
-  healthcheck?: Docker.ContainerCreateOptions['Healthcheck'];
-  /** Start it (default) or only create it. */
-  start?: boolean;
-}
-
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-export interface BuildOptions {
-  /** The image's short name: "my-node-app". */
-  name: string;
-  tag?: string;
-  /** Folder to build, relative to sourceDir unless absolute. Default: sourceDir. */
-  dir?: string;
-  dockerfile?: string;
-  buildArgs?: Record<string, string>;
-  noCache?: boolean;
-}
+export type { BuildOptions, ContainerSpec, HttpAnswer, LabMode } from '../lab-kit/check-context.js';
+export { assembleContext, entryExists } from '../lab-kit/source-files.js';
 
 /**
  * Everything a lab's setup and checks may touch: the engine, the folder they
  * judge, and helpers that label and name every resource after this run, so
  * that teardown and the reaper find it.
  */
-export class LabContext {
+export class LabContext implements CheckContext {
   readonly docker: Docker;
-  /** Shared between setup and checks: container ids, image refs, timings. */
+  /**
+   * Shared between setup and checks by string keys: the older way, being
+   * replaced by typed handles (passWith in a check, ctx.get in the next).
+   */
   readonly state = new Map<string, unknown>();
+  /** What passed checks handed on (passWith), by check id: ctx.get reads them. */
+  readonly handles = new Map<string, unknown>();
+  /** What the folder's scenario made, set once it has run. */
+  scenario: ScenarioOutcome | undefined;
   private readonly lines: string[] = [];
 
   constructor(
@@ -73,14 +45,35 @@ export class LabContext {
     readonly runId: string,
     /** The folder judged: solution/, broken/<case>/ or the learner's. Undefined for a state-only verify. */
     readonly sourceDir: string | undefined,
-    readonly options: { keep?: boolean; registry?: string; balancer?: 'haproxy' | 'docklab'; onLine?: (line: string) => void; signal?: AbortSignal } = {},
+    readonly options: { keep?: boolean; labOptions?: Record<string, string | undefined>; onLine?: (line: string) => void; signal?: AbortSignal } = {},
   ) {
     this.docker = engine.docker;
   }
 
+  get labId(): string {
+    return this.lab.id;
+  }
+
+  get engineAddress(): string {
+    return this.engine.endpoint.address;
+  }
+
+  /** A lab option's value as given on the command line, else its declared default. */
+  option(name: string): string | undefined {
+    const declared = this.lab.definition.options?.find((o) => o.name === name);
+    if (!declared) throw new Error(`lab ${this.lab.id} reads option '${name}', which its defineLab does not declare`);
+    return this.options.labOptions?.[name] ?? declared.default;
+  }
+
+  get<T>(check: CheckDefinition<T> | string): T {
+    const id = typeof check === 'string' ? check : check.id;
+    if (!this.handles.has(id)) throw new Error(`check '${id}' handed nothing on: it must pass (with passWith) before a check that reads it, and be in its dependsOn`);
+    return this.handles.get(id) as T;
+  }
+
   /** True when docklab itself made what is judged; false when the learner's engine state is judged. */
   get docklabMadeIt(): boolean {
-    return this.mode === 'run' || this.lab.definition.evidence !== 'state';
+    return planRun(this.lab.definition, { mode: this.mode }).judges === 'run';
   }
 
   /**
@@ -144,6 +137,8 @@ export class LabContext {
     const assembled = this.mode === 'run' && this.lab.definition.templates?.length ? assembleContext(this.lab.definition.templates, source, this.tempDir('context')) : undefined;
     const dir = assembled ?? source;
     try {
+      // A catalog image named by FROM is provisioned (pulled or its stand-in built) before the builder asks a registry for it.
+      await provisionNeeded(this.docker, fromImages(dockerfileText(dir, options.dockerfile) ?? '', options.buildArgs), { onLine: (line) => this.log(line), signal: this.signal });
       const result = await buildImage(this.docker, {
         contextDir: dir,
         tag: ref,
@@ -185,6 +180,8 @@ export class LabContext {
       ExposedPorts: exposed,
       Tty: spec.tty,
       OpenStdin: spec.openStdin,
+      StdinOnce: spec.stdinOnce,
+      ...(spec.attachStreams ? { AttachStdin: Boolean(spec.openStdin), AttachStdout: true, AttachStderr: true } : {}),
       User: spec.user,
       Labels: this.labels(spec.labels),
       Healthcheck: spec.healthcheck,
@@ -203,6 +200,23 @@ export class LabContext {
       throw await portInUseError(this.docker, port, { exclude: container.id });
     }
     return container;
+  }
+
+  /** Tags of images the run did not make (`docker tag nginx web-server:v1`): removed at its end, the images kept. */
+  readonly foreignTags: string[] = [];
+
+  async tagImage(source: string, name: string, tag = 'latest'): Promise<string> {
+    const ref = this.imageName(name, tag);
+    const target = ref.slice(0, ref.lastIndexOf(':'));
+    this.stopIfAborted();
+    await this.docker.getImage(source).tag({ repo: target, tag });
+    this.foreignTags.push(ref);
+    return ref;
+  }
+
+  /** Removes the tags tagImage added (only the names: the images stay, as `docker rmi` of one of several tags does). */
+  async untagForeign(): Promise<void> {
+    for (const ref of this.foreignTags.splice(0)) await this.docker.getImage(ref).remove({ noprune: true }).catch(() => undefined);
   }
 
   async createNetwork(what: string): Promise<string> {
@@ -242,7 +256,7 @@ export class LabContext {
     );
   }
 
-  exec(containerId: string, cmd: string[], options: { user?: string } = {}): Promise<ExecResult> {
+  exec(containerId: string, cmd: string[], options: { user?: string; env?: string[] } = {}): Promise<ExecResult> {
     this.stopIfAborted();
     return execIn(this.docker, containerId, cmd, options);
   }
@@ -253,7 +267,7 @@ export class LabContext {
   }
 
   /** One HTTP request; a refused or reset connection is an answer too (status 0), not an exception. */
-  async http(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<HttpAnswer> {
+  async http(url: string, options: HttpRequestOptions = {}): Promise<HttpAnswer> {
     this.stopIfAborted();
     try {
       const { request } = await import('undici');
@@ -278,19 +292,3 @@ export class LabContext {
 }
 
 
-/** A build context made of shared app templates with the folder's own files laid over them, in `target`. */
-export function assembleContext(templates: string[], source: string, target: string): string {
-  for (const template of templates) cpSync(join(APP_TEMPLATES_DIR, template), target, { recursive: true, verbatimSymlinks: true });
-  cpSync(source, target, { recursive: true, force: true, verbatimSymlinks: true });
-  return target;
-}
-
-/** Like existsSync, but a symlink counts even when it leads nowhere or to itself. */
-export function entryExists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -5,9 +5,9 @@ import { DocklabError } from '../errors.js';
 import { PROJECT_ROOT } from '../version.js';
 import type { BrokenCase, Lab, LabDefinition } from './lab-definition.js';
 
-export const LABS_DIR = join(PROJECT_ROOT, 'labs');
-/** Apps several labs share (the Node hello app, the Flask app). */
-export const APP_TEMPLATES_DIR = join(PROJECT_ROOT, 'templates', 'apps');
+import { LABS_DIR } from './lab-paths.js';
+
+export { APP_TEMPLATES_DIR, LABS_DIR } from './lab-paths.js';
 const LAB_FOLDER = /^(\d{2})-([a-z0-9-]+)$/;
 /** Run from source (tests) the loader imports lab.ts; built, it imports dist/labs/…/lab.js. */
 const FROM_SOURCE = fileURLToPath(import.meta.url).endsWith('.ts');

@@ -14,6 +14,7 @@ import { DocklabError } from '../errors.js';
 import { ensureImage } from '../images/provisioner.js';
 import { listrRenderer } from '../util/terminal.js';
 import { entryExists, LabContext, type LabMode } from './lab-context.js';
+import { planRun, setUp } from './run-plan.js';
 import type { Lab } from './lab-definition.js';
 
 export interface LabRunOptions {
@@ -21,8 +22,10 @@ export interface LabRunOptions {
   /** The folder judged; default: the lab's solution/ for run, none for a state verify. */
   sourceDir?: string;
   keep?: boolean;
+  /** Values of the lab's own options (declared in its defineLab), by name: `{ lb: 'docklab' }`. */
+  labOptions?: Record<string, string | undefined>;
+  /** The older spellings of two lab options: `labOptions.registry` and `labOptions.lb`. */
   registry?: string;
-  /** Lab 0: which load balancer reads the haproxy.cfg. */
   balancer?: 'haproxy' | 'docklab';
   /** 'silent' for library callers and parallel verifications. */
   output?: 'listr' | 'silent';
@@ -60,10 +63,11 @@ export async function runLab(lab: Lab, options: LabRunOptions): Promise<LabRunRe
   const runId = newRunId();
   createRunFolder(runId, lab.id);
   const signal = AbortSignal.any([interruption.signal, ...(options.signal ? [options.signal] : [])]);
-  const ctx = new LabContext(engine, lab, options.mode, runId, sourceDir, { keep: options.keep, registry: options.registry, balancer: options.balancer, onLine: options.onLine, signal });
+  const labOptions = { ...(options.registry ? { registry: options.registry } : {}), ...(options.balancer ? { lb: options.balancer } : {}), ...options.labOptions };
+  const ctx = new LabContext(engine, lab, options.mode, runId, sourceDir, { keep: options.keep, labOptions, onLine: options.onLine, signal });
   const results: CheckResult[] = [];
   const definition = lab.definition;
-  const runSetup = definition.setup && (options.mode === 'run' || definition.evidence !== 'state');
+  const plan = planRun(definition, { mode: options.mode, sourceDir });
 
   // The step in progress, so that the teardown of an interrupted run starts once it stopped making things.
   let current: Promise<unknown> = Promise.resolve();
@@ -77,6 +81,7 @@ export async function runLab(lab: Lab, options: LabRunOptions): Promise<LabRunRe
       }
       // The lab's own teardown (a compose `down`) runs with a signal of its own: the run's may be aborted.
       if (definition.teardown) await withSignal(AbortSignal.timeout(120_000), () => definition.teardown!(ctx)).catch(() => undefined);
+      await ctx.untagForeign();
       await tearDown(engine.docker, { runs: [runId], images: true, keepBuildCache: !signal.aborted });
       await tearDownRunFiles(engine.docker, runId, { keepBuildCache: !signal.aborted });
     })());
@@ -102,15 +107,17 @@ export async function runLab(lab: Lab, options: LabRunOptions): Promise<LabRunRe
           for (const image of definition.images) {
             signal.throwIfAborted();
             report(image);
-            await ensureImage(engine.docker, image, { onLine: report });
+            const provisioned = await ensureImage(engine.docker, image, { onLine: report });
+            // A stand-in built now is used for the first time: say plainly what it is.
+            if (provisioned.description) ctx.log(provisioned.description);
           }
         },
       },
-      ...(runSetup ? [{ title: `Set up from ${sourceDir ?? 'the engine state'}`, run: async () => withSignal(signal, () => definition.setup!(ctx)) }] : []),
+      ...(plan.setUp.kind !== 'none' ? [{ title: `Set up from ${plan.setUp.from}`, run: async () => void (ctx.scenario = await withSignal(signal, () => setUp(ctx, definition, plan))) }] : []),
       ...definition.checks.map((check) => ({
         title: check.title,
         run: async () => {
-          const result = await executeCheck(check, ctx, results, signal);
+          const result = await executeCheck(check, ctx, results, signal, ctx.handles);
           results.push(result);
           return result.status === 'skipped' ? `skipped: ${result.reason}` : result.status === 'fail' ? 'FAILED' : undefined;
         },
@@ -134,7 +141,7 @@ const STEP_SETTLE_MS = 15_000;
 function resolveSourceDir(lab: Lab, options: LabRunOptions): string | undefined {
   const definition = lab.definition;
   const dir = options.sourceDir ?? (options.mode === 'run' ? join(lab.dir, 'solution') : undefined);
-  if (options.mode === 'verify' && definition.evidence === 'state') return dir;
+  if (!planRun(definition, { mode: options.mode }).needsFolder && options.mode === 'verify') return dir;
   if (!dir) {
     throw new DocklabError('DOCKLAB_USAGE', `lab ${Number(lab.id)} judges your files: pass the folder with --dir DIR`);
   }

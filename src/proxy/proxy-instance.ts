@@ -70,6 +70,11 @@ class ProxyInstance implements RunningProxy {
   private readonly sockets = new Set<Socket>();
   private readonly h2Hosts: H2SessionHost[] = [];
   private stoppingFlag = false;
+  /** Counts a socket among the open ones until it closes (one listener function for all sockets, no closure each). */
+  private readonly track = ((sockets: Set<Socket>) => {
+    function untrack(this: Socket): void { sockets.delete(this); }
+    return (s: Socket): void => { sockets.add(s); s.once('close', untrack); };
+  })(this.sockets);
   warnings: string[] = [];
   /** `hard-stop-after`: how long a stop waits for open connections (10 s when unset). */
   private hardStopAfter = 10_000;
@@ -150,6 +155,10 @@ class ProxyInstance implements RunningProxy {
       log: this.opts.onLog,
       stopping: () => this.stoppingFlag,
       activeConnections: () => this.sockets.size,
+      adoptHttp: (c, socket) => {
+        this.connections.add(c as ClientConnection);
+        socket.once('close', () => this.connections.delete(c as ClientConnection));
+      },
     };
     return ctx;
   }
@@ -158,7 +167,7 @@ class ProxyInstance implements RunningProxy {
     const bound = { port: bind.port };
     const ctx = this.context(frontendName, bind.ssl, () => bound.port);
     let server: NetServer | Http2SecureServer;
-    const track = (s: Socket) => { this.sockets.add(s); s.once('close', () => this.sockets.delete(s)); };
+    const track = this.track;
     const section = config.frontends.find((f) => f.name === frontendName);
     if (section?.settings.mode === 'tcp') return this.listen(key, bind, frontendName, config, this.openTcp(bind, ctx, track), bound);
     if (bind.acceptProxy) return this.listen(key, bind, frontendName, config, this.openProxied(bind, ctx, track), bound);
@@ -265,9 +274,11 @@ class ProxyInstance implements RunningProxy {
 
   async close(): Promise<void> {
     this.stoppingFlag = true;
-    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => { l.server.close(() => r()); })));
+    // A listener reports closed only once its connections are gone: idle ones are closed first, not after.
+    const listenersClosed = Promise.all(this.listeners.map((l) => new Promise<void>((r) => { l.server.close(() => r()); })));
     for (const c of this.connections) c.closeIfIdle();
     for (const h of this.h2Hosts) h.close();
+    await listenersClosed;
     const deadline = Date.now() + this.hardStopAfter;
     while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const s of this.sockets) s.destroy();

@@ -3,11 +3,13 @@ import type { Engine } from '../../src/engine/engine.js';
 import { LABEL } from '../../src/engine/labels.js';
 import type { Lab } from '../../src/labs/lab-definition.js';
 import { runLab, type LabRunOptions } from '../../src/labs/lab-runner.js';
+import { alternativeCases } from './alternative-cases.js';
 
 /**
  * The tests every lab gets: its reference solution passes every check, each
- * broken case fails the check it names with its hint, and no run leaves
- * anything labelled behind.
+ * broken case fails the check it names with its hint, each alternative
+ * correct solution passes every check, and no run leaves anything labelled
+ * behind.
  */
 export function labCaseTests(engine: () => Engine, lab: Lab, options: Partial<LabRunOptions> = {}): void {
   it('the reference solution passes every check', { timeout: 900_000 }, async () => {
@@ -31,6 +33,18 @@ export function labCaseTests(engine: () => Engine, lab: Lab, options: Partial<La
         const said = [result?.hint, result?.found, ...(result?.details ?? [])].join('\n');
         expect(said).toContain(broken.hintIncludes);
       }
+      await expectNothingLeft(engine(), run.runId);
+    });
+  }
+
+  for (const alternative of alternativeCases(lab)) {
+    it(`alternative '${alternative.name}' passes every check`, { timeout: 900_000 }, async () => {
+      // A files lab judges the folder as a learner hands it in (verify: nothing laid under it); a state lab makes its state first (run).
+      const mode = lab.definition.evidence === 'state' ? 'run' : 'verify';
+      const run = await runLab(lab, { ...options, mode, sourceDir: alternative.dir, output: 'silent' });
+      const failed = run.results.filter((r) => r.status !== 'pass');
+      expect(failed, `${alternative.description}\n${JSON.stringify(failed, null, 2)}`).toEqual([]);
+      expect(run.results.map((r) => r.id)).toEqual(lab.definition.checks.map((c) => c.id));
       await expectNothingLeft(engine(), run.runId);
     });
   }

@@ -119,8 +119,7 @@ describe('configuration errors', () => {
     expect(e.exitCode).toBe(2);
   });
   it('refuses routing keywords it cannot honour', () => {
-    expect(failure('frontend fe\n  tcp-response content close\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
-    expect(failure('frontend fe\n  mode tcp\n  default_backend b\nbackend b\n  mode http\n').message).toMatch(/haproxy\.cfg:3: tcp frontend 'fe' uses http backend 'b'/);
+    expect(failure('backend b\n  tcp-response content lua.hello\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
     expect(failure('backend b\n  server s 1.2.3.4:443 agent-check\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
     expect(failure('backend b\n  balance rdp-cookie\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
     expect(failure('frontend f\n  http-request lua.hello\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');

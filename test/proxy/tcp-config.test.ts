@@ -24,14 +24,29 @@ describe('TCP mode in the configuration', () => {
     expect(m.backends[0]!.servers[0]!.options.sendProxy).toBe(2);
   });
 
+  it('reads tcp-response inspect-delay and content rules in backends and listen sections', () => {
+    const m = parse('defaults\n  mode tcp\nbackend b\n  tcp-response inspect-delay 2s\n  tcp-response content accept if { res.len ge 4 }\n  tcp-response content close if { res.payload(0,2) -m str ok }\n  tcp-response content set-var(txn.n) res.len\n  tcp-response content reject\n  server s 127.0.0.1:1\n');
+    const b = m.backends[0]!;
+    expect(b.settings.responseInspectDelay).toBe(2000);
+    expect(b.tcpRules?.map((r) => [r.list, r.action.kind])).toEqual([['response', 'accept'], ['response', 'close'], ['response', 'registered'], ['response', 'reject']]);
+  });
+
+  it('refuses tcp-response in a frontend with HAProxy\'s message, and in an http section', () => {
+    expect(failure('frontend f\n  mode tcp\n  bind :0\n  tcp-response content reject\n').message).toMatch(/^haproxy\.cfg:4: tcp-response content is only allowed in 'backend' sections/);
+    expect(failure('backend b\n  mode http\n  tcp-response content reject\n  server s 127.0.0.1:1\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
+    expect(failure('backend b\n  mode tcp\n  tcp-response content frobnicate\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
+  });
+
   it('refuses an http frontend using a tcp backend, as HAProxy does', () => {
     const e = failure('frontend f\n  mode http\n  bind :0\n  default_backend b\nbackend b\n  mode tcp\n  server s 127.0.0.1:1\n');
     expect(e.code).toBe('DOCKLAB_CONFIG_REFERENCE');
     expect(e.message).toMatch(/^haproxy\.cfg:4: http frontend 'f' tries to use incompatible tcp backend 'b' \(line 5\)/);
   });
 
-  it('refuses a tcp frontend using an http backend (docklab does not upgrade to HTTP)', () => {
-    expect(failure('frontend f\n  mode tcp\n  bind :0\n  default_backend b\nbackend b\n  mode http\n  server s 127.0.0.1:1\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
+  it('accepts a tcp frontend using an http backend (the connection is upgraded to HTTP, as in HAProxy)', () => {
+    const m = parse('frontend f\n  mode tcp\n  bind :0\n  default_backend b\nbackend b\n  mode http\n  server s 127.0.0.1:1\n');
+    expect(m.frontends[0]!.settings.mode).toBe('tcp');
+    expect(m.backends.find((b) => b.name === 'b')!.settings.mode).toBe('http');
   });
 
   it('ignores http-request rules and httplog in TCP sections with HAProxy\'s warnings', () => {

@@ -191,6 +191,32 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
     } finally { await pair.stop(); }
   }, 90000);
 
+  it('server FIN first, then 8 MiB from the client: every byte still reaches a server that reads slowly', async () => {
+    const SIZE = 8 * 1024 * 1024;
+    const up = seededBytes(3, SIZE);
+    const got: Record<string, number> = {};
+    // Closes its side at once, then reads slowly: the client's bytes queue up in the proxy after the server's FIN.
+    const lateReader = (kind: string): TcpHandler => (s) => {
+      let length = 0;
+      let sinceBreak = 0;
+      s.end('bye');
+      s.on('data', (d: Buffer) => {
+        // A long stop after the first bytes (the proxy's buffers toward it fill up), then short ones.
+        const stopMs = length === 0 ? 300 : 5;
+        length += d.length; sinceBreak += d.length;
+        if (stopMs === 300 || sinceBreak >= 64 * 1024) { sinceBreak = 0; s.pause(); setTimeout(() => s.resume(), stopMs); }
+      });
+      s.on('end', () => { if (length) got[kind] = length; });
+    };
+    const pair = await startTcpPair(`${HEAD}listen big\n  bind @FE\n  server s1 @S1\n`, { servers: (k) => [lateReader(k)] });
+    try {
+      await both(pair, (side) => clientSession(side.port, async (s) => { await writeAll(s, up); s.end(); }, 30000));
+      for (let i = 0; i < 50 && !(got.haproxy && got.docklab); i++) await sleep(100);
+      expect(got.docklab).toBe(SIZE);
+      expect(got.haproxy).toBe(SIZE);
+    } finally { await pair.stop(); }
+  }, 60000);
+
   it('client FIN while the server keeps sending: every later server byte still reaches the client', async () => {
     const ev = newEvents();
     const talker = (kind: TcpSide['kind']): TcpHandler => (s) => {

@@ -1,36 +1,19 @@
-import type { HttpAnswer, LabContext } from '../../labs/lab-context.js';
-import { waitUntil, type WaitOptions } from './wait-strategy.js';
+import type { CheckContext, HttpAnswer, HttpRequestOptions } from '../../lab-kit/check-context.js';
+import { HttpWaitStrategy, type HttpExpectation } from '../../lab-kit/wait/http-wait-strategy.js';
+import type { WaitOptions } from './wait-strategy.js';
 
-export interface HttpExpectation {
-  status?: number;
-  /** Text or pattern the body must contain. */
-  body?: string | RegExp;
-  headers?: Record<string, string>;
-}
+export type { HttpExpectation };
 
-/** Waits until a URL answers with the status (and body) wanted. */
+/** Waits until a URL answers with the status (and body) wanted: the function form of Wait.forHttp, with one fixed hint. */
 export function waitForHttp(
-  ctx: LabContext,
+  ctx: CheckContext,
   url: string,
   expectation: HttpExpectation,
   hint: string,
-  options: WaitOptions & { containerId?: string; request?: Parameters<LabContext['http']>[1] } = {},
+  options: WaitOptions & { containerId?: string; request?: HttpRequestOptions } = {},
 ): Promise<HttpAnswer> {
-  const status = expectation.status ?? 200;
-  const body = expectation.body;
-  const bodyText = body === undefined ? '' : ` with a body containing ${body instanceof RegExp ? body.source : JSON.stringify(body)}`;
-  return waitUntil(
-    {
-      expected: `HTTP ${status} from ${url}${bodyText}`,
-      hint,
-      attempt: async () => {
-        const answer = await ctx.http(url, { ...options.request, timeoutMs: 5_000 });
-        if (answer.status === 0) return { ok: false, seen: `no HTTP answer (${answer.body})` };
-        const bodyOk = body === undefined || (body instanceof RegExp ? body.test(answer.body) : answer.body.includes(body));
-        if (answer.status === status && bodyOk) return { ok: true, value: answer };
-        return { ok: false, seen: `HTTP ${answer.status} with body ${JSON.stringify(answer.body.slice(0, 120))}` };
-      },
-    },
-    { ...options, container: options.containerId ? { docker: ctx.docker, id: options.containerId } : options.container },
-  );
+  const strategy = new HttpWaitStrategy(url, expectation, options.request).withHint(hint);
+  if (options.timeoutMs !== undefined) strategy.withStartupTimeout(options.timeoutMs);
+  if (options.intervalMs !== undefined) strategy.withInterval(options.intervalMs);
+  return strategy.waitUntilReady(options.signal ? (Object.create(ctx, { signal: { value: options.signal } }) as CheckContext) : ctx, { containerId: options.containerId ?? options.container?.id });
 }

@@ -25,11 +25,16 @@ export function registerImages(program: Command): void {
           ...images.map((i) => [
             i.image,
             i.tags.join(','),
-            i.present.length ? 'yes' : 'no',
+            i.present.length ? (i.outdated ? 'yes (older recipe: rebuilt on next use)' : 'yes') : i.provision === 'first-use' ? 'no (built on first use)' : 'no',
             i.present.length === 0 ? '-' : (i.standin ? `stand-in: ${i.standin}` : 'official (pulled)'),
             formatBytes(i.sizeBytes),
           ]),
         ]) + '\n',
       );
+      // What a stand-in is not, said plainly: mysql is MariaDB, `latest` is not today's latest.
+      const notes = images.filter((i) => i.note && (i.present.length === 0 || i.standin));
+      if (notes.length > 0) {
+        process.stdout.write(`\nStand-ins differ from the official images:\n${notes.map((i) => `  ${i.image}:${i.tags[0]}: ${i.note}`).join('\n')}\n`);
+      }
     });
 }

@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import { Listr } from 'listr2';
 import { connectEngine, resetEngineConnection } from '../../engine/engine.js';
 import { assertCanInstall, installPackages, isDebianLike, missingPackages, startEngine } from '../../engine/engine-installer.js';
-import { loadCatalog } from '../../images/catalog.js';
+import { entryKey, loadCatalog } from '../../images/catalog.js';
+import { ensureBaseImage } from '../../images/base-image.js';
 import { ensureImage } from '../../images/provisioner.js';
 import { listrRenderer } from '../../util/terminal.js';
+import { toolTasks } from '../setup-tool-tasks.js';
 
 async function engineAnswers(): Promise<boolean> {
   resetEngineConnection();
@@ -14,13 +16,17 @@ async function engineAnswers(): Promise<boolean> {
   );
 }
 
+/** Stand-in builds side by side at setup: more would only compete for the same cores and mirror. */
+const SETUP_BUILDS_AT_ONCE = 2;
+
 export function registerSetup(program: Command): void {
   program
     .command('setup')
     .description('install and start a Docker engine if none answers (root on Debian/Ubuntu), then provision every image the labs need')
-    .option('--skip-images', 'only make sure the engine runs')
+    .option('--skip-images', 'only make sure the engine runs (and the tools, unless --skip-tools)')
+    .option('--skip-tools', 'do not build or install Compose v2, buildx and the Dockerfile frontend')
     .addHelpText('after', '\nExample:\n  sudo npm run setup        # the same as: docklab setup')
-    .action(async (options: { skipImages?: boolean }) => {
+    .action(async (options: { skipImages?: boolean; skipTools?: boolean }) => {
       const started = Date.now();
       const tasks = new Listr(
         [
@@ -56,19 +62,41 @@ export function registerSetup(program: Command): void {
             },
           },
           {
-            title: 'Images',
-            enabled: () => !options.skipImages,
-            task: (_, task) =>
-              task.newListr(
-                loadCatalog().map((entry) => ({
-                  title: `${entry.image}:${entry.tags[0]}`,
-                  task: async (__: unknown, sub: { title: string; output: string }) => {
-                    const engine = await connectEngine();
-                    const image = await ensureImage(engine.docker, `${entry.image}:${entry.tags[0]}`, { onLine: (l) => (sub.output = l) });
-                    sub.title = `${entry.image}: ${image.source}${image.standin ? ` (stand-in: ${image.standin})` : ''}`;
+            // The images and the tools are independent: the Go builds run while the images are provisioned.
+            title: 'Images and tools',
+            enabled: () => !options.skipImages || !options.skipTools,
+            task: (_, group) =>
+              group.newListr(
+                [
+                  {
+                    title: 'Images',
+                    enabled: () => !options.skipImages,
+                    // Only what the labs use is built here; other catalog tags (node:22, golang:1.24, …) on first use.
+                    // The shared base first, then builds side by side: one's downloads overlap another's compiling.
+                    task: async (_, task) => {
+                      await ensureBaseImage((await connectEngine()).docker, { onLine: (l) => (task.output = l) });
+                      return task.newListr(
+                        loadCatalog()
+                          .filter((entry) => entry.provision === 'setup')
+                          .map((entry) => ({
+                            title: entryKey(entry),
+                            task: async (__: unknown, sub: { title: string; output: string }) => {
+                              const engine = await connectEngine();
+                              const image = await ensureImage(engine.docker, entryKey(entry), { onLine: (l) => (sub.output = l) });
+                              sub.title = `${entryKey(entry)}: ${image.source}${image.standin ? ` (stand-in: ${image.standin})` : ''}`;
+                            },
+                          })),
+                        { concurrent: SETUP_BUILDS_AT_ONCE, exitOnError: true },
+                      );
+                    },
                   },
-                })),
-                { concurrent: false, exitOnError: true },
+                  {
+                    title: 'Tools: Compose v2, buildx, Dockerfile frontend',
+                    enabled: () => !options.skipTools,
+                    task: (_, task) => task.newListr(toolTasks(), { concurrent: false, exitOnError: true }),
+                  },
+                ],
+                { concurrent: true, exitOnError: true },
               ),
           },
         ],

@@ -1,5 +1,5 @@
 import type { AclDefinition, AclTerm, ConditionModel, Loc, MatchMethod } from '../config/model.js';
-import { syntaxError, unsupportedError } from '../config/config-errors.js';
+import { syntaxError } from '../config/config-errors.js';
 import { exprDefaultMatch, parseSampleExpr } from '../sample/sample-expr.js';
 import { readMapFile, readPatternFile } from '../sample/pattern-file.js';
 

@@ -35,7 +35,7 @@ import { beginStickParse, enterStickSection, finishStickParse, parseStickSection
 import {
   IGNORED_GLOBAL, IGNORED_OPTIONS, IGNORED_PROXY,
 } from './ignored-keywords.js';
-import { parseTcpRequest, refuseTcpResponse } from '../tcp/tcp-rules.js';
+import { parseTcpRequest, parseTcpResponse } from '../tcp/tcp-rules.js';
 import { checkModes } from '../tcp/mode-check.js';
 
 type SectionKind = 'global' | 'defaults' | 'frontend' | 'backend' | 'listen';
@@ -313,7 +313,7 @@ export class ConfigParser {
         return;
       }
       case 'tcp-request': parseTcpRequest(words, at, section, settings); return;
-      case 'tcp-response': refuseTcpResponse(at);
+      case 'tcp-response': parseTcpResponse(words, at, section, settings); return;
       case 'maxconn': settings.maxconn = positiveInt(words[1], at, 'maxconn'); return;
       case 'timeout': {
         const name = words[1] as TimeoutName | undefined;

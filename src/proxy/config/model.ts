@@ -156,6 +156,8 @@ export interface ProxySettings {
   mode: 'http' | 'tcp';
   /** `tcp-request inspect-delay`: how long content rules may wait for client data. */
   inspectDelay?: number;
+  /** `tcp-response inspect-delay`: how long response content rules may wait for server data. */
+  responseInspectDelay?: number;
   /** `option tcplog`. */
   tcplog?: boolean;
   maxconn?: number;

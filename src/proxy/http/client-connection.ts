@@ -14,8 +14,9 @@ import { HttpParseError, type RequestHead, type ResponseHead } from './http-head
 import { errorResponse, serializeLocalResponse, type LocalResponse } from './local-response.js';
 import { localResponseForcesClose, withProxyErrorFile } from './error-reply.js';
 import type { ListenerContext } from './listener-context.js';
+import type { UpgradedStart } from '../tcp/http-upgrade.js';
 import type { ProxiedRequest } from './proxied-request.js';
-import { routeRequest } from './request-router.js';
+import { routeAndStick } from './request-router.js';
 import { dechunk, LOCAL_BODY_LIMIT } from './local-body.js';
 import { cacheResponseBody, cacheResponseEnd } from '../cache/cache-actions.js';
 import { UpstreamExchange, type ExchangeSink } from './upstream-exchange.js';
@@ -24,8 +25,9 @@ import { responseHeaders, serializeResponseHead } from './response-head-writer.j
 import { readRequestCookie } from './persistence-cookie.js';
 import type { ResponseState } from './rule-engine.js';
 import { afterResponseOnLocal } from '../rules/after-response.js';
-import { formatProxyLog, frontendLogs } from '../log/proxy-log.js';
-import { requestByteCount, stickEnd, stickMatch, stickStore } from '../stick/stick-runtime.js';
+import { RequestTransaction } from './request-transaction.js';
+import { frontendLogs } from '../log/proxy-log.js';
+import { requestByteCount, stickEnd, stickStore } from '../stick/stick-runtime.js';
 import { StickPending, abandonStick, runStickAttempt, stickIsShared, stickSuspended } from '../stick/stick-shared.js';
 
 /**
@@ -50,7 +52,9 @@ export class ClientConnection implements ExchangeSink {
   /** Set while a local answer from http-response rules replaces the server's response. */
   private dropResponseBody = false;
   /** `sess`-scope variables live as long as the client connection. */
-  private readonly session = new SessionState();
+  private session = new SessionState();
+  /** Upgraded from a TCP frontend: the backend its first request goes to (switching rules already ran). */
+  private upgradedTo: Backend | undefined;
   private headTimer: NodeJS.Timeout | undefined;
   private fe: Frontend | undefined;
   private router: Router | undefined;
@@ -68,9 +72,12 @@ export class ClientConnection implements ExchangeSink {
   private status = 0;
   private clientCookie: string | undefined;
   private readonly remoteAddress: string;
+  /** Counters and log line of the current request (one object for the connection's life). */
+  private tx: RequestTransaction | undefined;
   private readonly remotePort: number;
 
-  constructor(private readonly socket: Socket, private readonly ctx: ListenerContext) {
+  constructor(private readonly socket: Socket, private readonly ctx: ListenerContext, upgraded?: UpgradedStart) {
+    if (upgraded) { this.upgradedTo = upgraded.backend; if (upgraded.session) this.session = upgraded.session; }
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
@@ -89,9 +96,19 @@ export class ClientConnection implements ExchangeSink {
     if (clientTimeout !== undefined) socket.setTimeout(clientTimeout, this.onClientTimeout);
   }
 
+  private sockPort: number | undefined;
+  private sockAddr: string | undefined;
+  /** The local end of the connection, read once (it cannot change). */
+  private localPort(): number { return (this.sockPort ??= this.socket.localPort ?? this.ctx.localPort); }
+  private localAddress(): string | undefined { return (this.sockAddr ??= this.socket.localAddress ?? undefined); }
+
   private frontend(): Frontend | undefined {
-    this.router = this.ctx.router();
-    return this.router.frontends.find((f) => f.name === this.ctx.frontendName);
+    const router = this.ctx.router();
+    // The same configuration as for the last request: the same frontend (a reload brings a new router).
+    if (router === this.router && this.fe) return this.fe;
+    this.router = router;
+    const name = this.ctx.frontendName;
+    return router.frontends.find((f) => f.name === name);
   }
 
   // ---- timers ------------------------------------------------------------------------------
@@ -249,24 +266,22 @@ export class ClientConnection implements ExchangeSink {
     // `option httpclose` on the frontend closes the client side after each response.
     this.closeAfter = head.wantsClose || this.ctx.stopping() || fe.model.settings.httpConnMode === 'close';
     const tls = this.ctx.ssl ? (this.socket as TLSSocket) : undefined;
+    // Every field written in the same order on every request: one object shape for the whole hot path.
     const req: ProxiedRequest = {
       method: head.method, uri: head.uri, version: head.version, headers: head.headers,
-      srcAddr: this.remoteAddress, dstPort: this.socket.localPort ?? this.ctx.localPort, ssl: this.ctx.ssl,
+      srcAddr: this.remoteAddress, dstPort: this.localPort(), ssl: this.ctx.ssl,
       sni: tls && typeof tls.servername === 'string' ? tls.servername : undefined,
-      ...(tls ? { tlsSocket: tls } : {}),
+      tlsSocket: tls,
       receivedAt: now, headReceivedAt: now, modified: false,
-      txn: new Txn(this.session), srcPort: this.remotePort, dstAddr: this.socket.localAddress ?? undefined, firstRequest,
+      txn: new Txn(this.session), srcPort: this.remotePort, dstAddr: this.localAddress(), firstRequest,
     };
     this.req = req;
     fe.counters.total++;
     const hasBody = head.chunked || head.contentLength > 0;
     const pristine = stickIsShared() ? head.headers.slice() : null;
-    const routed = runStickAttempt(this, () => {
-      const d = routeRequest(router, fe, req);
-      return { d, stuck: d.kind === 'forward' ? stickMatch(d.backend, req) : undefined };
-    });
-    if (routed instanceof StickPending) { this.awaitStick(routed, head, rest, pristine!); return; }
-    const decision = routed.d;
+    const upgradedTo = firstRequest ? this.upgradedTo : undefined;
+    const decision = pristine ? runStickAttempt(this, () => routeAndStick(router, fe, req, upgradedTo)) : routeAndStick(router, fe, req, upgradedTo);
+    if (decision instanceof StickPending) { this.awaitStick(decision, head, rest, pristine!); return; }
     const hints = req.txn?.earlyHints;
     // early-hint rules: one 103 interim response before whatever answer follows.
     if (hints) this.socket.write(`HTTP/1.1 103 Early Hints\r\n${hints.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`, 'latin1');
@@ -302,7 +317,7 @@ export class ClientConnection implements ExchangeSink {
       upgrade,
       balance: { srcAddr: req.srcAddr, uri: req.uri, headers: req.headers, src: req },
       persistCookie: this.clientCookie,
-      stickServer: routed.stuck,
+      stickServer: decision.stuck,
       noReuse: serverClose || noServerReuse(fe, be),
     }, this);
     this.exchange = exchange;
@@ -522,7 +537,7 @@ export class ClientConnection implements ExchangeSink {
 
   onAbort(termination: string): void {
     const ex = this.exchange!;
-    if (this.req) stickEnd(this.req, this.requestBytes(), this.bytesOut, this.status);
+    this.endStick(this.status);
     this.exchange = null;
     this.logLine(this.head, termination, ex.server?.name ?? '<NOSRV>', this.backend!.name, this.req!.uri, this.head!.version, this.req!.receivedAt, ex);
     this.phase = Phase.Closed;
@@ -551,18 +566,23 @@ export class ClientConnection implements ExchangeSink {
 
 
   private countStatus(status: number, ex?: UpstreamExchange): void {
-    if (this.req) stickEnd(this.req, this.requestBytes(), this.bytesOut, status);
-    this.fe!.counters.countStatus(status);
-    this.fe!.counters.bytesOut += this.bytesOut;
-    if (this.backend) {
-      this.backend.counters.countStatus(status);
-      this.backend.counters.bytesOut += this.bytesOut;
-    }
-    if (ex?.server) {
-      ex.server.counters.countStatus(status);
-      ex.server.counters.bytesOut += this.bytesOut;
-      ex.server.counters.bytesIn += ex.bytesIn;
-    }
+    this.endStick(status);
+    this.transaction().answered(status, ex);
+  }
+
+  /** The accounting shared with HTTP/2 streams, brought up to date with this request's state. */
+  private transaction(startedAt = this.req?.receivedAt ?? Date.now()): RequestTransaction {
+    const tx = (this.tx ??= new RequestTransaction(this.fe!, this.ctx, this.req, startedAt, this.remoteAddress, this.remotePort));
+    tx.reset(this.fe!, this.req, startedAt);
+    tx.backend = this.backend;
+    tx.status = this.status;
+    tx.bytesOut = this.bytesOut;
+    return tx;
+  }
+
+  /** Tracked stick counters count the request and let go (only requests that track anything pay for the byte count). */
+  private endStick(status: number): void {
+    if (this.req?.txn?.stick) stickEnd(this.req, this.requestBytes(), this.bytesOut, status);
   }
 
   /** Bytes of this request as HAProxy's stick-table byte counters count them (see requestByteCount). */
@@ -594,7 +614,7 @@ export class ClientConnection implements ExchangeSink {
 
   private closed(): void {
     if (this.phase === Phase.Closed && !this.fe) return;
-    if (this.req) stickEnd(this.req, this.requestBytes(), this.bytesOut, this.status);
+    this.endStick(this.status);
     this.phase = Phase.Closed;
     clearTimeout(this.headTimer);
     this.exchange?.cancel();
@@ -610,18 +630,8 @@ export class ClientConnection implements ExchangeSink {
   // ---- logging -----------------------------------------------------------------------------
 
   private logLine(head: RequestHead | null, termination: string, server: string, backend: string, uri: string, version: string, startedAt: number, ex?: UpstreamExchange): void {
-    const fe = this.fe;
-    if (!fe || !frontendLogs(fe.model, fe.httplog)) return;
-    if (this.req?.txn?.logLevel === 'silent') return;
-    const now = Date.now();
-    this.ctx.log(formatProxyLog(fe.model, {
-      clientAddr: this.remoteAddress.replace(/^::ffff:(?=\d+\.)/, ''), clientPort: this.remotePort, acceptedAt: startedAt,
-      frontend: fe.name, ssl: this.ctx.ssl, backend, server,
-      tr: 0, tw: ex ? Math.max(0, ex.queuedMs) : -1, tc: ex ? ex.connectMs : -1, trServer: ex ? ex.responseMs : -1, ta: now - startedAt,
-      status: this.status, bytes: this.bytesOut, termination,
-      actconn: this.ctx.activeConnections(), feconn: fe.connections, beconn: this.backend?.active ?? 0, srvconn: ex?.server?.active ?? 0,
-      retries: ex?.retries ?? 0,
-      method: head?.method ?? '<BADREQ>', uri: head ? uri : '', version,
-    }, this.req ?? undefined));
+    if (!this.fe || !frontendLogs(this.fe.model, this.fe.httplog)) return;
+    this.transaction(startedAt).log(termination, server, backend, head ? { method: head.method, uri, version } : null, ex);
   }
+
 }

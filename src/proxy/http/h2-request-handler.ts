@@ -1,11 +1,11 @@
 import type { TLSSocket } from 'node:tls';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { stickEnd, stickMatch, stickStore } from '../stick/stick-runtime.js';
+import { stickEnd, stickStore } from '../stick/stick-runtime.js';
 import { StickPending, abandonStick, runStickAttempt, stickSuspended } from '../stick/stick-shared.js';
 import type { Socket } from 'node:net';
 import type { ListenerContext } from './listener-context.js';
 import type { ProxiedRequest } from './proxied-request.js';
-import { routeRequest } from './request-router.js';
+import { routeAndStick } from './request-router.js';
 import { cacheResponseBody, cacheResponseEnd } from '../cache/cache-actions.js';
 import { errorResponse, type LocalResponse } from './local-response.js';
 import { UpstreamExchange, type ExchangeSink } from './upstream-exchange.js';
@@ -17,7 +17,7 @@ import { SessionState, Txn } from '../sample/txn.js';
 import { afterResponseOnLocal } from '../rules/after-response.js';
 import { readRequestCookie } from './persistence-cookie.js';
 import type { ResponseHead } from './http-head.js';
-import { formatProxyLog, frontendLogs } from '../log/proxy-log.js';
+import { RequestTransaction } from './request-transaction.js';
 import { withProxyErrorFile } from './error-reply.js';
 
 /** Headers that HTTP/2 forbids in responses (connection-specific). */
@@ -51,30 +51,30 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
     ...(req.stream.session?.socket && 'getPeerCertificate' in req.stream.session.socket ? { tlsSocket: req.stream.session.socket as TLSSocket } : {}), receivedAt: started, headReceivedAt: started, modified: true,
     txn: new Txn(sessionStateOf(req.stream.session)), srcPort: socket.remotePort, dstAddr: socket.localAddress,
   };
-  fe.counters.total++;
-  const routed = runStickAttempt(req, () => {
-    const d = routeRequest(router, fe, preq);
-    return { d, stuck: d.kind === 'forward' ? stickMatch(d.backend, preq) : undefined };
-  });
-  if (routed instanceof StickPending) {
+  // Counted and logged by the same accounting as HTTP/1 requests.
+  const tx = new RequestTransaction(fe, ctx, preq, started, socket.remoteAddress ?? '', socket.remotePort ?? 0);
+  tx.begin();
+  const decision = runStickAttempt(req, () => routeAndStick(router, fe, preq));
+  if (decision instanceof StickPending) {
     // Shared stick tables (workers): wait for the primary, then route the stream again.
     stickSuspended(preq);
-    fe.counters.total--;
-    void routed.promise.then(() => { if (res.destroyed || res.writableEnded) abandonStick(req, routed); else handleH2Request(ctx, req, res); });
+    tx.retract();
+    void decision.promise.then(() => { if (res.destroyed || res.writableEnded) abandonStick(req, decision); else handleH2Request(ctx, req, res); });
     return;
   }
-  const decision = routed.d;
   // Stick counters end with the stream, however it ends.
   res.on('close', () => stickEnd(preq, Number(preq.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1] ?? 0) || 0, Number(res.getHeader('content-length') ?? 0) || 0, res.statusCode));
+  tx.routed(decision);
+  const line = { method: preq.method, uri: preq.uri, version: preq.version };
   const log = (status: number, backend: string, server: string, termination: string, bytes: number, ex?: UpstreamExchange) => {
-    if (!frontendLogs(fe.model, fe.httplog)) return;
-    ctx.log(formatProxyLog(fe.model, {
-      clientAddr: preq.srcAddr.replace(/^::ffff:(?=\d+\.)/, ''), clientPort: socket.remotePort ?? 0, acceptedAt: started,
-      frontend: fe.name, ssl: ctx.ssl, backend, server, tr: 0, tw: ex ? Math.max(0, ex.queuedMs) : -1, tc: ex ? ex.connectMs : -1,
-      trServer: ex ? ex.responseMs : -1, ta: Date.now() - started, status, bytes, termination,
-      actconn: ctx.activeConnections(), feconn: fe.connections, beconn: 0, srvconn: ex?.server?.active ?? 0, retries: ex?.retries ?? 0,
-      method: preq.method, uri: preq.uri, version: preq.version,
-    }, preq));
+    tx.status = status;
+    tx.bytesOut = bytes;
+    tx.log(termination, server, backend, line, ex);
+  };
+  /** The answer is complete: counted like an HTTP/1 one (statuses and bytes of frontend, backend, server). */
+  const answered = (status: number, bytes: number, ex?: UpstreamExchange) => {
+    tx.bytesOut = bytes;
+    tx.answered(status, ex);
   };
   if (decision.kind === 'respond' && decision.withBody) {
     // The stats admin form: answer once the whole body is read.
@@ -85,7 +85,7 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
     req.on('end', () => {
       const r = build(Buffer.concat(parts));
       sendLocal(res, r);
-      fe.counters.countStatus(r.status);
+      answered(r.status, r.body.length);
       log(r.status, decision.backend?.name ?? fe.name, '<NOSRV>', decision.termination, r.body.length);
     });
     return;
@@ -95,13 +95,12 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
     // Tarpit: the answer is held back while the stream stays open.
     if (r.delayMs) setTimeout(() => { if (!res.stream.destroyed) sendLocal(res, r); }, r.delayMs);
     else sendLocal(res, r);
-    fe.counters.countStatus(decision.response.status);
+    answered(decision.response.status, decision.response.body.length);
     log(decision.response.status, decision.backend?.name ?? fe.name, '<NOSRV>', decision.termination, decision.response.body.length);
     req.resume();
     return;
   }
   const be = decision.backend;
-  be.counters.total++;
   let clientCookie: string | undefined;
   if (be.cookie) {
     clientCookie = readRequestCookie(be.cookie, preq.headers).server;
@@ -139,13 +138,12 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
     onResponseEnd() {
       if (!localAnswer) cacheResponseEnd(preq, false);
       if (!localAnswer) res.end();
-      fe.counters.countStatus(res.statusCode); be.counters.countStatus(res.statusCode);
-      exchange.server?.counters.countStatus(res.statusCode);
+      answered(res.statusCode, bytes, exchange);
       log(res.statusCode, be.name, exchange.server?.name ?? '<NOSRV>', '----', bytes, exchange);
     },
     onFailure(status, termination) {
       sendLocal(res, withProxyErrorFile(errorResponse(status), fe.model, be.model));
-      fe.counters.countStatus(status); be.counters.countStatus(status);
+      answered(status, 0, exchange);
       log(status, be.name, exchange.server?.name ?? '<NOSRV>', termination, 0, exchange);
     },
     onAbort(termination) { res.destroy(); log(res.statusCode, be.name, exchange.server?.name ?? '<NOSRV>', termination, bytes, exchange); },
@@ -158,7 +156,7 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
     noReuse: noServerReuse(fe, be),
     body: bodyMode, idempotent: isIdempotent(preq.method), upgrade: false,
     balance: { srcAddr: preq.srcAddr, uri: preq.uri, headers: preq.headers, src: preq }, persistCookie: clientCookie,
-    stickServer: routed.stuck,
+    stickServer: decision.stuck,
   }, sink);
   res.on('drain', () => exchange.resumeResponse());
   res.on('close', () => { if (!res.writableFinished) exchange.cancel(); });

@@ -14,7 +14,7 @@ export class H2SessionHost {
   private readonly server: Http2Server;
   private readonly sessions = new Set<ServerHttp2Session>();
 
-  constructor(ctx: ListenerContext) {
+  constructor(private readonly ctx: ListenerContext) {
     this.server = createH2Server();
     this.server.on('request', (req, res) => {
       handleH2Request(ctx, req, res);
@@ -35,7 +35,18 @@ export class H2SessionHost {
     const tls = socket as Socket & { alpnProtocol?: string | false };
     if (tls.alpnProtocol === false) tls.alpnProtocol = 'h2';
     if (preread && preread.length > 0) socket.unshift(preread);
+    // A connection that opened with the preface was accepted (and is counted) as an HTTP/1 one;
+    // one that chose h2 by ALPN comes straight here and counts as the frontend's connection now.
+    else this.countConnection(socket);
     this.server.emit('connection', socket);
+  }
+
+  private countConnection(socket: Socket): void {
+    const name = this.ctx.frontendName;
+    const fe = this.ctx.router().frontends.find((f) => f.name === name);
+    if (!fe) return;
+    fe.connections++;
+    socket.once('close', () => { fe.connections--; });
   }
 
   /** Graceful stop: no new streams; sessions end when their streams are done. */

@@ -13,4 +13,6 @@ export interface ListenerContext {
   activeConnections(): number;
   /** Serves the socket as HTTP/2 from here on; `preread` holds bytes already read from it. */
   upgradeToH2?(socket: import('node:net').Socket, preread?: Buffer): void;
+  /** Keeps an HTTP connection that began on a TCP frontend among those a graceful stop closes when idle. */
+  adoptHttp?(connection: { closeIfIdle(): void }, socket: import('node:net').Socket): void;
 }

@@ -15,33 +15,37 @@ import { hasHeader } from './proxied-request.js';
 import type { ProxiedRequest } from './proxied-request.js';
 import { statsRoute } from '../stats/stats-endpoint.js';
 import { bindRequestToRouter } from '../stats/service-state.js';
+import { stickMatch } from '../stick/stick-runtime.js';
+import type { Server } from '../runtime/server.js';
 
 export type RouteDecision =
   | { kind: 'respond'; response: LocalResponse; backend: Backend | undefined; termination: string; server: string; withBody?: (body: Buffer) => LocalResponse }
-  | { kind: 'forward'; backend: Backend };
+  | { kind: 'forward'; backend: Backend; /** The server a `stick match|on` rule found (routeAndStick). */ stuck: Server | undefined };
 
 /**
  * The frontend-then-backend rule walk HAProxy does for each request:
  * frontend http-request rules, stats, use_backend / default_backend, the
  * backend's own rules (once only for a listen section), then forwardfor.
  */
-export function routeRequest(router: Router, fe: Frontend, req: ProxiedRequest): RouteDecision {
+export function routeRequest(router: Router, fe: Frontend, req: ProxiedRequest, upgradedTo?: Backend): RouteDecision {
   const txn = txnOf(req);
   bindRequestToRouter(router, req);
   txn.frontend = fe;
+  // Kept once, for capture.req.*: a stick replay routes the same request again after rules rewrote it.
   txn.original ??= { method: req.method, uri: req.uri, version: req.version };
   // Until a backend is chosen the frontend stands in for it (be_name, nbsrv), as in HAProxy.
   txn.backend = frontendAsBackend(router, fe);
   txn.findBackend = router.findBackend;
-  captureHeaders(fe.model, 'request', req.headers, txn.reqCaptures);
-  const feTcp = httpContentVerdict(fe.model, req);
+  captureHeaders(fe.model, 'request', req.headers, txn);
+  // `upgradedTo`: a TCP frontend's first request, whose content and switching rules already ran on the raw bytes.
+  const feTcp = upgradedTo ? null : httpContentVerdict(fe.model, req);
   if (feTcp) return { kind: 'respond', response: feTcp, backend: undefined, termination: 'PR--', server: '<NOSRV>' };
   const feResponse = applyRequestRules(fe.requestRules, req);
   if (feResponse) return { kind: 'respond', response: feResponse, backend: undefined, termination: 'PR--', server: '<NOSRV>' };
   const feStats = statsRoute(router, fe.model, fe.acls, req);
   if (feStats) return { kind: 'respond', ...feStats, backend: undefined, termination: 'LR--', server: '<STATS>' };
-  let backend: Backend | undefined;
-  for (const ub of fe.useBackends) {
+  let backend: Backend | undefined = upgradedTo;
+  if (!backend) for (const ub of fe.useBackends) {
     if (ub.cond && !ub.cond.test(req)) continue;
     // A dynamic name that matches no backend ends the search: default_backend applies.
     backend = ub.format ? router.backends.get(ub.format.render(req)) : ub.backend;
@@ -61,7 +65,14 @@ export function routeRequest(router: Router, fe: Frontend, req: ProxiedRequest):
   const ff = backend.forwardfor ?? fe.forwardfor;
   if (ff) addForwardedFor(ff, req);
   addUniqueIdHeader(fe.model, req);
-  return { kind: 'forward', backend };
+  return { kind: 'forward', backend, stuck: undefined };
+}
+
+/** routeRequest, then the chosen backend's stick match rules (both must run inside one stick attempt). */
+export function routeAndStick(router: Router, fe: Frontend, req: ProxiedRequest, upgradedTo?: Backend): RouteDecision {
+  const d = routeRequest(router, fe, req, upgradedTo);
+  if (d.kind === 'forward') d.stuck = stickMatch(d.backend, req);
+  return d;
 }
 
 const exceptCache = new Map<string, (addr: string) => boolean>();

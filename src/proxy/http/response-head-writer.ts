@@ -22,7 +22,7 @@ export function responseHeaders(
   const txn = txnOf(req);
   txn.backend = be;
   if (server) txn.server = server;
-  captureHeaders(fe.model, 'response', head.headers, txn.resCaptures);
+  captureHeaders(fe.model, 'response', head.headers, txn);
   const cookie = be.cookie;
   // A client that already carries this server's cookie is not sent it again.
   const insert = cookie !== undefined && cookie.insert && server?.cookie !== undefined && clientCookie !== server.cookie

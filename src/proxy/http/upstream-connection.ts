@@ -21,6 +21,9 @@ export class UpstreamConnection {
   owner: UpstreamOwner | null = null;
   connected = false;
 
+  /** The socket became one end of a tunnel (101 Switching Protocols): its bytes flow as stream data. */
+  tunnelled = false;
+
   /** The SNI this connection was opened with ('' = none): a request needing another name opens its own. */
   serverName = '';
 
@@ -30,10 +33,7 @@ export class UpstreamConnection {
   constructor(readonly socket: Socket, private readonly pool: ConnectionHome, tls = false) {
     // Over TLS the connection is ready once the handshake (and certificate check) is done.
     socket.on(tls ? 'secureConnect' : 'connect', () => { this.connected = true; this.owner?.onUpstreamConnect(); });
-    socket.on('data', (chunk: Buffer) => {
-      // Bytes on an idle connection are a protocol error from the server.
-      if (this.owner) this.owner.onUpstreamData(chunk); else socket.destroy();
-    });
+    socket.on('data', this.received);
     socket.on('drain', () => this.owner?.onUpstreamDrain());
     socket.on('timeout', () => { if (this.owner) this.owner.onUpstreamTimeout(); else socket.destroy(); });
     socket.on('error', () => { /* 'close' follows and says what to do */ });
@@ -44,6 +44,14 @@ export class UpstreamConnection {
       owner?.onUpstreamClose();
     });
   }
+
+  /** Bytes from the server (from 'data' events, or straight from the pool's reads of plain sockets). */
+  readonly received = (chunk: Buffer): void => {
+    // A tunnel reads the socket as a stream (piped to the client): direct reads are handed to it.
+    if (this.tunnelled) { this.socket.push(chunk); return; }
+    // Bytes on an idle connection are a protocol error from the server.
+    if (this.owner) this.owner.onUpstreamData(chunk); else this.socket.destroy();
+  };
 
   get usable(): boolean { return !this.socket.destroyed && this.socket.readyState === 'open'; }
 }

@@ -76,9 +76,10 @@ export class UpstreamExchange implements UpstreamOwner {
   private connected = false;
   private reused = false;
   private requestDone: boolean;
-  private replay: Buffer[] | null = [];
+  /** A copy of the request body for replays; NONE until a first piece arrives (most requests have none). */
+  private replay: Buffer[] | null = NONE;
   private replayBytes = 0;
-  private pending: Buffer[] = [];
+  private pending: Buffer[] = NONE;
   private pendingBytes = 0;
   private resp = Resp.Head;
   private respBuf: Buffer | null = null;
@@ -249,7 +250,7 @@ export class UpstreamExchange implements UpstreamOwner {
     // After a failed connect nothing left: the pending bytes are still whole.
     // After a send, only a complete in-memory copy can be replayed.
     if (this.sentAnything) {
-      this.pending = this.replay ? [...this.replay] : [];
+      this.pending = this.replay && this.replay.length > 0 ? [...this.replay] : NONE;
       this.pendingBytes = this.replayBytes;
     }
     this.resp = Resp.Head;
@@ -266,13 +267,15 @@ export class UpstreamExchange implements UpstreamOwner {
 
   private send(): void {
     const sock = this.conn!.socket;
-    const head = typeof this.req.head === 'string' ? Buffer.from(this.req.head, 'latin1') : this.req.head;
-    // One write for head and any body already received: one syscall for small requests.
-    const out = this.pending.length === 0 ? head : Buffer.concat([head, ...this.pending]);
+    const head = this.req.head;
     const hadBacklog = this.pendingBytes >= MAX_REPLAY;
-    this.pending = [];
+    let flushed: boolean;
+    // One write for head and any body already received: one syscall for small requests.
+    // A head alone is written as text: the socket encodes it without a Buffer of our own.
+    if (this.pending.length === 0) flushed = typeof head === 'string' ? sock.write(head, 'latin1') : sock.write(head);
+    else flushed = sock.write(Buffer.concat([typeof head === 'string' ? Buffer.from(head, 'latin1') : head, ...this.pending]));
+    this.pending = NONE;
     this.pendingBytes = 0;
-    const flushed = sock.write(out);
     this.sentAnything = true;
     this.sentAt = Date.now();
     // The client was paused while we connected; if the socket took everything
@@ -290,6 +293,7 @@ export class UpstreamExchange implements UpstreamOwner {
     }
     this.remember(data);
     if (!this.connected || !this.conn) {
+      if (this.pending === NONE) this.pending = [];
       this.pending.push(data);
       this.pendingBytes += data.length;
       return this.pendingBytes < MAX_REPLAY;
@@ -301,7 +305,8 @@ export class UpstreamExchange implements UpstreamOwner {
     if (this.req.body === 'encode-chunked' && !this.requestDone) {
       this.requestDone = true;
       this.remember(LAST_CHUNK);
-      if (this.connected && this.conn) this.conn.socket.write(LAST_CHUNK); else this.pending.push(LAST_CHUNK);
+      if (this.connected && this.conn) this.conn.socket.write(LAST_CHUNK);
+      else { if (this.pending === NONE) this.pending = []; this.pending.push(LAST_CHUNK); }
       return;
     }
     this.requestDone = true;
@@ -312,6 +317,7 @@ export class UpstreamExchange implements UpstreamOwner {
     if (!this.replay) return;
     this.replayBytes += data.length;
     if (this.replayBytes > MAX_REPLAY) { this.replay = null; return; }
+    if (this.replay === NONE) this.replay = [];
     this.replay.push(data);
   }
 
@@ -358,6 +364,7 @@ export class UpstreamExchange implements UpstreamOwner {
       this.resp = Resp.Done;
       clearTimeout(this.connectTimer);
       conn.owner = null;
+      conn.tunnelled = true;
       // The socket leaves the pool's care: it becomes one end of a tunnel.
       for (const ev of ['data', 'drain', 'timeout']) sock.removeAllListeners(ev);
       sock.setTimeout(0);
@@ -530,4 +537,6 @@ function retryOnOf(backend: Backend): ReadonlySet<string> {
 }
 
 const CRLF = Buffer.from('\r\n');
+/** The shared empty list a new exchange starts with, replaced by its own list on the first push (never pushed to). */
+const NONE: Buffer[] = [];
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');

@@ -70,9 +70,14 @@ export class UpstreamPool implements ConnectionHome {
     const name = this.serverName(src);
     const client = this.proxyKey(src);
     let s: Socket;
+    let plain: UpstreamConnection | undefined;
     if (this.h2) s = new H2BridgeSocket(this.h2) as unknown as Socket;
     else {
-      const raw = connect({ host: this.host, port: this.port, noDelay: true });
+      // Plain TCP reads go straight to the connection, without the stream's per-read 'data' machinery:
+      // the socket reads into one buffer shared by every connection, and each read is copied out at once.
+      const raw = this.tls
+        ? connect({ host: this.host, port: this.port, noDelay: true })
+        : connect({ host: this.host, port: this.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => { plain?.received(Buffer.from(buf.subarray(0, n))); return true; } } });
       // The PROXY header goes first on the TCP connection, before any TLS.
       if (client && src) raw.write(proxyHeaderFor(this.proxyHeader!, src));
       s = this.tls ? tlsConnect({ ...this.tls, socket: raw, host: this.host, ...(name ? { servername: name } : {}) }).setNoDelay(true) : raw;
@@ -82,6 +87,7 @@ export class UpstreamPool implements ConnectionHome {
     this.open++;
     s.once('close', () => { this.open--; });
     const c = new UpstreamConnection(s, this, this.tls !== undefined && !this.h2);
+    if (!this.tls && !this.h2) plain = c;
     c.serverName = name;
     c.proxyKey = client;
     return c;
@@ -108,6 +114,9 @@ export class UpstreamPool implements ConnectionHome {
     for (const c of this.idle.splice(0)) c.socket.destroy();
   }
 }
+
+/** Where plain upstream sockets read; what a read brings is copied out before the next read can overwrite it. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 function proxyHeaderFor(version: 1 | 2, src: SampleSource): Buffer {
   const a = { srcAddr: src.srcAddr, srcPort: src.srcPort ?? 0, dstAddr: src.dstAddr ?? '', dstPort: src.dstPort };

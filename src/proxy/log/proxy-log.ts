@@ -23,8 +23,8 @@ export function frontendLogs(fe: ProxySection, httplog: boolean): boolean {
  * frontend declares any).
  */
 export function formatProxyLog(fe: ProxySection, record: HttpLogRecord, src?: SampleSource): string {
-  const req = slots(requestCaptureCount(fe, 'request'), src?.txn?.reqCaptures);
-  const res = slots(requestCaptureCount(fe, 'response'), src?.txn?.resCaptures);
+  const req = slots(requestCaptureCount(fe, 'request'), src?.txn?.capturesIfAny('request'));
+  const res = slots(requestCaptureCount(fe, 'response'), src?.txn?.capturesIfAny('response'));
   const custom = fe.settings.logFormat;
   if (!custom && !req && !res) return formatHttpLog(record);
   const fmt = custom ?? (httplogFormat ??= CustomLogFormat.compile(HTTPLOG_FORMAT, { file: '<httplog>', line: 0 }));

@@ -7,6 +7,23 @@ import { TrafficCounters, type Server } from './server.js';
 /** A request waiting for a server slot (all servers at maxconn). */
 export interface QueuedRequest { wake: () => void; timer: NodeJS.Timeout }
 
+/** What a backend is made of, as the router compiles it from its section. */
+export interface BackendOptions {
+  readonly name: string;
+  readonly model: ProxySection;
+  readonly servers: readonly Server[];
+  readonly balancer: Balancer;
+  readonly requestRules: readonly CompiledRule[];
+  readonly responseRules: readonly CompiledRule[];
+  readonly statsUri: string | undefined;
+  readonly timeouts: Partial<Record<TimeoutName, number>>;
+  readonly forwardfor: ForwardForModel | undefined;
+  readonly cookie: CookieModel | undefined;
+  readonly retries: number;
+  readonly redispatch: number | undefined;
+  readonly checkers: readonly HealthChecker[];
+}
+
 /** A backend (or the back half of a listen section) at runtime. */
 export class Backend {
   readonly counters = new TrafficCounters();
@@ -14,22 +31,35 @@ export class Backend {
   /** Queued requests taken out to be served so far: queue positions in logs are differences of it. */
   dequeued = 0;
   active = 0;
+  readonly name: string;
+  readonly model: ProxySection;
+  readonly servers: readonly Server[];
+  readonly balancer: Balancer;
+  readonly requestRules: readonly CompiledRule[];
+  readonly responseRules: readonly CompiledRule[];
+  readonly statsUri: string | undefined;
+  readonly timeouts: Partial<Record<TimeoutName, number>>;
+  readonly forwardfor: ForwardForModel | undefined;
+  readonly cookie: CookieModel | undefined;
+  readonly retries: number;
+  readonly redispatch: number | undefined;
+  readonly checkers: readonly HealthChecker[];
 
-  constructor(
-    readonly name: string,
-    readonly model: ProxySection,
-    readonly servers: readonly Server[],
-    readonly balancer: Balancer,
-    readonly requestRules: readonly CompiledRule[],
-    readonly responseRules: readonly CompiledRule[],
-    readonly statsUri: string | undefined,
-    readonly timeouts: Partial<Record<TimeoutName, number>>,
-    readonly forwardfor: ForwardForModel | undefined,
-    readonly cookie: CookieModel | undefined,
-    readonly retries: number,
-    readonly redispatch: number | undefined,
-    readonly checkers: readonly HealthChecker[],
-  ) {}
+  constructor(o: BackendOptions) {
+    this.name = o.name;
+    this.model = o.model;
+    this.servers = o.servers;
+    this.balancer = o.balancer;
+    this.requestRules = o.requestRules;
+    this.responseRules = o.responseRules;
+    this.statsUri = o.statsUri;
+    this.timeouts = o.timeouts;
+    this.forwardfor = o.forwardfor;
+    this.cookie = o.cookie;
+    this.retries = o.retries;
+    this.redispatch = o.redispatch;
+    this.checkers = o.checkers;
+  }
 
   /** True when the listen section's front half already ran these rules. */
   isSameProxyAs(frontendModel: ProxySection): boolean { return frontendModel === this.model; }

@@ -62,32 +62,35 @@ export class Router {
       }
       const t = b.settings.timeouts;
       const checkers = createCheckers(b, servers, config.global, (m) => options.onNotice?.(m));
-      backends.set(b.name, new Backend(
-        b.name, b, servers, createBalancer(b.settings.balance, servers, {
+      backends.set(b.name, new Backend({
+        name: b.name, model: b, servers,
+        balancer: createBalancer(b.settings.balance, servers, {
           ...(b.settings.hashType ? { hashType: b.settings.hashType } : {}),
           allBackups: b.settings.allBackups ?? false,
           ids: serverIds(b.servers),
         }),
-        b.requestRules.map((r) => new CompiledRule(r.action, r, acls)),
-        b.responseRules.map((r) => new CompiledRule(r.action, r, acls, 'response')),
-        b.stats?.uri, t, b.settings.forwardfor, b.settings.cookie, b.settings.retries, b.settings.redispatch, checkers,
-      ));
+        requestRules: b.requestRules.map((r) => new CompiledRule(r.action, r, acls)),
+        responseRules: b.responseRules.map((r) => new CompiledRule(r.action, r, acls, 'response')),
+        statsUri: b.stats?.uri, timeouts: t, forwardfor: b.settings.forwardfor, cookie: b.settings.cookie,
+        retries: b.settings.retries, redispatch: b.settings.redispatch, checkers,
+      }));
     }
     const frontends = config.frontends.map((f) => {
       const acls = aclsOf(f);
       const s = f.settings;
-      return new Frontend(
-        f.name, f, f.binds, acls,
-        f.requestRules.map((r) => new CompiledRule(r.action, r, acls, 'request', f.kind === 'frontend')),
-        f.responseRules.map((r) => new CompiledRule(r.action, r, acls, 'response')),
-        f.useBackends.map((u) => ({
+      return new Frontend({
+        name: f.name, model: f, binds: f.binds, acls,
+        requestRules: f.requestRules.map((r) => new CompiledRule(r.action, r, acls, 'request', f.kind === 'frontend')),
+        responseRules: f.responseRules.map((r) => new CompiledRule(r.action, r, acls, 'response')),
+        useBackends: f.useBackends.map((u) => ({
           backend: u.dynamic ? undefined : backends.get(u.backend)!,
           cond: u.cond ? AclCondition.compile(u.cond, acls, 'request') : undefined,
           ...(u.dynamic ? { format: LogFormat.compile(u.backend, u.loc, 'request', f.kind === 'frontend') } : {}),
         })),
-        s.defaultBackend ? backends.get(s.defaultBackend.name) : f.kind === 'listen' ? backends.get(f.name) : undefined,
-        f.stats?.uri, withDerivedTimeouts(s.timeouts), s.httplog, s.forwardfor, s.maxconn ?? config.global.maxconn,
-      );
+        defaultBackend: s.defaultBackend ? backends.get(s.defaultBackend.name) : f.kind === 'listen' ? backends.get(f.name) : undefined,
+        statsUri: f.stats?.uri, timeouts: withDerivedTimeouts(s.timeouts), httplog: s.httplog, forwardfor: s.forwardfor,
+        maxconn: s.maxconn ?? config.global.maxconn,
+      });
     });
     buildStickTables(config, frontends, backends, options.makeStickTable);
     for (const p of new Set([...config.frontends, ...config.backends])) compileAfterResponse(p, aclsOf(p));

@@ -6,6 +6,8 @@ export interface ServerSession { shutdown(): void }
 const sessions = new WeakMap<Server, Set<ServerSession>>();
 
 export function trackSession(server: Server, s: ServerSession): void {
+  // Only `on-marked-down shutdown-sessions` ever cuts them: other servers keep no list (a set per request costs).
+  if (server.model.options.onMarkedDown !== 'shutdown-sessions') return;
   let set = sessions.get(server);
   if (!set) { set = new Set(); sessions.set(server, set); }
   set.add(s);

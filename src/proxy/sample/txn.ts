@@ -1,4 +1,7 @@
 import type { SampleValue } from './sample-types.js';
+import type { Router } from '../runtime/router.js';
+import type { SampleSource } from '../acl/sample-source.js';
+import type { StickTxn } from '../stick/stick-txn.js';
 
 export type VarScope = 'proc' | 'sess' | 'txn' | 'req' | 'res';
 export const VAR_SCOPES: readonly VarScope[] = ['proc', 'sess', 'txn', 'req', 'res'];
@@ -29,17 +32,33 @@ export class Txn {
   server: NamedRef | undefined;
   /** Looks up any backend of the running configuration by name (nbsrv(NAME)). */
   findBackend: ((name: string) => BackendRef | undefined) | undefined;
-  /** `capture request header` / `http-request capture` slots, by index. */
-  readonly reqCaptures: (string | undefined)[] = [];
-  readonly resCaptures: (string | undefined)[] = [];
+  private reqCaps: (string | undefined)[] | undefined;
+  private resCaps: (string | undefined)[] | undefined;
   /** The request line as received, before any rewrite (capture.req.method/uri/ver). */
   original: { method: string; uri: string; version: string } | undefined;
+  /**
+   * The running configuration serving this request and the request as it
+   * reached the rules (kept here rather than in a side table: a field costs
+   * the garbage collector nothing, a weak map entry per request does).
+   */
+  router: Router | undefined;
+  request: SampleSource | undefined;
+  /** Stick-table tracking state, created by the first track or sc_* fetch (see stick-txn). */
+  stick: StickTxn | undefined;
   /** Headers of `early-hint` rules, sent in one 103 response before the final one (HTTP/1.1 clients). */
   earlyHints: [string, string][] | undefined;
   /** Set by `set-log-level`; 'silent' suppresses the log line. */
   logLevel: string | undefined;
 
   constructor(readonly session: SessionState = new SessionState()) {}
+
+  /** `capture request header` / `http-request capture` slots, by index (made on first use: most requests capture nothing). */
+  get reqCaptures(): (string | undefined)[] { return (this.reqCaps ??= []); }
+  get resCaptures(): (string | undefined)[] { return (this.resCaps ??= []); }
+  /** The slots if any capture filled one, without making them. */
+  capturesIfAny(side: 'request' | 'response'): readonly (string | undefined)[] | undefined {
+    return side === 'request' ? this.reqCaps : this.resCaps;
+  }
 
   private map(scope: VarScope, create: boolean): Map<string, SampleValue> | undefined {
     switch (scope) {

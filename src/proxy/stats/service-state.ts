@@ -16,8 +16,6 @@ export class ServiceState {
 }
 
 const states = new WeakMap<Router, ServiceState>();
-/** Per transaction: the configuration serving it and the request as it arrived at the rules. */
-const bindings = new WeakMap<Txn, { router: Router; req: SampleSource }>();
 
 export function servicesOf(router: Router): ServiceState {
   let s = states.get(router);
@@ -27,16 +25,18 @@ export function servicesOf(router: Router): ServiceState {
 
 /** Remembers which configuration serves this request, for fetches and actions that need it. */
 export function bindRequestToRouter(router: Router, req: SampleSource): void {
-  bindings.set(txnOf(req), { router, req });
+  const txn = txnOf(req);
+  txn.router = router;
+  txn.request = req;
 }
 
 export function routerOf(src: SampleSource): Router | undefined {
-  return src.txn ? bindings.get(src.txn)?.router : undefined;
+  return src.txn?.router;
 }
 
 /** The request of a transaction (response rules see the response headers in place of the request's). */
 export function requestOfTxn(txn: Txn): SampleSource | undefined {
-  return bindings.get(txn)?.req;
+  return txn.request;
 }
 
 export function servicesOfRequest(src: SampleSource): ServiceState | undefined {

@@ -27,6 +27,8 @@ export interface RequestOutcome { bytesIn: number; bytesOut: number; status: num
  */
 export class StickTable {
   private readonly entries = new Map<string, StickEntry>();
+  /** The entry last moved to the end of `entries` (every insertion goes through touch). */
+  private newest: StickEntry | undefined;
   /** How many entries one purge frees when the table is full (HAProxy's size/256 + 1). */
   private readonly purgeBatch: number;
 
@@ -69,7 +71,9 @@ export class StickTable {
   touch(e: StickEntry): void {
     if (this.model.expire !== undefined) e.exp = this.clock() + this.model.expire;
     // Re-inserting keeps the map in touch (= expiry) order.
-    if (this.entries.get(e.key) === e) { this.entries.delete(e.key); this.entries.set(e.key, e); }
+    // The newest entry already (one client's requests in a row): moving it to the end would change nothing.
+    if (e === this.newest) return;
+    if (this.entries.get(e.key) === e) { this.entries.delete(e.key); this.entries.set(e.key, e); this.newest = e; }
   }
 
   /** Entries currently held (HAProxy's table_cnt). */

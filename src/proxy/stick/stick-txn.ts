@@ -30,7 +30,6 @@ export class StickTxn {
   ended = false;
 }
 
-const byTxn = new WeakMap<Txn, StickTxn>();
 /** Each configuration's tables, reachable from its runtime frontends (the Txn knows its frontend). */
 const tablesByFrontend = new WeakMap<object, StickTables>();
 
@@ -38,10 +37,10 @@ export function attachStickTables(frontend: object, tables: StickTables): void {
 
 export function stickTxnOf(src: SampleSource): StickTxn {
   const txn = txnOf(src);
-  let s = byTxn.get(txn);
+  let s = txn.stick;
   if (!s) {
     s = new StickTxn();
-    byTxn.set(txn, s);
+    txn.stick = s;
   }
   if (!s.tables && txn.frontend) s.tables = tablesByFrontend.get(txn.frontend);
   return s;
@@ -49,7 +48,7 @@ export function stickTxnOf(src: SampleSource): StickTxn {
 
 /** The stick state if the request has any (no allocation on the hot path of configs without tables). */
 export function peekStickTxn(src: SampleSource): StickTxn | undefined {
-  return src.txn ? byTxn.get(src.txn) : undefined;
+  return src.txn?.stick;
 }
 
 /** A table by name, or the table of the proxy whose rules run now. */

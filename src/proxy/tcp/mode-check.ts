@@ -3,7 +3,7 @@ import { referenceError, syntaxError, unsupportedError } from '../config/config-
 import { PREDEFINED_ACLS } from '../acl/predefined-acls.js';
 import { lookupFetch } from '../sample/sample-registry.js';
 import type { FetchLayer } from '../sample/sample-types.js';
-import type { TcpRuleList } from './tcp-rules.js';
+import { tcpRuleSide, type TcpRuleList } from './tcp-rules.js';
 
 type Warn = (at: Loc, message: string) => void;
 
@@ -12,12 +12,14 @@ const TCP_LAYERS: Record<TcpRuleList | 'switching', readonly FetchLayer[]> = {
   connection: ['internal', 'l4'],
   session: ['internal', 'l4', 'l5'],
   content: ['internal', 'l4', 'l5', 'l6'],
+  response: ['internal', 'l4', 'l5', 'l6'],
   switching: ['internal', 'l4', 'l5', 'l6'],
 };
 
 /**
  * The checks that depend on `mode`, run once the whole file is read: an HTTP
- * frontend cannot use a TCP backend (HAProxy refuses it); HTTP-only keywords
+ * frontend cannot use a TCP backend (HAProxy refuses it; the reverse is an
+ * upgrade to HTTP); HTTP-only keywords
  * in TCP sections are ignored with HAProxy's warnings; a fetch that reads
  * more than exists when a rule runs gets HAProxy's "never matches" warning.
  */
@@ -33,15 +35,16 @@ export function checkModes(frontends: readonly ProxySection[], backends: readonl
       if (fe.settings.mode === 'http' && be.settings.mode === 'tcp') {
         throw referenceError(t.loc, `http ${fe.kind} '${fe.name}' tries to use incompatible tcp backend '${be.name}' (line ${be.loc.line}) ${t.how}; give both the same 'mode'`);
       }
-      if (fe.settings.mode === 'tcp' && be.settings.mode === 'http') {
-        throw unsupportedError(t.loc, `tcp ${fe.kind} '${fe.name}' uses http backend '${be.name}' (line ${be.loc.line}); docklab does not upgrade TCP connections to HTTP: make the frontend 'mode http' or the backend 'mode tcp'`);
-      }
+      // A tcp frontend may use an http backend: the connection is upgraded to HTTP there (TcpSession).
     }
   }
   for (const p of new Set([...frontends, ...backends])) {
     checkPortlessServers(p);
     if (p.settings.mode === 'tcp') checkTcpSection(p, warn);
-    else for (const r of p.tcpRules ?? []) checkLayers(p, r.cond, r.loc, r.list === 'content' ? ['internal', 'l4', 'l5', 'l6', 'l7req'] : TCP_LAYERS[r.list], `tcp-request ${r.list}`, 'http', warn);
+    else for (const r of p.tcpRules ?? []) {
+      if (r.list === 'response') throw unsupportedError(r.loc, `'tcp-response content' in http ${p.kind} '${p.name}' is not supported: docklab runs response content rules in 'mode tcp' only`);
+      checkLayers(p, r.cond, r.loc, r.list === 'content' ? ['internal', 'l4', 'l5', 'l6', 'l7req'] : TCP_LAYERS[r.list], `tcp-request ${r.list}`, 'http', warn);
+    }
   }
 }
 
@@ -68,7 +71,7 @@ function checkTcpSection(p: ProxySection, warn: Warn): void {
     const { cookie: _dropped, ...rest } = p.settings;
     p.settings = rest;
   }
-  for (const r of p.tcpRules ?? []) checkLayers(p, r.cond, r.loc, TCP_LAYERS[r.list], `tcp-request ${r.list}`, 'tcp', warn);
+  for (const r of p.tcpRules ?? []) checkLayers(p, r.cond, r.loc, TCP_LAYERS[r.list], tcpRuleSide(r.list), 'tcp', warn);
   for (const ub of p.useBackends) checkLayers(p, ub.cond, ub.loc, TCP_LAYERS.switching, 'use_backend', 'tcp', warn);
 }
 

@@ -19,6 +19,13 @@ export function attachPayload(src: SampleSource, view: PayloadView): void { view
 
 export function payloadOf(src: SampleSource): PayloadView | undefined { return views.get(src); }
 
+/** What the server sent, while `tcp-response content` rules inspect it. */
+const responseViews = new WeakMap<SampleSource, PayloadView>();
+
+export function attachResponsePayload(src: SampleSource, view: PayloadView): void { responseViews.set(src, view); }
+
+export function responsePayloadOf(src: SampleSource): PayloadView | undefined { return responseViews.get(src); }
+
 /** Notes that the answer could still change (only while the buffer is not final). */
 export function couldChange(view: PayloadView): void {
   if (!view.final) view.mayChange = true;

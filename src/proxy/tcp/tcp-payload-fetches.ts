@@ -1,7 +1,7 @@
 import { registerFetch } from '../sample/sample-registry.js';
 import type { Sample } from '../sample/sample-types.js';
 import type { SampleSource } from '../acl/sample-source.js';
-import { couldChange, isTcpSource, payloadOf, type PayloadView } from './payload-view.js';
+import { couldChange, isTcpSource, payloadOf, responsePayloadOf, type PayloadView } from './payload-view.js';
 import { readClientHello, readRecordHead } from './client-hello.js';
 import { syntaxError } from '../config/config-errors.js';
 import type { Loc } from '../config/model.js';
@@ -34,13 +34,16 @@ const reqLen = (_a: readonly string[], src: SampleSource): Sample => withView(sr
 registerFetch('req.len', { defaultMatch: 'int', type: 'int', layer: 'l6', args: [0, 0] }, reqLen);
 registerFetch('req_len', { defaultMatch: 'int', type: 'int', layer: 'l6', args: [0, 0], canonical: 'req.len' }, reqLen);
 
-registerFetch('req.payload', { defaultMatch: 'bin', type: 'bin', layer: 'l6', args: [2, 2], checkArgs: checkOffsets }, (args, src) => withView(src, (v) => {
+/** `payload(off,len)`: `len` bytes from `off` (0: to the end), or nothing yet while they have not all come. */
+function payloadSlice(args: readonly string[], v: PayloadView): Sample {
   const off = positive(args[0], 'offset');
   const len = positive(args[1], 'length');
   const end = len === 0 ? v.data.length : off + len;
   if (v.data.length < end || (len === 0 && v.data.length <= off)) { couldChange(v); return NONE; }
   return [v.data.subarray(off, end).toString('latin1')];
-}));
+}
+
+registerFetch('req.payload', { defaultMatch: 'bin', type: 'bin', layer: 'l6', args: [2, 2], checkArgs: checkOffsets }, (args, src) => withView(src, (v) => payloadSlice(args, v)));
 
 registerFetch('req.payload_lv', { defaultMatch: 'bin', type: 'bin', layer: 'l6', args: [2, 3], checkArgs: checkOffsets }, (args, src) => withView(src, (v) => {
   const lenOff = positive(args[0], 'offset');
@@ -99,3 +102,13 @@ const protoHttp = (_a: readonly string[], src: SampleSource): Sample => (!isTcpS
 }));
 registerFetch('req.proto_http', { defaultMatch: 'bool', type: 'bool', layer: 'l6', args: [0, 0] }, protoHttp);
 registerFetch('req_proto_http', { defaultMatch: 'bool', type: 'bool', layer: 'l6', args: [0, 0], canonical: 'req.proto_http' }, protoHttp);
+
+// The response side (`tcp-response content` rules): the same reads on what the server sent.
+function withResponse(src: SampleSource, read: (view: PayloadView) => Sample): Sample {
+  const view = responsePayloadOf(src);
+  return view ? read(view) : NONE;
+}
+
+registerFetch('res.len', { defaultMatch: 'int', type: 'int', layer: 'l6', args: [0, 0] }, (_a, src) => withResponse(src, (v) => { couldChange(v); return v.data.length; }));
+
+registerFetch('res.payload', { defaultMatch: 'bin', type: 'bin', layer: 'l6', args: [2, 2], checkArgs: checkOffsets }, (args, src) => withResponse(src, (v) => payloadSlice(args, v)));

@@ -2,8 +2,8 @@ import type { ProxySection } from '../config/model.js';
 import { AclCondition, compileNamedAcls } from '../acl/acl-condition.js';
 import { txnOf, type SampleSource } from '../acl/sample-source.js';
 import type { RuleSide } from '../rules/action-registry.js';
-import { payloadOf } from './payload-view.js';
-import type { TcpAction, TcpRuleList } from './tcp-rules.js';
+import { payloadOf, responsePayloadOf } from './payload-view.js';
+import { tcpRuleSide, type TcpAction, type TcpRuleList } from './tcp-rules.js';
 
 interface CompiledTcpRule {
   readonly list: TcpRuleList;
@@ -13,7 +13,7 @@ interface CompiledTcpRule {
 }
 
 /** What a rule list decided: go on, stop the list (accept), or drop the connection. */
-export type TcpVerdict = 'continue' | 'accept' | 'reject' | 'silent-drop' | 'wait';
+export type TcpVerdict = 'continue' | 'accept' | 'reject' | 'silent-drop' | 'close' | 'wait';
 
 const compiled = new WeakMap<ProxySection, CompiledTcpRule[]>();
 
@@ -47,8 +47,8 @@ export function runTcpRules(
   section: ProxySection, list: TcpRuleList, src: SampleSource, position: { next: number }, flags: { expectProxy?: boolean } = {},
 ): TcpVerdict {
   const rules = tcpRulesOf(section).filter((r) => r.list === list);
-  const view = payloadOf(src);
-  const side = `tcp-request ${list}` as RuleSide;
+  const view = list === 'response' ? responsePayloadOf(src) : payloadOf(src);
+  const side: RuleSide = tcpRuleSide(list);
   for (; position.next < rules.length; position.next++) {
     const rule = rules[position.next]!;
     if (rule.cond) {
@@ -63,6 +63,7 @@ export function runTcpRules(
       case 'accept': position.next = rules.length; return 'accept';
       case 'reject': return 'reject';
       case 'silent-drop': return 'silent-drop';
+      case 'close': return 'close';
       case 'expect-proxy': flags.expectProxy = true; break;
       case 'registered': {
         const r = a.run({ src, txn: txnOf(src), side });

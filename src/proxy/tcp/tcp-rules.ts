@@ -5,11 +5,15 @@ import { parseTime } from '../config/time-units.js';
 import { lookupAction, type ActionRunner, type RuleSide } from '../rules/action-registry.js';
 import '../rules/actions/all-actions.js';
 
-/** Which list a `tcp-request` rule belongs to; they run at different moments of a connection. */
-export type TcpRuleList = 'connection' | 'session' | 'content';
+/**
+ * Which list a `tcp-request` rule belongs to; they run at different moments
+ * of a connection. `response` holds `tcp-response content` rules, run on
+ * what the server sends.
+ */
+export type TcpRuleList = 'connection' | 'session' | 'content' | 'response';
 
 export type TcpAction =
-  | { readonly kind: 'accept' | 'reject' | 'silent-drop' | 'expect-proxy' }
+  | { readonly kind: 'accept' | 'reject' | 'silent-drop' | 'expect-proxy' | 'close' }
   | { readonly kind: 'registered'; readonly name: string; readonly run: ActionRunner };
 
 export interface TcpRuleModel {
@@ -20,6 +24,11 @@ export interface TcpRuleModel {
 }
 
 const LISTS: readonly TcpRuleList[] = ['connection', 'session', 'content'];
+
+/** The text a rule list is written with in the configuration. */
+export function tcpRuleSide(list: TcpRuleList): RuleSide {
+  return list === 'response' ? 'tcp-response content' : `tcp-request ${list}`;
+}
 
 /**
  * `tcp-request inspect-delay T` and `tcp-request connection|session|content
@@ -66,7 +75,37 @@ export function parseTcpRequest(words: readonly string[], at: Loc, section: Prox
   push(rule({ kind: 'registered', name: found.def.name, run }));
 }
 
-/** `tcp-response` is refused: docklab inspects only what clients send. */
-export function refuseTcpResponse(at: Loc): never {
-  throw unsupportedError(at, `'tcp-response' rules are not supported by docklab; remove them`);
+/**
+ * `tcp-response inspect-delay T` and `tcp-response content accept|reject|close
+ * [if|unless COND]` (and the sample actions that apply there), in backends
+ * and listen sections as HAProxy allows them.
+ */
+export function parseTcpResponse(words: readonly string[], at: Loc, section: ProxySection | null, settings: ProxySettings): void {
+  const what = words[1];
+  if (section?.kind === 'frontend') throw syntaxError(at, `tcp-response ${what ?? ''} is only allowed in 'backend' sections or 'defaults' section with a name`);
+  if (what === 'inspect-delay') {
+    const ms = words[2] === undefined ? null : parseTime(words[2]);
+    if (ms === null) throw syntaxError(at, `'tcp-response inspect-delay' needs a time such as 5s, got '${words[2] ?? ''}'`);
+    if (words.length > 3) throw syntaxError(at, `unexpected '${words.slice(3).join(' ')}' after tcp-response inspect-delay`);
+    settings.responseInspectDelay = ms;
+    return;
+  }
+  if (what !== 'content') throw syntaxError(at, `'tcp-response' expects 'inspect-delay' or 'content', got '${what ?? ''}'`);
+  if (!section) throw syntaxError(at, `'tcp-response content' rules are not allowed in a defaults section; move them to a backend or listen section`);
+  const word = words[2];
+  if (!word) throw syntaxError(at, `'tcp-response content' needs an action such as accept, reject or close`);
+  const { args, cond } = splitCondition(words, 3, at);
+  const push = (action: TcpAction) => { (section.tcpRules ??= []).push(cond ? { list: 'response', action, cond, loc: at } : { list: 'response', action, loc: at }); };
+  if (word === 'accept' || word === 'reject' || word === 'close') {
+    if (args.length) throw syntaxError(at, `unexpected '${args.join(' ')}' after tcp-response content ${word}`);
+    push({ kind: word });
+    return;
+  }
+  const found = lookupAction(word);
+  if (!found || !found.def.sides.includes('tcp-response content')) {
+    throw unsupportedError(at, `'tcp-response content ${word}' is not supported; supported: accept, reject, close and the sample actions (set-var, unset-var, set-log-level)`);
+  }
+  if (found.def.paren && found.paren === undefined) throw syntaxError(at, `'${word}' needs its argument in parentheses, e.g. ${word}(txn.name)`);
+  const run = found.def.parse([...args], { at, side: 'tcp-response content', section, paren: found.paren });
+  push({ kind: 'registered', name: found.def.name, run });
 }

@@ -1,46 +1,32 @@
 #!/bin/sh
-# Entry point modelled on the official image's behaviour that labs rely on:
-#  - when nginx itself is started, first run any executable *.sh placed in
-#    /docker-entrypoint.d/ (shell scripts are sourced if not executable);
-#  - render /etc/nginx/templates/*.template with environment variables into
-#    /etc/nginx/conf.d/ (file name without .template), using envsubst
-#    limited to variables that are actually set, so nginx's own $variables
-#    survive.
+# Entry point with the official image's behaviour that labs and learners
+# rely on: when nginx itself is started, the files in /docker-entrypoint.d/
+# run first, in name order (an executable *.sh is run, an executable *.envsh
+# is sourced so that the variables it sets reach nginx, anything else is
+# ignored). The template rendering lives there too, in
+# 20-envsubst-on-templates.sh, so a learner who replaces or removes it gets
+# what they would get with the official image.
 # Any other command (sh, cat, nginx -t, ...) is run as given.
 set -e
 
 if [ "$1" = "nginx" ] || [ "$1" = "nginx-debug" ]; then
-    if [ -d /docker-entrypoint.d ]; then
+    if [ -d /docker-entrypoint.d ] && [ -n "$(find /docker-entrypoint.d/ -mindepth 1 -maxdepth 1 -type f -print -quit)" ]; then
+        echo "$0: running the scripts in /docker-entrypoint.d/"
         for f in $(find /docker-entrypoint.d/ -mindepth 1 -maxdepth 1 -type f | sort); do
             case "$f" in
+                *.envsh)
+                    if [ -x "$f" ]; then echo "$0: sourcing $f"; . "$f"; else echo "$0: ignoring $f, not executable"; fi
+                    ;;
                 *.sh)
-                    if [ -x "$f" ]; then
-                        echo "$0: running $f"
-                        "$f"
-                    else
-                        echo "$0: sourcing $f"
-                        . "$f"
-                    fi
+                    if [ -x "$f" ]; then echo "$0: running $f"; "$f"; else echo "$0: ignoring $f, not executable"; fi
                     ;;
                 *) echo "$0: ignoring $f" ;;
             esac
         done
+        echo "$0: configuration done; starting nginx"
+    else
+        echo "$0: no files in /docker-entrypoint.d/, starting nginx"
     fi
-
-    tdir="${NGINX_ENVSUBST_TEMPLATE_DIR:-/etc/nginx/templates}"
-    odir="${NGINX_ENVSUBST_OUTPUT_DIR:-/etc/nginx/conf.d}"
-    suffix="${NGINX_ENVSUBST_TEMPLATE_SUFFIX:-.template}"
-    if [ -d "$tdir" ]; then
-        vars=$(env | cut -d= -f1 | sed -e 's/^/$/' | tr '\n' ' ')
-        for t in $(find "$tdir" -follow -type f -name "*$suffix" | sort); do
-            rel="${t#$tdir/}"
-            out="$odir/${rel%$suffix}"
-            mkdir -p "$(dirname "$out")"
-            echo "$0: rendering $t to $out"
-            envsubst "$vars" < "$t" > "$out"
-        done
-    fi
-    echo "$0: configuration done; starting nginx"
 fi
 
 exec "$@"

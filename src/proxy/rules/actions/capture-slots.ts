@@ -1,4 +1,5 @@
 import type { ProxySection } from '../../config/model.js';
+import type { Txn } from '../../sample/txn.js';
 
 /**
  * Capture slots per frontend, in declaration order: `capture request header`,
@@ -35,9 +36,10 @@ export function declareHeaderCapture(section: ProxySection, side: 'request' | 'r
 }
 
 /** Fills header capture slots for one message (the last occurrence, cut to the declared length). */
-export function captureHeaders(section: ProxySection, side: 'request' | 'response', headers: readonly [string, string][], into: (string | undefined)[]): void {
+export function captureHeaders(section: ProxySection, side: 'request' | 'response', headers: readonly [string, string][], txn: Txn): void {
   const list = headerCaps.get(section)?.[side];
   if (!list) return;
+  const into = side === 'request' ? txn.reqCaptures : txn.resCaptures;
   for (const c of list) {
     let value: string | undefined;
     for (const [n, v] of headers) if (n.toLowerCase() === c.name) value = v;
