@@ -48,6 +48,17 @@ function runFolders(home: Home): string[] {
   return existsSync(dir) ? readdirSync(dir) : [];
 }
 
+/**
+ * Whether a build has reached a Dockerfile step: the legacy builder shows it by the layers a run
+ * records, BuildKit (which commits no layer of its own until the end) by the step in its build log.
+ */
+function building(home: Home, runId: string): boolean {
+  if (layersOf(home, runId).length > 0) return true;
+  const logs = join(home.dir, 'logs');
+  if (!existsSync(logs)) return false;
+  return readdirSync(logs).some((f) => f.startsWith('build-') && /^(#\d+ \[[^\]]*\d+\/\d+\] |Step \d+\/\d+ : )(RUN|COPY)/m.test(readFileSync(join(logs, f), 'utf8')));
+}
+
 function layersOf(home: Home, runId: string): string[] {
   return ['layers', 'cache'].flatMap((list) => {
     const file = join(home.dir, 'runs', runId, list);
@@ -196,7 +207,7 @@ describe.skipIf(!engine)('nothing is left behind after a crash or an interruptio
     const trials: Array<{ lab: string; phase: string; when: (home: Home, runId: string) => Promise<boolean> }> = [
       { lab: '2', phase: 'set-up (run folder made, no container yet)', when: async () => true },
       { lab: '2', phase: 'checks (container running)', when: async (_, runId) => (await runContainers(runId)) > 0 },
-      { lab: '19', phase: 'image build (a layer committed)', when: async (home, runId) => layersOf(home, runId).length > 0 },
+      { lab: '19', phase: 'image build (a RUN or COPY step begun)', when: async (home, runId) => building(home, runId) },
       { lab: '10', phase: 'compose up (override written)', when: async (home, runId) => readdirSync(join(home.dir, 'runs', runId)).some((f) => f.startsWith('compose-')) },
     ];
     const lines: string[] = [];
@@ -317,7 +328,7 @@ describe.skipIf(!engine)('nothing is left behind after a crash or an interruptio
     const seen = new Set<string>();
     await until('two runs at once, one of them building', () => {
       for (const r of runFolders(home)) seen.add(r);
-      return runFolders(home).length >= 2 && runFolders(home).some((r) => layersOf(home, r).length > 0);
+      return runFolders(home).length >= 2 && runFolders(home).some((r) => building(home, r));
     });
     child.kill('SIGINT');
     const { code } = await exited;
