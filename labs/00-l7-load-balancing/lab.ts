@@ -1,7 +1,7 @@
 import { chmodSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
-import { APP_TEMPLATES_DIR, CheckFailure, PROXY_CONFIG_PATH, defineLab, ensureProxyImage, fail, pass, waitForLogLine, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
+import { APP_TEMPLATES_DIR, CheckFailure, PROXY_CONFIG_PATH, defineLab, ensureProxyImage, fail, labSetup, pass, passWith, waitForLogLine, waitUntil, type Check, type CheckContext } from '../../src/lab-kit/index.js';
 
 /**
  * FitGuru behind an L7 balancer. docklab builds and runs the two Flask apps
@@ -33,6 +33,16 @@ const STREAK = 4;
 
 type Balancer = 'haproxy' | 'docklab';
 
+/** What the set-up made: the apps' network and containers, the certificate, and a client that accepts it. */
+interface FitGuru {
+  network: string;
+  servers: Record<'static1' | 'dynamic1' | 'dynamic2', string>;
+  certDir: string;
+  /** Accepts the lab's self-signed certificate; closed at teardown. */
+  tls: Dispatcher;
+}
+
+/** What balancer-starts hands on. */
 interface Stack {
   balancer: Balancer;
   balancerId: string;
@@ -48,10 +58,6 @@ interface Answer {
   body: Buffer;
   /** Set when no HTTP answer came. */
   error?: string;
-}
-
-function stack(ctx: CheckContext): Stack {
-  return (ctx.state.get('stack') as Stack | undefined) ?? ctx.failWith('the balancer of the balancer-starts check', 'none', 'that check must pass first');
 }
 
 function balancerName(ctx: CheckContext): string {
@@ -91,7 +97,7 @@ async function get(
     }
     response = await undici.request(url, {
       headers: options.headers,
-      dispatcher: url.startsWith('https:') ? insecureAgent(ctx, undici) : undefined,
+      dispatcher: url.startsWith('https:') ? ctx.get(fitguru).tls : undefined,
       headersTimeout: options.timeoutMs ?? 5000,
       bodyTimeout: options.timeoutMs ?? 5000,
     });
@@ -99,15 +105,6 @@ async function get(
   } catch (error) {
     return { status: 0, headers: {}, body: Buffer.alloc(0), error: (error as { code?: string }).code ?? (error as Error).message };
   }
-}
-
-function insecureAgent(ctx: CheckContext, undici: typeof import('undici')): Dispatcher {
-  let agent = ctx.state.get('tls-agent') as Dispatcher | undefined;
-  if (!agent) {
-    agent = new undici.Agent({ connect: { rejectUnauthorized: false } });
-    ctx.state.set('tls-agent', agent);
-  }
-  return agent;
 }
 
 // ---------------------------------------------------------------- the config
@@ -186,7 +183,6 @@ function serverLine(ctx: CheckContext, name: string): ServerLine {
 async function makeCertificate(ctx: CheckContext): Promise<string> {
   const dir = ctx.tempDir('cert');
   chmodSync(dir, 0o755);
-  ctx.state.set('cert-dir', dir);
   const script = [
     'openssl req -x509 -nodes -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -days 7',
     '-subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1',
@@ -201,7 +197,7 @@ async function makeCertificate(ctx: CheckContext): Promise<string> {
   return dir;
 }
 
-async function setup(ctx: CheckContext): Promise<void> {
+const fitguru = labSetup(async (ctx): Promise<FitGuru> => {
   // One build at a time: the machine's cores are shared.
   const staticImage = await ctx.build({ name: 'fitness-static', dir: STATIC_APP });
   const dynamicImage = await ctx.build({ name: 'fitness-dynamic', dir: DYNAMIC_APP });
@@ -217,16 +213,21 @@ async function setup(ctx: CheckContext): Promise<void> {
   for (const c of [static1, dynamic1, dynamic2]) {
     await waitForLogLine(ctx, c.id, /Running on/, 'a FitGuru app did not start: its log is below', { timeoutMs: 30_000 });
   }
-  ctx.state.set('network', network);
-  ctx.state.set('servers', { static1: static1.id, dynamic1: dynamic1.id, dynamic2: dynamic2.id });
-  ctx.state.set('cert-dir', certDir);
-}
+  const { Agent } = await import('undici');
+  const tls = new Agent({ connect: { rejectUnauthorized: false } });
+  return { network, servers: { static1: static1.id, dynamic1: dynamic1.id, dynamic2: dynamic2.id }, certDir, tls };
+});
 
 async function teardown(ctx: CheckContext): Promise<void> {
-  const agent = ctx.state.get('tls-agent') as Dispatcher | undefined;
-  await agent?.close().catch(() => undefined);
-  const dir = ctx.state.get('cert-dir') as string | undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  let made: FitGuru;
+  try {
+    made = ctx.get(fitguru);
+  } catch {
+    // The set-up stopped half-way: its folders are the run's own and go with the run folder.
+    return;
+  }
+  await made.tls.close().catch(() => undefined);
+  rmSync(made.certDir, { recursive: true, force: true });
 }
 
 /**
@@ -251,6 +252,66 @@ async function buildBalancerImage(ctx: CheckContext, balancer: Balancer, base: s
   }
 }
 
+/** Builds and starts the balancer on the set-up's network; hands on where it answers. */
+const balancerStarts: Check<Stack> = {
+  id: 'balancer-starts',
+  title: 'The balancer starts with haproxy.cfg and answers on ports 80 and 443',
+  timeoutMs: 600_000,
+  run: async (ctx) => {
+    const balancer = ctx.option('lb') as Balancer;
+    const base = balancer === 'docklab' ? await ensureProxyImage(ctx.docker) : 'haproxy:2.6';
+    const { certDir, network, servers } = ctx.get(fitguru);
+    // With a Dockerfile the config travels in the image; without one it is mounted.
+    const image = ctx.hasSourceFile('Dockerfile') ? await buildBalancerImage(ctx, balancer, base) : base;
+    const binds = [`${certDir}:${CERT_DIR_IN_BALANCER}:ro`];
+    if (image === base) binds.unshift(`${ctx.sourcePath(CONFIG)}:${PROXY_CONFIG_PATH}:ro`);
+    const container = await ctx.runContainer({
+      name: 'balancer',
+      image,
+      network,
+      ports: { '80': 0, '443': 0 },
+      binds,
+    });
+    const http = await ctx.hostPort(container.id, '80');
+    const https = await ctx.hostPort(container.id, '443');
+    if (!http || !https) return fail('ports 80 and 443 published', `80 → ${http}, 443 → ${https}`, 'docklab publishes them itself: report this');
+    const stack: Stack = { balancer, balancerId: container.id, http, https, servers, certDir };
+    const answering = (label: string, url: string, hint: string, timeoutMs: number) =>
+      waitUntil(
+        {
+          expected: `${balancerName(ctx)} running with your ${CONFIG}, answering ${label}`,
+          hint,
+          attempt: async () => {
+            const answer = await get(ctx, url, { timeoutMs: 3000 });
+            return answer.status > 0 ? { ok: true, value: answer } : { ok: false, seen: `${label}: ${describe(answer)}` };
+          },
+        },
+        { timeoutMs, container: { docker: ctx.docker, id: container.id } },
+      );
+    try {
+      await answering(
+        'HTTP on port 80',
+        `http://127.0.0.1:${http}/`,
+        `the balancer stopped or does not listen: its own messages below name the line of ${CONFIG} it rejected (a frontend needs "bind *:80")`,
+        20_000,
+      );
+      await answering(
+        'HTTPS on port 443',
+        `https://127.0.0.1:${https}/`,
+        `HTTP works but nothing answers TLS on 443: add "bind *:443 ssl crt ${CERT_DIR_IN_BALANCER}/site.pem" to the frontend (the file holds the lab's certificate and key)`,
+        5_000,
+      );
+    } catch (error) {
+      if (!(error instanceof CheckFailure)) throw error;
+      const lines = error.details.length > 0 ? error.details : await ctx.logTail(container.id, 10);
+      const noConfig = image !== base && lines.some((l) => /haproxy\.cfg/.test(l) && /cannot (open|read)|no such file|ENOENT/i.test(l));
+      const hint = noConfig ? `the image has no ${PROXY_CONFIG_PATH}: copy your haproxy.cfg there in the Dockerfile (COPY haproxy.cfg ${PROXY_CONFIG_PATH})` : error.hint;
+      throw new CheckFailure(error.expected, error.found, hint, lines.slice(-10));
+    }
+    return passWith(stack, `${balancerName(ctx)} (${image}) on 127.0.0.1:${http} (HTTP) and 127.0.0.1:${https} (HTTPS)`);
+  },
+};
+
 // ------------------------------------------------------------------ checks
 
 export default defineLab({
@@ -260,80 +321,16 @@ export default defineLab({
   evidence: 'files',
   options: [{ name: 'lb', placeholder: 'balancer', choices: ['haproxy', 'docklab'], default: 'haproxy', description: 'the load balancer that reads haproxy.cfg' }],
   requiredFiles: [CONFIG],
-  setup,
+  setup: fitguru,
   teardown,
   checks: [
-    {
-      id: 'balancer-starts',
-      title: 'The balancer starts with haproxy.cfg and answers on ports 80 and 443',
-      timeoutMs: 600_000,
-      run: async (ctx) => {
-        const balancer = ctx.option('lb') as Balancer;
-        const base = balancer === 'docklab' ? await ensureProxyImage(ctx.docker) : 'haproxy:2.6';
-        const certDir = ctx.state.get('cert-dir') as string;
-        // With a Dockerfile the config travels in the image; without one it is mounted.
-        const image = ctx.hasSourceFile('Dockerfile') ? await buildBalancerImage(ctx, balancer, base) : base;
-        const binds = [`${certDir}:${CERT_DIR_IN_BALANCER}:ro`];
-        if (image === base) binds.unshift(`${ctx.sourcePath(CONFIG)}:${PROXY_CONFIG_PATH}:ro`);
-        const container = await ctx.runContainer({
-          name: 'balancer',
-          image,
-          network: ctx.state.get('network') as string,
-          ports: { '80': 0, '443': 0 },
-          binds,
-        });
-        const http = await ctx.hostPort(container.id, '80');
-        const https = await ctx.hostPort(container.id, '443');
-        if (!http || !https) return fail('ports 80 and 443 published', `80 → ${http}, 443 → ${https}`, 'docklab publishes them itself: report this');
-        ctx.state.set('stack', {
-          balancer,
-          balancerId: container.id,
-          http,
-          https,
-          servers: ctx.state.get('servers') as Stack['servers'],
-          certDir,
-        } satisfies Stack);
-        const answering = (label: string, url: string, hint: string, timeoutMs: number) =>
-          waitUntil(
-            {
-              expected: `${balancerName(ctx)} running with your ${CONFIG}, answering ${label}`,
-              hint,
-              attempt: async () => {
-                const answer = await get(ctx, url, { timeoutMs: 3000 });
-                return answer.status > 0 ? { ok: true, value: answer } : { ok: false, seen: `${label}: ${describe(answer)}` };
-              },
-            },
-            { timeoutMs, container: { docker: ctx.docker, id: container.id } },
-          );
-        try {
-          await answering(
-            'HTTP on port 80',
-            `http://127.0.0.1:${http}/`,
-            `the balancer stopped or does not listen: its own messages below name the line of ${CONFIG} it rejected (a frontend needs "bind *:80")`,
-            20_000,
-          );
-          await answering(
-            'HTTPS on port 443',
-            `https://127.0.0.1:${https}/`,
-            `HTTP works but nothing answers TLS on 443: add "bind *:443 ssl crt ${CERT_DIR_IN_BALANCER}/site.pem" to the frontend (the file holds the lab's certificate and key)`,
-            5_000,
-          );
-        } catch (error) {
-          if (!(error instanceof CheckFailure)) throw error;
-          const lines = error.details.length > 0 ? error.details : await ctx.logTail(container.id, 10);
-          const noConfig = image !== base && lines.some((l) => /haproxy\.cfg/.test(l) && /cannot (open|read)|no such file|ENOENT/i.test(l));
-          const hint = noConfig ? `the image has no ${PROXY_CONFIG_PATH}: copy your haproxy.cfg there in the Dockerfile (COPY haproxy.cfg ${PROXY_CONFIG_PATH})` : error.hint;
-          throw new CheckFailure(error.expected, error.found, hint, lines.slice(-10));
-        }
-        return pass(`${balancerName(ctx)} (${image}) on 127.0.0.1:${http} (HTTP) and 127.0.0.1:${https} (HTTPS)`);
-      },
-    },
+    balancerStarts,
     {
       id: 'static-from-static-backend',
       title: '/static/logo.png comes from static1, byte for byte',
-      dependsOn: ['balancer-starts'],
+      dependsOn: [balancerStarts],
       run: async (ctx) => {
-        const { http } = stack(ctx);
+        const { http } = ctx.get(balancerStarts);
         const logo = readFileSync(LOGO);
         const answer = await get(ctx, `http://127.0.0.1:${http}/static/logo.png`);
         const expected = `HTTP 200 from static1 (X-Served-By: static1) with the ${logo.length}-byte logo`;
@@ -353,9 +350,9 @@ export default defineLab({
     {
       id: 'dynamic-pages',
       title: '/ and /api/data come from the dynamic servers',
-      dependsOn: ['balancer-starts'],
+      dependsOn: [balancerStarts],
       run: async (ctx) => {
-        const { http } = stack(ctx);
+        const { http } = ctx.get(balancerStarts);
         const home = await get(ctx, `http://127.0.0.1:${http}/`);
         const api = await get(ctx, `http://127.0.0.1:${http}/api/data`);
         const problems: string[] = [];
@@ -380,9 +377,9 @@ export default defineLab({
     {
       id: 'https-terminated',
       title: 'HTTPS works; the server sees plain HTTP with X-Forwarded-Proto: https',
-      dependsOn: ['dynamic-pages'],
+      dependsOn: ['dynamic-pages', balancerStarts],
       run: async (ctx) => {
-        const { https } = stack(ctx);
+        const { https } = ctx.get(balancerStarts);
         const answer = await get(ctx, `https://127.0.0.1:${https}/headers`);
         let seen: { scheme?: string; headers?: Record<string, string> } | undefined;
         try {
@@ -410,9 +407,9 @@ export default defineLab({
     {
       id: 'round-robin-alternates',
       title: 'Requests alternate between dynamic1 and dynamic2',
-      dependsOn: ['dynamic-pages'],
+      dependsOn: ['dynamic-pages', balancerStarts],
       run: async (ctx) => {
-        const { http } = stack(ctx);
+        const { http } = ctx.get(balancerStarts);
         const order: string[] = [];
         for (let i = 0; i < 6; i++) {
           const answer = await get(ctx, `http://127.0.0.1:${http}/api/data`);
@@ -432,9 +429,9 @@ export default defineLab({
     {
       id: 'deny-rule-403',
       title: 'A suspicious request (".." in the path or a scanner\'s User-Agent) gets 403',
-      dependsOn: ['dynamic-pages'],
+      dependsOn: ['dynamic-pages', balancerStarts],
       run: async (ctx) => {
-        const { http } = stack(ctx);
+        const { http } = ctx.get(balancerStarts);
         const origin = `http://127.0.0.1:${http}`;
         const probes: Array<{ what: string; answer: Answer }> = [
           { what: 'GET /static/../app.py', answer: await get(ctx, origin, { rawPath: '/static/../app.py' }) },
@@ -461,10 +458,10 @@ export default defineLab({
     {
       id: 'failover-when-server-stops',
       title: 'dynamic2 stopped: within a second or two every request goes to dynamic1',
-      dependsOn: ['round-robin-alternates'],
+      dependsOn: ['round-robin-alternates', balancerStarts],
       timeoutMs: 90_000,
       run: async (ctx) => {
-        const { http, servers } = stack(ctx);
+        const { http, servers } = ctx.get(balancerStarts);
         const line = serverLine(ctx, 'dynamic2');
         const limit = STATED_MS + SLACK_MS;
         await ctx.docker.getContainer(servers.dynamic2).stop({ t: 0 });
@@ -493,7 +490,6 @@ export default defineLab({
             measured.seen.slice(-6),
           );
         }
-        ctx.state.set('failover-ms', measured.ms);
         ctx.log(`lab 0 (${ctx.option('lb')}): dynamic2 out of rotation ${(measured.ms / 1000).toFixed(2)} s after it stopped`);
         return pass(`dynamic2 out of rotation after ${(measured.ms / 1000).toFixed(2)} s (${said})`, measured.seen.slice(-8));
       },
@@ -501,10 +497,10 @@ export default defineLab({
     {
       id: 'recovery-after-restart',
       title: 'dynamic2 restarted: back in the rotation within a second or two',
-      dependsOn: ['failover-when-server-stops'],
+      dependsOn: ['failover-when-server-stops', balancerStarts],
       timeoutMs: 90_000,
       run: async (ctx) => {
-        const { http, servers } = stack(ctx);
+        const { http, servers } = ctx.get(balancerStarts);
         const line = serverLine(ctx, 'dynamic2');
         const limit = STATED_MS + SLACK_MS;
         const before = (await ctx.logTail(servers.dynamic2, 200)).filter((l) => /Running on/.test(l)).length;

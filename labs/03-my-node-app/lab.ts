@@ -1,5 +1,7 @@
 import { appServesCheck, defineLab, imageBuildsCheck } from '../../src/lab-kit/index.js';
 
+const imageBuilds = imageBuildsCheck({ image: 'my-node-app' });
+
 export default defineLab({
   title: 'A Node.js image: my-node-app',
   summary: 'Write a Dockerfile for an Express "Hello World" app and build it as my-node-app.',
@@ -9,7 +11,7 @@ export default defineLab({
   requiredFiles: ['Dockerfile'],
   templates: ['node-hello'],
   checks: [
-    imageBuildsCheck({ image: 'my-node-app' }),
-    appServesCheck({ image: 'my-node-app', containerPort: 3000, body: 'Hello World', app: 'the Express app' }),
+    imageBuilds,
+    appServesCheck({ image: imageBuilds, containerPort: 3000, body: 'Hello World', app: 'the Express app' }),
   ],
 });

@@ -6,16 +6,15 @@ const MAX_BYTES = 20 * 1024 * 1024;
 const TOOLCHAIN_PATHS = ['/usr/local/go/bin/go', '/usr/lib/go/bin/go', '/usr/lib/go-1.19/bin/go', '/usr/bin/go', '/usr/local/bin/go'];
 const MULTI_STAGE_HINT = 'use a multi-stage build: compile in a first stage `FROM golang:1.19 AS build`, then start a final stage `FROM scratch` (or a small base) and `COPY --from=build` only the binary';
 
+const imageBuilds = imageBuildsCheck({ image: IMAGE });
+
 function imageRef(ctx: CheckContext): string {
-  return ctx.state.get(`image:${IMAGE}`) as string;
+  return ctx.get(imageBuilds).ref;
 }
 
 /** A created, never started container from the image: the archive API reads its files even for FROM scratch. */
 async function inspectionContainer(ctx: CheckContext): Promise<string> {
-  const existing = ctx.state.get('inspection-container') as string | undefined;
-  if (existing) return existing;
   const container = await ctx.runContainer({ name: 'inspect', image: imageRef(ctx), start: false, cmd: ['/no-such-command'] });
-  ctx.state.set('inspection-container', container.id);
   return container.id;
 }
 
@@ -39,7 +38,7 @@ export default defineLab({
   evidence: 'files',
   requiredFiles: ['Dockerfile', 'main.go'],
   checks: [
-    imageBuildsCheck({ image: IMAGE }),
+    imageBuilds,
     {
       id: 'multi-stage',
       title: 'The Dockerfile has a build stage and a final stage that copies from it',
@@ -59,7 +58,7 @@ export default defineLab({
     {
       id: 'prints-hello',
       title: 'A container from the final image prints "Hello Docker" and exits 0',
-      dependsOn: ['image-builds'],
+      dependsOn: [imageBuilds],
       timeoutMs: 40_000,
       run: async (ctx) => {
         const container = await ctx.runContainer({ name: 'hello', image: imageRef(ctx), start: false });
@@ -93,7 +92,7 @@ export default defineLab({
     {
       id: 'no-toolchain',
       title: 'The final image holds no Go toolchain',
-      dependsOn: ['image-builds'],
+      dependsOn: [imageBuilds],
       timeoutMs: 60_000,
       run: async (ctx) => {
         const image = await ctx.docker.getImage(imageRef(ctx)).inspect();
@@ -115,10 +114,10 @@ export default defineLab({
     {
       id: 'small-image',
       title: 'The final image is at most 20 MB (size reported beside the builder stage)',
-      dependsOn: ['image-builds'],
+      dependsOn: [imageBuilds],
       run: async (ctx) => {
         const image = await ctx.docker.getImage(imageRef(ctx)).inspect();
-        const build = ctx.state.get(`build:${IMAGE}`) as BuildResult;
+        const build = ctx.get(imageBuilds);
         const builder = await builderStageSize(ctx, build);
         const beside = builder ? `; the build stage's image is ${formatBytes(builder)}` : '';
         ctx.log(`final image ${formatBytes(image.Size)}${beside}`);

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { containerName, containersOfImage, defineLab, envOf, fail, inspectContainersOfImage, mysqlQueryFrom, pass, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
+import { containerName, containersOfImage, defineLab, envOf, fail, inspectContainersOfImage, mysqlQueryFrom, pass, passWith, waitUntil, type Check, type CheckContext } from '../../src/lab-kit/index.js';
 
 /** By repository, any tag or digest, or the same image under another name. */
 const MYSQL = ['mysql', 'mariadb'];
@@ -67,6 +67,38 @@ async function waitForServer(ctx: CheckContext, info: Docker.ContainerInspectInf
   );
 }
 
+/** A table of the test database that has rows. */
+interface DataTable {
+  table: string;
+}
+
+/** Finds a table with rows in the test database; hands on its name. */
+const testDatabase: Check<DataTable> = {
+  id: 'test-database',
+  title: `The database ${DATABASE} exists and has a table with rows`,
+  dependsOn: ['mysql-running'],
+  timeoutMs: 120_000,
+  run: async (ctx) => {
+    const info = await theContainer(ctx);
+    await waitForServer(ctx, info);
+    const tables = await mysqlQuery(ctx, info.Id, `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA='${DATABASE}' AND TABLE_TYPE='BASE TABLE'`);
+    const databases = (await mysqlQuery(ctx, info.Id, 'SHOW DATABASES')).stdout.trim().split('\n').filter(Boolean);
+    if (!databases.includes(DATABASE)) {
+      return fail(`a database ${DATABASE} in ${containerName(info)}`, `databases: ${databases.join(', ')}`, `create it (CREATE DATABASE ${DATABASE};) with the mysql client in the container: docker exec -it ${containerName(info)} mysql -uroot -p. Made it before? Then it was not on the volume this container uses`);
+    }
+    const names = tables.stdout.trim().split('\n').filter(Boolean);
+    const counts: string[] = [];
+    for (const table of names) {
+      const count = await mysqlQuery(ctx, info.Id, `SELECT COUNT(*) FROM \`${DATABASE}\`.\`${table.replace(/`/g, '``')}\``);
+      counts.push(`${table}: ${count.stdout.trim()} rows`);
+      if (Number(count.stdout.trim()) > 0) {
+        return passWith({ table }, `${DATABASE}.${table} has ${count.stdout.trim()} rows`, counts);
+      }
+    }
+    return fail(`a table with at least one row in ${DATABASE}`, names.length ? counts.join(', ') : 'no tables', 'CREATE TABLE ... then INSERT a row or two: an empty database proves little');
+  },
+};
+
 export default defineLab({
   title: 'MySQL data on a named volume',
   summary: 'Keep a MySQL database on a named volume so that it outlives the container.',
@@ -105,39 +137,14 @@ export default defineLab({
         return pass(`volume ${mount.Name} at ${DATA_DIR}`);
       },
     },
-    {
-      id: 'test-database',
-      title: `The database ${DATABASE} exists and has a table with rows`,
-      dependsOn: ['mysql-running'],
-      timeoutMs: 120_000,
-      run: async (ctx) => {
-        const info = await theContainer(ctx);
-        await waitForServer(ctx, info);
-        const tables = await mysqlQuery(ctx, info.Id, `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA='${DATABASE}' AND TABLE_TYPE='BASE TABLE'`);
-        const databases = (await mysqlQuery(ctx, info.Id, 'SHOW DATABASES')).stdout.trim().split('\n').filter(Boolean);
-        if (!databases.includes(DATABASE)) {
-          return fail(`a database ${DATABASE} in ${containerName(info)}`, `databases: ${databases.join(', ')}`, `create it (CREATE DATABASE ${DATABASE};) with the mysql client in the container: docker exec -it ${containerName(info)} mysql -uroot -p. Made it before? Then it was not on the volume this container uses`);
-        }
-        const names = tables.stdout.trim().split('\n').filter(Boolean);
-        const counts: string[] = [];
-        for (const table of names) {
-          const count = await mysqlQuery(ctx, info.Id, `SELECT COUNT(*) FROM \`${DATABASE}\`.\`${table.replace(/`/g, '``')}\``);
-          counts.push(`${table}: ${count.stdout.trim()} rows`);
-          if (Number(count.stdout.trim()) > 0) {
-            ctx.state.set('table', table);
-            return pass(`${DATABASE}.${table} has ${count.stdout.trim()} rows`, counts);
-          }
-        }
-        return fail(`a table with at least one row in ${DATABASE}`, names.length ? counts.join(', ') : 'no tables', 'CREATE TABLE ... then INSERT a row or two: an empty database proves little');
-      },
-    },
+    testDatabase,
     {
       id: 'outlived-container',
       title: 'The data was written before this container was made (it outlived an earlier one)',
-      dependsOn: ['named-volume', 'test-database'],
+      dependsOn: ['named-volume', testDatabase],
       run: async (ctx) => {
         const info = await theContainer(ctx);
-        const table = ctx.state.get('table') as string;
+        const { table } = ctx.get(testDatabase);
         const r = await mysqlQuery(ctx, info.Id, `SELECT UNIX_TIMESTAMP(CREATE_TIME) FROM information_schema.TABLES WHERE TABLE_SCHEMA='${DATABASE}' AND TABLE_NAME='${table.replace(/'/g, "''")}'`);
         // CREATE_TIME has whole seconds; the table's definition file has nanoseconds (MariaDB: .frm, written once by CREATE TABLE).
         const precise = /^[A-Za-z0-9_$]+$/.test(table) ? await ctx.exec(info.Id, ['stat', '-c', '%.9Y', `${DATA_DIR}/${DATABASE}/${table}.frm`]).catch(() => undefined) : undefined;

@@ -25,7 +25,7 @@ async function theOne(ctx: CheckContext, role: string): Promise<Docker.Container
 
 export default defineLab({
   title: 'Compose with nginx and mysql',
-  summary: 'Describe nginx and mysql in a docker-compose.yml and bring both up with one command.',
+  summary: 'Describe nginx and mysql in a compose file (compose.yaml or docker-compose.yml) and bring both up with one command.',
   images: ['nginx:latest', 'mysql:latest'],
   evidence: 'files',
   requiredFiles: ['docker-compose.yml'],
@@ -72,7 +72,7 @@ export default defineLab({
             const answer = await waitUntil(
               {
                 expected: `a login as ${login.user}${login.database ? ` into ${login.database}` : ''} with the password from the file`,
-                hint: 'the database takes some seconds to initialise on its first start; `docker-compose logs` shows how far it got',
+                hint: 'the database takes some seconds to initialise on its first start; `docker compose logs` (`docker-compose logs` on Compose v1) shows how far it got',
                 // docklab's own client, over TCP from inside the database container's namespace: the image needs no mysql client.
                 attempt: async () => {
                   const r = await mysqlQueryFrom(ctx, db.Id, login, 'SELECT CURRENT_USER(), DATABASE()');

@@ -7,7 +7,7 @@ const REPLICAS = 3;
 const STEADY_MS = 1_500;
 
 /** The host ports the file fixes for the nginx service ("8080:80", "127.0.0.1:8080:80", { published: 8080 }). */
-function fixedHostPorts(ctx: CheckContext, service: string, project: ComposeProject): string[] {
+function fixedHostPorts(service: string, project: ComposeProject): string[] {
   const ports = project.file.services[service]?.ports ?? [];
   const fixed: string[] = [];
   for (const entry of ports) {
@@ -21,17 +21,18 @@ function fixedHostPorts(ctx: CheckContext, service: string, project: ComposeProj
     const host = parts.length === 2 ? parts[0] : parts.length === 3 ? parts[1] : '';
     if (host) fixed.push(host);
   }
-  ctx.state.set('fixed-ports', fixed);
   return fixed;
 }
 
+const composeFile = composeFileCheck({ roles: [{ role: 'nginx', image: NGINX, example: 'web: { image: nginx, ports: ["80"] }' }] });
+
 function upHint(ctx: CheckContext, output: string[]): string | undefined {
   const service = serviceFor(ctx, 'nginx');
-  const project = ctx.state.get('compose:docker-compose.yml') as ComposeProject;
-  const fixed = fixedHostPorts(ctx, service, project);
+  const { project } = ctx.get(composeFile);
+  const fixed = fixedHostPorts(service, project);
   const text = output.join('\n');
   if (fixed.length > 0 || /port is already allocated|address already in use/i.test(text)) {
-    return `a host port belongs to one container at a time: with ports: "${fixed[0] ?? 'HOST'}:80" the first replica of ${service} takes host port ${fixed[0] ?? 'HOST'} and the 2nd and 3rd cannot have it. Publish the container port alone (ports: - "80"), so that each replica gets a free host port of its own (docker-compose ps shows them), or put one load balancer on ${fixed[0] ?? 'that port'} in front of the replicas`;
+    return `a host port belongs to one container at a time: with ports: "${fixed[0] ?? 'HOST'}:80" the first replica of ${service} takes host port ${fixed[0] ?? 'HOST'} and the 2nd and 3rd cannot have it. Publish the container port alone (ports: - "80"), so that each replica gets a free host port of its own (\`docker compose ps\` shows them; \`docker-compose ps\` on Compose v1), or put one load balancer on ${fixed[0] ?? 'that port'} in front of the replicas`;
   }
   if (project.file.services[service]?.container_name !== undefined || /unique name|already in use by container/i.test(text)) {
     return `container_name: gives every replica the same name, and a name belongs to one container: remove container_name from ${service} and let Compose number the replicas`;
@@ -47,7 +48,7 @@ export default defineLab({
   requiredFiles: ['docker-compose.yml'],
   teardown: downComposeProjects,
   checks: [
-    composeFileCheck({ roles: [{ role: 'nginx', image: NGINX, example: 'web: { image: nginx, ports: ["80"] }' }] }),
+    composeFile,
     composeUpCheck({
       id: 'scaled-up',
       title: `up -d --scale <nginx service>=${REPLICAS} succeeds and ${REPLICAS} nginx containers run`,
@@ -78,7 +79,7 @@ export default defineLab({
           `${running.length} running${all.length > running.length ? `; not running: ${all.filter((c) => c.State !== 'running').map((c) => `${containerName(c)} (${c.Status})`).join(', ')}` : ''}`,
           all.some((c) => c.State === 'exited' && /Exited \(0\)/.test(c.Status))
             ? 'the replicas stopped with exit code 0: a container lives as long as its main process, and nginx here went to the background and returned. Keep nginx in the foreground (the image\'s default command does: nginx -g "daemon off;")'
-            : `docklab runs \`up -d --scale ${serviceFor(ctx, 'nginx')}=${REPLICAS}\`; \`docker-compose logs\` says why a replica stopped`,
+            : `docklab runs \`up -d --scale ${serviceFor(ctx, 'nginx')}=${REPLICAS}\`; \`docker compose logs\` (\`docker-compose logs\` on Compose v1) says why a replica stopped`,
         );
       },
     },
@@ -98,12 +99,13 @@ export default defineLab({
             return fail(
               `container port 80 of every replica published on a host port`,
               `${containerName(replica)} publishes nothing for port 80`,
-              `add ports: - "80" to the ${serviceFor(ctx, 'nginx')} service: Docker then gives each replica a free host port of its own (\`docker-compose port --index=2 ${serviceFor(ctx, 'nginx')} 80\` shows the second's)`,
+              `add ports: - "80" to the ${serviceFor(ctx, 'nginx')} service: Docker then gives each replica a free host port of its own (\`docker compose port --index 2 ${serviceFor(ctx, 'nginx')} 80\` shows the second's; \`docker-compose port --index=2 …\` on Compose v1)`,
             );
           }
           if (seenPorts.has(port)) return fail('a host port per replica', `host port ${port} twice`, 'publish the container port alone: - "80"');
           seenPorts.add(port);
-          await waitForHttp(ctx, `http://127.0.0.1:${port}/`, { status: 200, body: 'Welcome to nginx!' }, `${containerName(replica)} should show nginx's welcome page`, { containerId: replica.Id, timeoutMs: 15_000 });
+          // Any page will do, as in lab 10 whose file this one scales: nginx's welcome page or a site of the learner's own.
+          await waitForHttp(ctx, `http://127.0.0.1:${port}/`, { status: 200 }, `${containerName(replica)} should serve a page on port 80: nginx's welcome page, or the files mounted under /usr/share/nginx/html (an empty folder gives 403)`, { containerId: replica.Id, timeoutMs: 15_000 });
           answered.push(`${containerName(replica)} on ${port}`);
         }
         return pass(`project ${project.name}: ${answered.join(', ')}`);

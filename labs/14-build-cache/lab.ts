@@ -1,19 +1,29 @@
 import { appendFileSync, cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { assembleContext, defineLab, fail, pass, waitForHttp, waitForLogLine, type BuildResult, type BuildStep, type CheckContext } from '../../src/lab-kit/index.js';
+import { assembleContext, defineLab, fail, pass, passWith, waitForHttp, waitForLogLine, type BuildResult, type BuildStep, type Check, type CheckContext } from '../../src/lab-kit/index.js';
 
 const IMAGE = 'cache-demo';
 const INSTALL = /\b(npm\s+(ci|install|i)\b|yarn(\s+install)?\b|pnpm\s+(install|i)\b)/;
 
 type Built = BuildResult & { ref: string };
 
+/** What the first build hands on: the build, and the working copy the rebuild changes. */
+interface FirstBuild {
+  built: Built;
+  copy: string;
+}
+
+/** What the rebuild hands on: the image it made, and the line the changed code prints. */
+interface Rebuild {
+  second: Built;
+  marker: string;
+}
+
 /** The shared app laid under the folder (defineLab's templates): the working copy is made of it too. */
 const TEMPLATES = ['node-hello'];
 
 /** A private copy of the folder judged, which the checks may change. */
 function workingCopy(ctx: CheckContext): string {
-  const existing = ctx.state.get('copy') as string | undefined;
-  if (existing) return existing;
   const templates = TEMPLATES;
   let dir: string;
   if (ctx.mode === 'run' && templates.length) {
@@ -22,13 +32,11 @@ function workingCopy(ctx: CheckContext): string {
     dir = ctx.tempDir('copy');
     cpSync(ctx.sourcePath(), dir, { recursive: true, filter: (src) => !/[/\\](node_modules|\.git)([/\\]|$)/.test(src) });
   }
-  ctx.state.set('copy', dir);
   return dir;
 }
 
-function removeCopy(ctx: CheckContext): void {
-  const dir = ctx.state.get('copy') as string | undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
+function removeCopy(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** The app's entry file: package.json "main", else index.js. */
@@ -60,6 +68,59 @@ function cacheWord(build: BuildResult): string {
   return build.builder === 'buildkit' ? 'CACHED' : 'Using cache';
 }
 
+/** Builds a working copy of the folder from scratch; hands on the build and the copy. */
+const firstBuild: Check<FirstBuild> = {
+  id: 'first-build',
+  title: 'The Dockerfile builds from scratch (no cache)',
+  timeoutMs: 600_000,
+  run: async (ctx) => {
+    const dir = workingCopy(ctx);
+    const built = await ctx.build({ name: IMAGE, tag: 'first', dir, noCache: true }).catch((error: unknown) => {
+      removeCopy(dir);
+      throw error;
+    });
+    const install = installStep(built);
+    if (!install) {
+      removeCopy(dir);
+      return fail('a RUN step that installs the dependencies (npm install / npm ci)', `steps: ${built.steps.map(short).join('; ')}`, 'the app needs its dependencies in the image: RUN npm install after copying package.json');
+    }
+    return passWith({ built, copy: dir }, `${built.steps.length} steps in ${seconds(built.durationMs)}; the install is ${short(install)}`);
+  },
+};
+
+/** Changes the code in the working copy and builds again; hands on the rebuilt image. */
+const installCached: Check<Rebuild> = {
+  id: 'install-cached',
+  title: 'After a change to the code alone, the rebuild takes the install step from the cache',
+  dependsOn: [firstBuild],
+  timeoutMs: 600_000,
+  run: async (ctx) => {
+    const { built: first, copy: dir } = ctx.get(firstBuild);
+    const file = sourceFile(dir);
+    const marker = `docklab rebuild ${ctx.runId}`;
+    appendFileSync(join(dir, file), `\nconsole.log(${JSON.stringify(marker)});\n`);
+    const second = await ctx.build({ name: IMAGE, tag: 'second', dir }).finally(() => removeCopy(dir));
+    const install = installStep(second)!;
+    const timing = `first build ${seconds(first.durationMs)}, rebuild ${seconds(second.durationMs)}`;
+    ctx.log(`changed ${file}; ${timing}`);
+    // The LABEL step docklab adds to mark its images is not the learner's.
+    const own = second.steps.filter((s) => !s.command.includes('io.docklab'));
+    const cached = own.filter((s) => s.cached).map(short);
+    const rebuilt = own.filter((s) => !s.cached && s.keyword !== 'FROM').map(short);
+    const details = [`from the cache: ${cached.join('; ') || 'nothing'}`, `run again: ${rebuilt.join('; ') || 'nothing'}`];
+    if (!install.cached) {
+      const sourceCopy = second.steps.find((s) => !s.cached && (s.keyword === 'COPY' || s.keyword === 'ADD') && second.steps.indexOf(s) < second.steps.indexOf(install));
+      return fail(
+        `${short(install)} taken from the cache ("${cacheWord(second)}") when only ${file} changed`,
+        `it ran again (${timing})${sourceCopy ? `, because ${short(sourceCopy)} copies ${file} before it` : ''}`,
+        `copy only the package manifest (package.json, and package-lock.json if you have one) before the install, and the rest of the code after it: a COPY whose files changed invalidates the cache for every later step`,
+        details,
+      );
+    }
+    return passWith({ second, marker }, `${short(install)}: ${cacheWord(second)}; ${timing}`, details);
+  },
+};
+
 export default defineLab({
   title: 'Use the build cache',
   summary: 'Order a Node.js Dockerfile so that a change to the code reuses the dependency install from the build cache.',
@@ -68,67 +129,15 @@ export default defineLab({
   requiredFiles: ['Dockerfile', 'package.json'],
   templates: TEMPLATES,
   checks: [
-    {
-      id: 'first-build',
-      title: 'The Dockerfile builds from scratch (no cache)',
-      timeoutMs: 600_000,
-      run: async (ctx) => {
-        const dir = workingCopy(ctx);
-        const built = await ctx.build({ name: IMAGE, tag: 'first', dir, noCache: true }).catch((error: unknown) => {
-          removeCopy(ctx);
-          throw error;
-        });
-        ctx.state.set('first', built);
-        const install = installStep(built);
-        if (!install) {
-          removeCopy(ctx);
-          return fail('a RUN step that installs the dependencies (npm install / npm ci)', `steps: ${built.steps.map(short).join('; ')}`, 'the app needs its dependencies in the image: RUN npm install after copying package.json');
-        }
-        return pass(`${built.steps.length} steps in ${seconds(built.durationMs)}; the install is ${short(install)}`);
-      },
-    },
-    {
-      id: 'install-cached',
-      title: 'After a change to the code alone, the rebuild takes the install step from the cache',
-      dependsOn: ['first-build'],
-      timeoutMs: 600_000,
-      run: async (ctx) => {
-        const dir = workingCopy(ctx);
-        const file = sourceFile(dir);
-        const marker = `docklab rebuild ${ctx.runId}`;
-        appendFileSync(join(dir, file), `\nconsole.log(${JSON.stringify(marker)});\n`);
-        ctx.state.set('marker', marker);
-        const first = ctx.state.get('first') as Built;
-        const second = await ctx.build({ name: IMAGE, tag: 'second', dir }).finally(() => removeCopy(ctx));
-        ctx.state.set('second', second);
-        const install = installStep(second)!;
-        const timing = `first build ${seconds(first.durationMs)}, rebuild ${seconds(second.durationMs)}`;
-        ctx.log(`changed ${file}; ${timing}`);
-        // The LABEL step docklab adds to mark its images is not the learner's.
-        const own = second.steps.filter((s) => !s.command.includes('io.docklab'));
-        const cached = own.filter((s) => s.cached).map(short);
-        const rebuilt = own.filter((s) => !s.cached && s.keyword !== 'FROM').map(short);
-        const details = [`from the cache: ${cached.join('; ') || 'nothing'}`, `run again: ${rebuilt.join('; ') || 'nothing'}`];
-        if (!install.cached) {
-          const sourceCopy = second.steps.find((s) => !s.cached && (s.keyword === 'COPY' || s.keyword === 'ADD') && second.steps.indexOf(s) < second.steps.indexOf(install));
-          return fail(
-            `${short(install)} taken from the cache ("${cacheWord(second)}") when only ${file} changed`,
-            `it ran again (${timing})${sourceCopy ? `, because ${short(sourceCopy)} copies ${file} before it` : ''}`,
-            `copy only the package manifest (package.json, and package-lock.json if you have one) before the install, and the rest of the code after it: a COPY whose files changed invalidates the cache for every later step`,
-            details,
-          );
-        }
-        return pass(`${short(install)}: ${cacheWord(second)}; ${timing}`, details);
-      },
-    },
+    firstBuild,
+    installCached,
     {
       id: 'change-included',
       title: 'The rebuilt image runs the changed code and answers "Hello World" on port 3000',
-      dependsOn: ['install-cached'],
+      dependsOn: [installCached],
       timeoutMs: 60_000,
       run: async (ctx) => {
-        const second = ctx.state.get('second') as Built;
-        const marker = ctx.state.get('marker') as string;
+        const { second, marker } = ctx.get(installCached);
         const container = await ctx.runContainer({ name: 'app', image: second.ref, ports: { '3000': 0 } });
         await waitForLogLine(ctx, container.id, new RegExp(marker), `the changed ${'code'} is not what runs: the cache must never hide a change, so the code must be copied after the install, not left out`, { timeoutMs: 20_000 });
         const port = await ctx.hostPort(container.id, '3000');

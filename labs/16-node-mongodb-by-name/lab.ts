@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { CheckFailure, Wait, containerRunsImage, defineLab, describeNetworks, fail, findContainer, pass, userNetworks, waitFor, waitForHttp, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
+import { Wait, containerRunsImage, defineLab, describeNetworks, fail, findContainer, pass, userNetworks, waitFor, waitForHttp, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
 
 /** By repository, any tag or digest, or the same image under another name. */
 const MONGO = ['mongo'];
@@ -151,23 +151,19 @@ export default defineLab({
         const copyAddress = (await ctx.docker.getContainer(copyDb.id).inspect()).NetworkSettings.Networks?.[network]?.IPAddress;
         const port = await ctx.hostPort(copy.id, String(APP_PORT));
         const name = `lab16-elsewhere-${randomBytes(4).toString('hex')}`;
-        try {
-          await waitForHttp(ctx, `http://127.0.0.1:${port}/items`, { status: 201, body: name }, 'pending', {
-            containerId: copy.id,
-            timeoutMs: 45_000,
-            request: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) },
+        const stored = Wait.forHttp(`http://127.0.0.1:${port}/items`, { status: 201, body: name }, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })
+          .describedAs(`the copy of the app, with MongoDB called ${DB_NAME} at ${copyAddress ?? 'another address'}, storing an item`)
+          .withStartupTimeout(45_000)
+          // The copy's log (or its environment) names the address it connects to instead of the name.
+          .diagnose(async () => {
+            const logs = await ctx.logTail(copy.id, 8);
+            const address = /mongodb(?:\+srv)?:\/\/(?:[^@/\s]*@)?(\d+\.\d+\.\d+\.\d+)/.exec([...logs, ...(app.Config.Env ?? [])].join('\n'))?.[1];
+            return {
+              hint: `the app does not find its database by the name ${DB_NAME}${address ? `: it connects to the address ${address}` : ''}. A container's address changes when it is made again; its name does not: connect to mongodb://${DB_NAME}:27017/${DATABASE}`,
+              details: logs,
+            };
           });
-        } catch (error) {
-          if (!(error instanceof CheckFailure)) throw error;
-          const logs = await ctx.logTail(copy.id, 8);
-          const address = /mongodb(?:\+srv)?:\/\/(?:[^@/\s]*@)?(\d+\.\d+\.\d+\.\d+)/.exec([...logs, ...(app.Config.Env ?? [])].join('\n'))?.[1];
-          throw new CheckFailure(
-            `the copy of the app, with MongoDB called ${DB_NAME} at ${copyAddress ?? 'another address'}, storing an item`,
-            error.found,
-            `the app does not find its database by the name ${DB_NAME}${address ? `: it connects to the address ${address}` : ''}. A container's address changes when it is made again; its name does not: connect to mongodb://${DB_NAME}:27017/${DATABASE}`,
-            logs,
-          );
-        }
+        await waitFor(ctx, stored, copy.id);
         return pass(`the copy stored ${name} in the MongoDB called ${DB_NAME} at ${copyAddress ?? '?'} on ${network}`);
       },
     },

@@ -1,5 +1,7 @@
 import { appServesCheck, defineLab, imageBuildsCheck } from '../../src/lab-kit/index.js';
 
+const imageBuilds = imageBuildsCheck({ image: 'flask-hello' });
+
 export default defineLab({
   title: 'A Flask Hello World image',
   summary: 'Write a Dockerfile for a Flask app that answers "Hello World".',
@@ -9,8 +11,8 @@ export default defineLab({
   requiredFiles: ['Dockerfile'],
   templates: ['flask-hello'],
   checks: [
-    imageBuildsCheck({ image: 'flask-hello' }),
+    imageBuilds,
     // "Hello World" as the classic program says it: Flask's own quickstart answers "Hello, World!".
-    appServesCheck({ image: 'flask-hello', containerPort: 'exposed', fallbackPort: 5000, body: /Hello,? World/i, app: 'the Flask app' }),
+    appServesCheck({ image: imageBuilds, containerPort: 'exposed', fallbackPort: 5000, body: /Hello,? World/i, app: 'the Flask app' }),
   ],
 });

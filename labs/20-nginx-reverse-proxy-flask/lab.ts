@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CheckFailure, defineLab, fail, imageBuildsCheck, pass, waitForHttp, waitForLogLine, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
+import { CheckFailure, defineLab, fail, httpFrom, imageBuildsCheck, pass, passWith, Wait, waitFor, waitUntil, type Check, type CheckContext } from '../../src/lab-kit/index.js';
 
 /** The name the task gives the Flask container: nginx.conf forwards to it. */
 const FLASK_NAME = 'flask';
@@ -9,16 +9,14 @@ const IMAGE = 'flask-app';
 const ASKED_HOST = 'shop.lab20.test';
 const CONF_TARGET = '/etc/nginx/conf.d/default.conf';
 
+/** What proxy-starts hands on: the two containers and nginx's published port. */
 interface Stack {
   flask: string;
   nginx: string;
   port: number;
 }
 
-function stack(ctx: CheckContext): Stack {
-  const s = ctx.state.get('stack') as Stack | undefined;
-  return s ?? ctx.failWith('the containers of the proxy-starts check', 'none', 'that check must pass first');
-}
+const imageBuilds = imageBuildsCheck({ image: IMAGE });
 
 /** nginx's own complaints (error log lines), newest last. */
 async function nginxErrors(ctx: CheckContext, id: string): Promise<string[]> {
@@ -32,6 +30,56 @@ async function addressesOf(ctx: CheckContext, id: string): Promise<{ ips: string
   return { ips: endpoints.map((e) => e.IPAddress).filter(Boolean), gateways: endpoints.map((e) => e.Gateway).filter(Boolean) };
 }
 
+/** Starts Flask and nginx with the folder's nginx.conf on one network; hands the containers on. */
+const proxyStarts: Check<Stack> = {
+  id: 'proxy-starts',
+  title: `Flask runs as '${FLASK_NAME}' and nginx starts with nginx.conf, on one network`,
+  dependsOn: [imageBuilds],
+  timeoutMs: 60_000,
+  run: async (ctx) => {
+    const network = await ctx.createNetwork('proxy-net');
+    const flask = await ctx.runContainer({ name: FLASK_NAME, image: ctx.get(imageBuilds).ref, network, networkAliases: [FLASK_NAME] });
+    // Ready by the protocol, asked as nginx will ask (by the name, on the network), not by the log line of one server:
+    // Flask's own server, gunicorn or waitress all pass; one listening on 127.0.0.1 only does not.
+    const flaskAnswers = Wait.until(`an HTTP answer from ${FLASK_NAME}:${FLASK_PORT} on ${network}`, async () => {
+      const answer = await httpFrom(ctx, flask.id, `http://${FLASK_NAME}:${FLASK_PORT}/`, { timeoutMs: 3_000 });
+      return answer.status > 0 ? { ok: true, value: answer } : { ok: false, seen: `no HTTP answer (${answer.body})` };
+    })
+      .withStartupTimeout(30_000)
+      .withInterval(1_000)
+      .withLogs(6)
+      .withHint(`the Flask app did not start or does not listen on the network: it should listen on 0.0.0.0:${FLASK_PORT} (its last lines are below)`);
+    await waitFor(ctx, flaskAnswers, flask.id);
+    const nginx = await ctx.runContainer({
+      name: 'nginx',
+      image: 'nginx:latest',
+      network,
+      ports: { '80': 0 },
+      binds: [`${ctx.sourcePath('nginx.conf')}:${CONF_TARGET}:ro`],
+    });
+    const port = await ctx.hostPort(nginx.id, '80');
+    if (!port) return fail('nginx\'s port 80 published', 'no published port', 'docklab publishes it itself: report this');
+    try {
+      // Any HTTP answer means nginx read the file and listens; the next check judges what it answers.
+      await waitUntil(
+        {
+          expected: `nginx running with nginx.conf as ${CONF_TARGET}, answering HTTP on port 80`,
+          hint: 'nginx stopped at start: its own message below names the line of nginx.conf it rejected ("host not found in upstream": the name after proxy_pass is no container on nginx\'s network)',
+          attempt: async () => {
+            const answer = await ctx.http(`http://127.0.0.1:${port}/`);
+            return answer.status > 0 ? { ok: true, value: answer } : { ok: false, seen: `no HTTP answer (${answer.body})` };
+          },
+        },
+        { timeoutMs: 20_000, container: { docker: ctx.docker, id: nginx.id } },
+      );
+    } catch (error) {
+      if (error instanceof CheckFailure) throw new CheckFailure(error.expected, error.found, error.hint, (await nginxErrors(ctx, nginx.id)).concat(error.details).slice(0, 8));
+      throw error;
+    }
+    return passWith({ flask: flask.id, nginx: nginx.id, port }, `Flask as '${FLASK_NAME}' and nginx on ${network}; nginx published on 127.0.0.1:${port}`);
+  },
+};
+
 export default defineLab({
   title: 'nginx as a reverse proxy to Flask',
   summary: 'Put nginx in front of a Flask container and pass on the client\'s address and host name.',
@@ -40,82 +88,45 @@ export default defineLab({
   requiredFiles: ['Dockerfile', 'app.py', 'requirements.txt', 'nginx.conf'],
   templates: ['flask-echo'],
   checks: [
-    imageBuildsCheck({ image: IMAGE }),
-    {
-      id: 'proxy-starts',
-      title: `Flask runs as '${FLASK_NAME}' and nginx starts with nginx.conf, on one network`,
-      dependsOn: ['image-builds'],
-      timeoutMs: 60_000,
-      run: async (ctx) => {
-        const network = await ctx.createNetwork('proxy-net');
-        const flask = await ctx.runContainer({ name: FLASK_NAME, image: ctx.state.get(`image:${IMAGE}`) as string, network, networkAliases: [FLASK_NAME] });
-        await waitForLogLine(ctx, flask.id, /Running on/, `the Flask app did not start: it should listen on 0.0.0.0:${FLASK_PORT}`, { timeoutMs: 30_000 });
-        const nginx = await ctx.runContainer({
-          name: 'nginx',
-          image: 'nginx:latest',
-          network,
-          ports: { '80': 0 },
-          binds: [`${ctx.sourcePath('nginx.conf')}:${CONF_TARGET}:ro`],
-        });
-        const port = await ctx.hostPort(nginx.id, '80');
-        if (!port) return fail('nginx\'s port 80 published', 'no published port', 'docklab publishes it itself: report this');
-        ctx.state.set('stack', { flask: flask.id, nginx: nginx.id, port } satisfies Stack);
-        try {
-          // Any HTTP answer means nginx read the file and listens; the next check judges what it answers.
-          await waitUntil(
-            {
-              expected: `nginx running with nginx.conf as ${CONF_TARGET}, answering HTTP on port 80`,
-              hint: 'nginx stopped at start: its own message below names the line of nginx.conf it rejected ("host not found in upstream": the name after proxy_pass is no container on nginx\'s network)',
-              attempt: async () => {
-                const answer = await ctx.http(`http://127.0.0.1:${port}/`);
-                return answer.status > 0 ? { ok: true, value: answer } : { ok: false, seen: `no HTTP answer (${answer.body})` };
-              },
-            },
-            { timeoutMs: 20_000, container: { docker: ctx.docker, id: nginx.id } },
-          );
-        } catch (error) {
-          if (error instanceof CheckFailure) throw new CheckFailure(error.expected, error.found, error.hint, (await nginxErrors(ctx, nginx.id)).concat(error.details).slice(0, 8));
-          throw error;
-        }
-        return pass(`Flask as '${FLASK_NAME}' and nginx on ${network}; nginx published on 127.0.0.1:${port}`);
-      },
-    },
+    imageBuilds,
+    proxyStarts,
     {
       id: 'proxied-answer',
       title: 'GET / through nginx returns Flask\'s answer',
-      dependsOn: ['proxy-starts'],
+      dependsOn: [proxyStarts],
       timeoutMs: 40_000,
       run: async (ctx) => {
-        const { nginx, port } = stack(ctx);
+        const { nginx, port } = ctx.get(proxyStarts);
         const url = `http://127.0.0.1:${port}/`;
-        try {
-          const answer = await waitForHttp(ctx, url, { status: 200, body: 'Hello World from Flask' }, 'pending', { containerId: nginx, timeoutMs: 10_000 });
-          return pass(`HTTP ${answer.status} ${JSON.stringify(answer.body.trim())} via nginx on port ${port}`);
-        } catch (error) {
-          if (!(error instanceof CheckFailure)) throw error;
-          const last = await ctx.http(url);
-          const errors = await nginxErrors(ctx, nginx);
-          const upstream = errors.map((l) => /upstream: "([^"]+)"/.exec(l)?.[1]).find(Boolean);
-          let hint: string;
-          if (last.status === 502 && upstream && /\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(upstream)) {
-            hint = `502 Bad Gateway: nginx tried ${upstream}, but inside the nginx container localhost is the nginx container itself, where nothing listens on ${FLASK_PORT}. Each container has its own localhost; reach Flask by its container name on the shared network: proxy_pass http://${FLASK_NAME}:${FLASK_PORT};`;
-          } else if (last.status === 502 || last.status === 504) {
-            hint = `nginx could not get an answer from ${upstream ?? 'its upstream'}: forward to the Flask container by name and port, proxy_pass http://${FLASK_NAME}:${FLASK_PORT};`;
-          } else if (last.status === 200 || last.status === 404) {
-            hint = `nginx answered by itself instead of forwarding: put proxy_pass http://${FLASK_NAME}:${FLASK_PORT}; in location / of nginx.conf`;
-          } else {
-            hint = 'nginx answered, but not with Flask\'s page: its error lines are below';
-          }
-          throw new CheckFailure(error.expected, `HTTP ${last.status} with body ${JSON.stringify(last.body.slice(0, 80))}`, hint, errors);
-        }
+        // The hint comes from nginx's own answer and error lines: where it sent the request, or that it sent none.
+        const proxied = Wait.forHttp(url, { status: 200, body: 'Hello World from Flask' })
+          .withStartupTimeout(10_000)
+          .diagnose(async () => {
+            const last = await ctx.http(url);
+            const errors = await nginxErrors(ctx, nginx);
+            const upstream = errors.map((l) => /upstream: "([^"]+)"/.exec(l)?.[1]).find(Boolean);
+            let hint: string;
+            if (last.status === 502 && upstream && /\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/.test(upstream)) {
+              hint = `502 Bad Gateway: nginx tried ${upstream}, but inside the nginx container localhost is the nginx container itself, where nothing listens on ${FLASK_PORT}. Each container has its own localhost; reach Flask by its container name on the shared network: proxy_pass http://${FLASK_NAME}:${FLASK_PORT};`;
+            } else if (last.status === 502 || last.status === 504) {
+              hint = `nginx could not get an answer from ${upstream ?? 'its upstream'}: forward to the Flask container by name and port, proxy_pass http://${FLASK_NAME}:${FLASK_PORT};`;
+            } else if (last.status === 200 || last.status === 404) {
+              hint = `nginx answered by itself instead of forwarding: put proxy_pass http://${FLASK_NAME}:${FLASK_PORT}; in location / of nginx.conf`;
+            } else {
+              hint = 'nginx answered, but not with Flask\'s page: its error lines are below';
+            }
+            return { hint, found: `HTTP ${last.status} with body ${JSON.stringify(last.body.slice(0, 80))}`, details: errors };
+          });
+        const answer = await waitFor(ctx, proxied, nginx);
+        return pass(`HTTP ${answer.status} ${JSON.stringify(answer.body.trim())} via nginx on port ${port}`);
       },
     },
     {
       id: 'forwarded-headers',
       title: 'Flask sees the client\'s address in X-Forwarded-For and the original Host',
-      dependsOn: ['proxied-answer'],
+      dependsOn: ['proxied-answer', proxyStarts],
       run: async (ctx) => {
-        const { nginx, port } = stack(ctx);
+        const { nginx, port } = ctx.get(proxyStarts);
         const probe = randomBytes(4).toString('hex');
         const answer = await ctx.http(`http://127.0.0.1:${port}/whoami?probe=${probe}`, { headers: { host: ASKED_HOST } });
         let seen: { peer?: string; host?: string; x_forwarded_for?: string | null };

@@ -1,7 +1,8 @@
-import { CheckFailure, defineLab, fail, imageBuildsCheck, pass, serveAndRequest, type CheckContext, type ServesOptions } from '../../src/lab-kit/index.js';
+import { CheckFailure, defineLab, fail, imageBuildsCheck, pass, passWith, serveApp, type Check, type CheckContext, type ServesOptions, type ServingContainer } from '../../src/lab-kit/index.js';
 
 const IMAGE = 'non-root-app';
-const SERVES: ServesOptions = { image: IMAGE, containerPort: 3000, body: 'Hello World', app: 'the Express app' };
+const imageBuilds = imageBuildsCheck({ image: IMAGE });
+const SERVES: ServesOptions = { image: imageBuilds, containerPort: 3000, body: 'Hello World', app: 'the Express app' };
 
 /** "", "root", "0", "0:0", "root:root": all mean root. */
 function isRoot(user: string): boolean {
@@ -10,9 +11,34 @@ function isRoot(user: string): boolean {
 }
 
 async function configuredUser(ctx: CheckContext): Promise<string> {
-  const image = await ctx.docker.getImage(ctx.state.get(`image:${IMAGE}`) as string).inspect();
+  const image = await ctx.docker.getImage(ctx.get(imageBuilds).ref).inspect();
   return image.Config?.User ?? '';
 }
+
+/** Starts the app as the image's user; hands on the container for the look inside it. */
+const appAnswers: Check<ServingContainer> = {
+  id: 'app-answers',
+  title: 'The app still answers "Hello World" on port 3000',
+  dependsOn: [imageBuilds],
+  timeoutMs: 60_000,
+  run: async (ctx) => {
+    try {
+      const { answer, serving } = await serveApp(ctx, SERVES);
+      return passWith(serving, `HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 40))}`);
+    } catch (error) {
+      if (!(error instanceof CheckFailure)) throw error;
+      const denied = error.details.find((l) => /permission denied|operation not permitted/i.test(l)) ?? error.details.find((l) => /EACCES/.test(l));
+      if (!denied) throw error;
+      const user = await configuredUser(ctx);
+      throw new CheckFailure(
+        error.expected,
+        `the app stopped: ${denied.trim()}`,
+        `the user ${user || 'root'} cannot read the app's files: files copied in belong to root unless you say otherwise; make them readable by the user (COPY --chown=USER:GROUP, or chmod so others may read) while keeping them out of its reach for writing`,
+        error.details,
+      );
+    }
+  },
+};
 
 export default defineLab({
   title: 'Run as a non-root user',
@@ -22,11 +48,11 @@ export default defineLab({
   requiredFiles: ['Dockerfile', 'index.js', 'package.json'],
   templates: ['node-hello'],
   checks: [
-    imageBuildsCheck({ image: IMAGE }),
+    imageBuilds,
     {
       id: 'configured-user',
       title: "The image's configured user is not root",
-      dependsOn: ['image-builds'],
+      dependsOn: [imageBuilds],
       run: async (ctx) => {
         const user = await configuredUser(ctx);
         if (isRoot(user)) {
@@ -35,35 +61,13 @@ export default defineLab({
         return pass(`USER ${user}`);
       },
     },
-    {
-      id: 'app-answers',
-      title: 'The app still answers "Hello World" on port 3000',
-      dependsOn: ['image-builds'],
-      timeoutMs: 60_000,
-      run: async (ctx) => {
-        try {
-          const answer = await serveAndRequest(ctx, SERVES);
-          return pass(`HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 40))}`);
-        } catch (error) {
-          if (!(error instanceof CheckFailure)) throw error;
-          const denied = error.details.find((l) => /permission denied|operation not permitted/i.test(l)) ?? error.details.find((l) => /EACCES/.test(l));
-          if (!denied) throw error;
-          const user = await configuredUser(ctx);
-          throw new CheckFailure(
-            error.expected,
-            `the app stopped: ${denied.trim()}`,
-            `the user ${user || 'root'} cannot read the app's files: files copied in belong to root unless you say otherwise; make them readable by the user (COPY --chown=USER:GROUP, or chmod so others may read) while keeping them out of its reach for writing`,
-            error.details,
-          );
-        }
-      },
-    },
+    appAnswers,
     {
       id: 'runs-unprivileged',
       title: 'Inside the running container `id -u` is not 0, nor is the app process root',
-      dependsOn: ['app-answers'],
+      dependsOn: [appAnswers],
       run: async (ctx) => {
-        const id = ctx.state.get(`container:${IMAGE}`) as string;
+        const { id } = ctx.get(appAnswers);
         const who = await ctx.exec(id, ['id', '-u']);
         const uid = who.stdout.trim();
         const status = await ctx.exec(id, ['cat', '/proc/1/status']);

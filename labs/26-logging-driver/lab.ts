@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { containerName, defineLab, demuxBuffer, fail, pass, startSyslogReceiver, waitUntil, type CheckContext, type SyslogReceiver } from '../../src/lab-kit/index.js';
+import { containerName, defineLab, demuxBuffer, fail, pass, passWith, startSyslogReceiver, waitUntil, type Check, type CheckContext, type SyslogReceiver } from '../../src/lab-kit/index.js';
 
 const JSON_LOGGER = 'json-logger';
 const SYSLOG_LOGGER = 'syslog-logger';
@@ -31,11 +31,57 @@ function sizeBytes(text: string): number {
   return Number(match[1]) * 1024 ** ' kmg'.indexOf((match[2] || ' ').toLowerCase());
 }
 
+/** max-size × max-file in bytes (NaN when max-size does not read as a size). */
+interface RotationLimit {
+  bytes: number;
+}
+
+interface SyslogAddress {
+  protocol: 'udp' | 'tcp';
+  port: number;
+}
+
 async function allLogLines(ctx: CheckContext, id: string): Promise<string[]> {
   const raw: unknown = await ctx.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false });
   const text = Buffer.isBuffer(raw) ? demuxBuffer(raw).all : String(raw);
   return text.split('\n').filter(Boolean);
 }
+
+/** The json-file options found; hands on how many bytes of log they keep at most. */
+const rotationOptions: Check<RotationLimit> = {
+  id: 'json-file-rotation-options',
+  title: `${JSON_LOGGER} logs with json-file, with max-size and max-file set`,
+  run: async (ctx) => {
+    const info = await byName(ctx, JSON_LOGGER);
+    const { type, options } = logOptions(info);
+    const said = `${containerName(info)}: driver ${type}, ${describeOptions(options)}`;
+    if (type !== 'json-file') return fail(`the json-file log driver on ${JSON_LOGGER}`, said, '--log-driver json-file (the engine\'s default may be another one: docker info shows it)');
+    const missing = ['max-size', 'max-file'].filter((k) => !options[k]);
+    if (missing.length) return fail('json-file with max-size and max-file', `${said}: no ${missing.join(' and no ')}`, 'without them the log file grows for as long as the container runs: --log-opt max-size=1k --log-opt max-file=2');
+    if (!(Number(options['max-file']) >= 2)) return fail('max-file of at least 2 (one file being written, older ones kept)', said, 'max-file counts the files kept, the current one included: with 1, rotation keeps nothing older');
+    return passWith({ bytes: sizeBytes(options['max-size']!) * Number(options['max-file']) }, said);
+  },
+};
+
+/** The syslog driver found; hands on the address docklab must listen on. */
+const syslogDriver: Check<SyslogAddress> = {
+  id: 'syslog-driver',
+  title: `${SYSLOG_LOGGER} logs with the syslog driver to a receiver on this machine`,
+  run: async (ctx) => {
+    const info = await byName(ctx, SYSLOG_LOGGER);
+    const { type, options } = logOptions(info);
+    const said = `${containerName(info)}: driver ${type}, ${describeOptions(options)}`;
+    if (type !== 'syslog') return fail(`the syslog log driver on ${SYSLOG_LOGGER}`, said, '--log-driver syslog --log-opt syslog-address=udp://127.0.0.1:5514');
+    const address = options['syslog-address'];
+    if (!address) return fail('a syslog-address option', said, 'without syslog-address the driver writes to the host\'s own syslog (/dev/log), where docklab cannot watch: --log-opt syslog-address=udp://127.0.0.1:5514');
+    const url = new URL(address);
+    const protocol = url.protocol.replace(':', '');
+    if ((protocol !== 'udp' && protocol !== 'tcp') || !['127.0.0.1', 'localhost'].includes(url.hostname) || !url.port) {
+      return fail('syslog-address udp://127.0.0.1:PORT (or tcp://)', said, 'docklab listens for the lines itself on this machine: give a udp:// address on 127.0.0.1 with a port');
+    }
+    return passWith({ protocol, port: Number(url.port) }, said);
+  },
+};
 
 export default defineLab({
   title: 'Logging drivers: json-file rotation and syslog',
@@ -43,29 +89,15 @@ export default defineLab({
   images: ['busybox:latest'],
   evidence: 'state',
   checks: [
-    {
-      id: 'json-file-rotation-options',
-      title: `${JSON_LOGGER} logs with json-file, with max-size and max-file set`,
-      run: async (ctx) => {
-        const info = await byName(ctx, JSON_LOGGER);
-        const { type, options } = logOptions(info);
-        const said = `${containerName(info)}: driver ${type}, ${describeOptions(options)}`;
-        if (type !== 'json-file') return fail(`the json-file log driver on ${JSON_LOGGER}`, said, '--log-driver json-file (the engine\'s default may be another one: docker info shows it)');
-        const missing = ['max-size', 'max-file'].filter((k) => !options[k]);
-        if (missing.length) return fail('json-file with max-size and max-file', `${said}: no ${missing.join(' and no ')}`, 'without them the log file grows for as long as the container runs: --log-opt max-size=1k --log-opt max-file=2');
-        if (!(Number(options['max-file']) >= 2)) return fail('max-file of at least 2 (one file being written, older ones kept)', said, 'max-file counts the files kept, the current one included: with 1, rotation keeps nothing older');
-        ctx.state.set('limit', sizeBytes(options['max-size']!) * Number(options['max-file']));
-        return pass(said);
-      },
-    },
+    rotationOptions,
     {
       id: 'json-file-rotates',
       title: 'Rotation drops the oldest lines: docker logs keeps at most max-size × max-file',
-      dependsOn: ['json-file-rotation-options'],
+      dependsOn: [rotationOptions],
       timeoutMs: 60_000,
       run: async (ctx) => {
         const info = await byName(ctx, JSON_LOGGER);
-        const limit = ctx.state.get('limit') as number;
+        const limit = ctx.get(rotationOptions).bytes;
         const result = await waitUntil(
           {
             expected: `the oldest lines gone: docker logs of ${JSON_LOGGER} starting after "line 1"`,
@@ -89,33 +121,15 @@ export default defineLab({
         return pass(`lines ${result.first}–${result.last} kept (${kept} bytes of text${Number.isFinite(limit) ? `, limit ${limit} bytes of log files` : ''}); lines 1–${result.first - 1} rotated away`);
       },
     },
-    {
-      id: 'syslog-driver',
-      title: `${SYSLOG_LOGGER} logs with the syslog driver to a receiver on this machine`,
-      run: async (ctx) => {
-        const info = await byName(ctx, SYSLOG_LOGGER);
-        const { type, options } = logOptions(info);
-        const said = `${containerName(info)}: driver ${type}, ${describeOptions(options)}`;
-        if (type !== 'syslog') return fail(`the syslog log driver on ${SYSLOG_LOGGER}`, said, '--log-driver syslog --log-opt syslog-address=udp://127.0.0.1:5514');
-        const address = options['syslog-address'];
-        if (!address) return fail('a syslog-address option', said, 'without syslog-address the driver writes to the host\'s own syslog (/dev/log), where docklab cannot watch: --log-opt syslog-address=udp://127.0.0.1:5514');
-        const url = new URL(address);
-        const protocol = url.protocol.replace(':', '');
-        if ((protocol !== 'udp' && protocol !== 'tcp') || !['127.0.0.1', 'localhost'].includes(url.hostname) || !url.port) {
-          return fail('syslog-address udp://127.0.0.1:PORT (or tcp://)', said, 'docklab listens for the lines itself on this machine: give a udp:// address on 127.0.0.1 with a port');
-        }
-        ctx.state.set('syslog', { protocol, port: Number(url.port) });
-        return pass(said);
-      },
-    },
+    syslogDriver,
     {
       id: 'syslog-lines-arrive',
       title: 'The container\'s lines arrive at the syslog address',
-      dependsOn: ['syslog-driver'],
+      dependsOn: [syslogDriver],
       timeoutMs: 30_000,
       run: async (ctx) => {
         const info = await byName(ctx, SYSLOG_LOGGER);
-        const { protocol, port } = ctx.state.get('syslog') as { protocol: 'udp' | 'tcp'; port: number };
+        const { protocol, port } = ctx.get(syslogDriver);
         let receiver: SyslogReceiver;
         try {
           receiver = await startSyslogReceiver({ protocol, port });

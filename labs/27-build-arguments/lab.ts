@@ -62,9 +62,8 @@ function buildAndServe(options: { id: string; title: string; image: string; valu
         return fail(`a default value for ARG ${ARG}`, analysis.declared ? `ARG ${analysis.declared.args} (line ${analysis.declared.line}) has no default` : `no ARG ${ARG} in the final stage`, explain(analysis));
       }
       const built = await ctx.build({ name: options.image, buildArgs: options.value ? { [ARG]: wanted } : undefined });
-      ctx.state.set(`image:${options.image}`, built.ref);
       // Any answer first (a wrong one need not be waited out), then its text.
-      const answer = await serveAndRequest(ctx, { image: options.image, containerPort: 'exposed', fallbackPort: 5000, body: /(?:)/, app: 'the Flask app' });
+      const answer = await serveAndRequest(ctx, { image: built, containerPort: 'exposed', fallbackPort: 5000, body: /(?:)/, app: 'the Flask app' });
       const said = `${options.value ? `--build-arg ${ARG}=${JSON.stringify(wanted)}` : 'no --build-arg'}: HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 60))}`;
       // The value itself, not text that contains it: "na2" is not the default "na". Markup around it is allowed.
       if (pageText(answer.body) !== pageText(wanted)) return fail(`the page to read ${JSON.stringify(wanted)}`, said, explain(analysis));

@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { binarySize, containerName, containerRunsImage, defineLab, fail, findContainer, pass, readStatsSample, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
+import { binarySize, containerName, containerRunsImage, defineLab, fail, findContainer, pass, passWith, readStatsSample, waitUntil, type Check, type CheckContext } from '../../src/lab-kit/index.js';
 
 const LIMITED = 'limited';
 const HOG = 'memory-hog';
@@ -27,33 +27,40 @@ async function limited(ctx: CheckContext): Promise<Docker.ContainerInspectInfo> 
   return info;
 }
 
+/** The limits found on the limited container, for the checks that measure them. */
+interface Limits {
+  cpus: number;
+  memory: number;
+}
+
+const limitsSet: Check<Limits> = {
+  id: 'limits-set',
+  title: `${LIMITED} runs busybox with a CPU limit and a memory limit`,
+  run: async (ctx) => {
+    const info = await limited(ctx);
+    const cpus = cpuLimit(info);
+    const memory = info.HostConfig.Memory ?? 0;
+    const swap = info.HostConfig.MemorySwap ?? 0;
+    const said = `${containerName(info)}: ${cpus ? `${cpus} CPUs` : 'no CPU limit'}, ${memory ? `memory ${binarySize(memory)}` : 'no memory limit'}${memory ? `, memory+swap ${swap > 0 ? binarySize(swap) : swap === -1 ? 'unlimited' : 'engine default'}` : ''}`;
+    if (!(await containerRunsImage(ctx.docker, info, BUSYBOX))) return fail(`${LIMITED} from the busybox image`, `${containerName(info)} from ${info.Config.Image}`, 'use busybox, as the task says');
+    if (!cpus || !memory) {
+      return fail(`a CPU limit and a memory limit on ${LIMITED}`, said, 'limits are given when the container is made: --cpus 0.5 --memory 32m (docker update can change them on a running container)');
+    }
+    return passWith({ cpus, memory }, said);
+  },
+};
+
 export default defineLab({
   title: 'CPU and memory limits',
   summary: 'Limit a busybox container\'s CPU and memory, and watch the kernel stop a process that wants more memory.',
   images: ['busybox:latest'],
   evidence: 'state',
   checks: [
-    {
-      id: 'limits-set',
-      title: `${LIMITED} runs busybox with a CPU limit and a memory limit`,
-      run: async (ctx) => {
-        const info = await limited(ctx);
-        const cpus = cpuLimit(info);
-        const memory = info.HostConfig.Memory ?? 0;
-        const swap = info.HostConfig.MemorySwap ?? 0;
-        const said = `${containerName(info)}: ${cpus ? `${cpus} CPUs` : 'no CPU limit'}, ${memory ? `memory ${binarySize(memory)}` : 'no memory limit'}${memory ? `, memory+swap ${swap > 0 ? binarySize(swap) : swap === -1 ? 'unlimited' : 'engine default'}` : ''}`;
-        if (!(await containerRunsImage(ctx.docker, info, BUSYBOX))) return fail(`${LIMITED} from the busybox image`, `${containerName(info)} from ${info.Config.Image}`, 'use busybox, as the task says');
-        if (!cpus || !memory) {
-          return fail(`a CPU limit and a memory limit on ${LIMITED}`, said, 'limits are given when the container is made: --cpus 0.5 --memory 32m (docker update can change them on a running container)');
-        }
-        ctx.state.set('limits', { cpus, memory });
-        return pass(said);
-      },
-    },
+    limitsSet,
     {
       id: 'limits-as-asked',
       title: `The limits are the ones the task asks for: half a CPU, 32 MiB, no swap beyond it`,
-      dependsOn: ['limits-set'],
+      dependsOn: [limitsSet],
       run: async (ctx) => {
         const info = await limited(ctx);
         const cpus = cpuLimit(info) ?? 0;
@@ -78,10 +85,10 @@ export default defineLab({
     {
       id: 'stats-show-limit',
       title: 'The stats sample\'s memory limit equals the limit',
-      dependsOn: ['limits-set'],
+      dependsOn: [limitsSet],
       run: async (ctx) => {
         const info = await limited(ctx);
-        const { memory } = ctx.state.get('limits') as { cpus: number; memory: number };
+        const { memory } = ctx.get(limitsSet);
         const sample = await readStatsSample(ctx.docker, info.Id);
         const machine = (await ctx.docker.info()) as { MemTotal?: number };
         if (machine.MemTotal && memory >= machine.MemTotal) {
@@ -96,11 +103,11 @@ export default defineLab({
     {
       id: 'cpu-limit-holds',
       title: 'The CPU limit is below the machine\'s CPUs and two busy loops in it stay within it',
-      dependsOn: ['limits-set'],
+      dependsOn: [limitsSet],
       timeoutMs: 30_000,
       run: async (ctx) => {
         const info = await limited(ctx);
-        const { cpus } = ctx.state.get('limits') as { cpus: number; memory: number };
+        const { cpus } = ctx.get(limitsSet);
         const machine = (await ctx.docker.info()) as { NCPU?: number };
         const busy = ctx.exec(info.Id, ['sh', '-c', BUSY]);
         try {

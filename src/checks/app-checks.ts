@@ -7,11 +7,15 @@ import type { BuildResult } from '../images/image-build.js';
 /**
  * Checks that many labs share: build the folder's Dockerfile into a named
  * image; run it publishing the app's port on a free host port; expect an
- * HTTP answer. Each keeps what it made in ctx.state for the next.
+ * HTTP answer. Each hands what it made to the checks after it (passWith).
  */
-/** What imageBuildsCheck hands on: the run's reference of the image and its build. */
-export interface BuiltImage extends BuildResult {
+/** An image a check hands on: the reference to run it by (the run's own name for it, or the learner's). */
+export interface ImageHandle {
   ref: string;
+}
+
+/** What imageBuildsCheck hands on: the run's reference of the image and its build. */
+export interface BuiltImage extends BuildResult, ImageHandle {
   sizeBytes: number;
 }
 
@@ -30,16 +34,18 @@ export function imageBuildsCheck(options: { image: string; id?: string; buildArg
     run: async (ctx) => {
       const built = await ctx.build({ name: options.image, buildArgs: options.buildArgs });
       const info = await ctx.docker.getImage(built.ref).inspect();
-      ctx.state.set(`image:${options.image}`, built.ref);
-      ctx.state.set(`build:${options.image}`, built);
       return passWith({ ...built, sizeBytes: info.Size }, `${options.image}: ${formatBytes(info.Size)}, ${built.steps.length} steps, built in ${(built.durationMs / 1000).toFixed(1)} s`);
     },
   };
 }
 
 export interface ServesOptions {
-  /** The image: the check that built it (its handle is read), or its short name as imageBuildsCheck was given it. */
-  image: string | Check<BuiltImage>;
+  /**
+   * The check that handed the image on (imageBuildsCheck, or a lab's own
+   * check passing an ImageHandle), or, inside the check that built it, the
+   * image itself.
+   */
+  image: Check<ImageHandle> | ImageHandle;
   /** The app's port in the container; 'exposed': the first port the image EXPOSEs, else fallbackPort. */
   containerPort: number | 'exposed';
   fallbackPort?: number;
@@ -58,10 +64,10 @@ export function appServesCheck(options: ServesOptions): Check<ServingContainer> 
   return {
     id: options.id ?? 'app-answers',
     title: options.title ?? `A container from it answers ${JSON.stringify(String(options.body instanceof RegExp ? options.body.source : options.body))} on ${options.containerPort === 'exposed' ? 'its port' : `port ${options.containerPort}`}`,
-    dependsOn: options.dependsOn ?? [typeof options.image === 'string' ? 'image-builds' : options.image],
+    dependsOn: options.dependsOn ?? (isCheck(options.image) ? [options.image] : []),
     timeoutMs: 60_000,
     run: async (ctx) => {
-      const { answer, serving } = await serve(ctx, options);
+      const { answer, serving } = await serveApp(ctx, options);
       return passWith(serving, `HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 60))} from ${path}`);
     },
   };
@@ -69,15 +75,16 @@ export function appServesCheck(options: ServesOptions): Check<ServingContainer> 
 
 /** Starts a container from the lab's image and waits for the expected answer; hints tell exits from bad binds. */
 export async function serveAndRequest(ctx: CheckContext, options: ServesOptions): Promise<HttpAnswer> {
-  return (await serve(ctx, options)).answer;
+  return (await serveApp(ctx, options)).answer;
 }
 
-async function serve(ctx: CheckContext, options: ServesOptions): Promise<{ answer: HttpAnswer; serving: ServingContainer }> {
-  const name = typeof options.image === 'string' ? options.image : ctx.get(options.image).ref.replace(/^.*\//, '').replace(/:.*$/, '');
-  const ref = typeof options.image === 'string' ? (ctx.state.get(`image:${options.image}`) as string) : ctx.get(options.image).ref;
+/** As serveAndRequest, with the container that answered, for a check that hands it on or looks inside it. */
+export async function serveApp(ctx: CheckContext, options: ServesOptions): Promise<{ answer: HttpAnswer; serving: ServingContainer }> {
+  const ref = isCheck(options.image) ? ctx.get(options.image).ref : options.image.ref;
+  // The container is named after the image's short name: my-node-app → docklab-NN-<run>-my-node-app.
+  const name = ref.replace(/^.*\//, '').replace(/[:@].*$/, '');
   const containerPort = options.containerPort === 'exposed' ? await exposedPort(ctx, ref, options.fallbackPort ?? 80) : options.containerPort;
   const container = await ctx.runContainer({ name, image: ref, ports: { [String(containerPort)]: 0 }, env: options.env });
-  ctx.state.set(`container:${name}`, container.id);
   const hostPort = await ctx.hostPort(container.id, String(containerPort));
   if (!hostPort) {
     // A container that died at once has no ports at all: its exit is the news, not the port.
@@ -108,6 +115,10 @@ async function serve(ctx: CheckContext, options: ServesOptions): Promise<{ answe
     );
   const answer = await waitFor(ctx, answers, container.id);
   return { answer, serving: { id: container.id, hostPort, url } };
+}
+
+function isCheck(image: ServesOptions['image']): image is Check<ImageHandle> {
+  return 'run' in image;
 }
 
 /** The first TCP port an image EXPOSEs. */

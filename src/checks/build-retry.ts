@@ -1,5 +1,5 @@
-import type { CheckDefinition } from './check.js';
-import { imageBuildsCheck } from './app-checks.js';
+import type { Check } from '../lab-kit/check.js';
+import { imageBuildsCheck, type BuiltImage } from './app-checks.js';
 import { DocklabError } from '../errors.js';
 
 /**
@@ -16,7 +16,7 @@ export function isVanishedImageError(error: unknown): boolean {
   return [error.message, ...error.details].some((line) => VANISHED.test(line));
 }
 
-export function imageBuildsCheckRetrying(options: Parameters<typeof imageBuildsCheck>[0]): CheckDefinition {
+export function imageBuildsCheckRetrying(options: Parameters<typeof imageBuildsCheck>[0]): Check<BuiltImage> {
   const check = imageBuildsCheck(options);
   return {
     ...check,

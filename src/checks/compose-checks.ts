@@ -1,14 +1,16 @@
 import type Docker from 'dockerode';
+import { basename } from 'node:path';
 import { ComposeProject } from '../engine/compose-project.js';
+import { describeComposeChoice } from '../engine/compose-file-finder.js';
 import { DocklabError } from '../errors.js';
 import type { CheckContext } from '../lab-kit/check-context.js';
-import { fail, pass, type CheckDefinition } from './check.js';
+import { fail, pass, passWith, type Check, type CheckDefinition } from './check.js';
 
 /**
  * Checks shared by labs whose evidence is a compose file: the file reads as
  * YAML and has the services the task asks for; the compose tool brings it up
- * under a project docklab owns. They keep the project and the service names
- * in ctx.state for the lab's own checks.
+ * under a project docklab owns. The file check hands on the project and
+ * the service that fills each role, for the lab's own checks.
  */
 export interface ServiceRole {
   /** What the lab calls it: "nginx", "mysql". */
@@ -19,39 +21,58 @@ export interface ServiceRole {
   example: string;
 }
 
-export async function composeProject(ctx: CheckContext, file = 'docker-compose.yml'): Promise<ComposeProject> {
-  const key = `compose:${file}`;
-  const known = ctx.state.get(key) as ComposeProject | undefined;
-  if (known) return known;
-  const project = await ComposeProject.open(ctx, file);
-  ctx.state.set(key, project);
-  return project;
+/** What the compose-file check hands on: the project, and by role ("nginx") the service of the file that fills it. */
+export interface ComposeServices {
+  project: ComposeProject;
+  services: Record<string, string>;
 }
 
-/** The service of the file that fills a role (set by composeFileCheck). */
+/** The id of the check that hands on ComposeServices: composeFileCheck's, or a lab's own check of its file under this id. */
+export const COMPOSE_FILE_CHECK = 'compose-file';
+
+/**
+ * The run's project of the file: opened once per run (ComposeProject.open keeps it), the same one for every check.
+ * Without a file, the folder's compose file as `docker compose` finds it: compose.yaml, compose.yml, docker-compose.yml or docker-compose.yaml.
+ */
+export async function composeProject(ctx: CheckContext, file?: string): Promise<ComposeProject> {
+  return ComposeProject.open(ctx, file);
+}
+
+/** Which file the project reads, and why when the folder has several: for a check's found text. */
+export function composeFileUsed(project: ComposeProject): string {
+  return project.found ? describeComposeChoice(project.found) : basename(project.file.path);
+}
+
+/** The service of the file that fills a role, as the compose-file check handed it on. */
 export function serviceFor(ctx: CheckContext, role: string): string {
-  const name = ctx.state.get(`service:${role}`) as string | undefined;
-  return name ?? ctx.failWith(`a service for ${role}`, 'none found', 'the compose-file check must pass first');
+  let found: ComposeServices | undefined;
+  try {
+    found = ctx.get<ComposeServices>(COMPOSE_FILE_CHECK);
+  } catch {
+    // Nothing handed on: the compose-file check did not pass (or ran later), said below.
+  }
+  return found?.services[role] ?? ctx.failWith(`a service for ${role}`, 'none found', 'the compose-file check must pass first');
 }
 
-export function composeFileCheck(options: { roles: ServiceRole[]; file?: string }): CheckDefinition {
-  const file = options.file ?? 'docker-compose.yml';
+export function composeFileCheck(options: { roles: ServiceRole[]; file?: string }): Check<ComposeServices> {
+  const file = options.file;
   return {
-    id: 'compose-file',
-    title: `${file} reads as YAML and has a service for ${options.roles.map((r) => r.role).join(' and ')}`,
+    id: COMPOSE_FILE_CHECK,
+    title: `${file ?? 'The compose file (compose.yaml or docker-compose.yml)'} reads as YAML and has a service for ${options.roles.map((r) => r.role).join(' and ')}`,
     run: async (ctx) => {
       const project = await composeProject(ctx, file);
       const found: string[] = [];
+      const services: Record<string, string> = {};
       for (const role of options.roles) {
         const matches = Object.entries(project.file.services).filter(([, s]) => typeof s.image === 'string' && role.image.test(s.image));
         if (matches.length === 0) {
           const listed = Object.entries(project.file.services).map(([n, s]) => `${n} (${typeof s.image === 'string' ? `image ${s.image}` : s.build !== undefined ? 'built' : 'no image'})`);
           return fail(`a service running the ${role.role} image`, `services: ${listed.join(', ')}`, `add a service for ${role.role} under services:, e.g. \`${role.example}\``);
         }
-        ctx.state.set(`service:${role.role}`, matches[0]![0]);
+        services[role.role] = matches[0]![0];
         found.push(`${role.role}: ${matches[0]![0]}`);
       }
-      return pass(`services ${Object.keys(project.file.services).join(', ')} (${found.join('; ')})`);
+      return passWith({ project, services }, `${composeFileUsed(project)}: services ${Object.keys(project.file.services).join(', ')} (${found.join('; ')})`);
     },
   };
 }

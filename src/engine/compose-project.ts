@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
@@ -6,7 +6,9 @@ import { parseDocument, stringify, type YAMLError } from 'yaml';
 import { ExpectationFailure as CheckFailure } from '../util/expectation-failure.js';
 import { DocklabError } from '../errors.js';
 import { findComposeTool, type ComposeTool } from './compose.js';
+import { COMPOSE_FILE_NAMES, describeComposeChoice, findComposeFile, type FoundComposeFile } from './compose-file-finder.js';
 import { addIncluded, dockerfileTextOf, resolvedModel, usesInclude } from './compose-model.js';
+import { mergeOverride } from './compose-override.js';
 import { frontendFor, frontendPresent } from '../images/dockerfile-frontend.js';
 import { LABEL } from './labels.js';
 import type { ComposeFile, ComposeService } from './compose-file-types.js';
@@ -22,8 +24,6 @@ export interface ComposeRunContext {
   readonly labId: string;
   readonly runId: string;
   readonly signal: AbortSignal | undefined;
-  /** Values kept for the run (the projects to bring down at its end). */
-  readonly state: Map<string, unknown>;
   sourcePath(...parts: string[]): string;
   tempDir(prefix: string): string;
   labels(extra?: Record<string, string>): Record<string, string>;
@@ -34,7 +34,8 @@ export type { ComposeFile, ComposeService } from './compose-file-types.js';
 
 const COMPOSE_LABEL = 'com.docker.compose.project';
 const SERVICE_LABEL = 'com.docker.compose.service';
-const PROJECTS_STATE = 'compose:projects';
+/** The projects each run opened, to bring down at its end: kept here, by the run's context, not in the run's own values. */
+const openedBy = new WeakMap<ComposeRunContext, ComposeProject[]>();
 
 /** Our own words for the parser's error codes: what went wrong on the line. */
 const YAML_PROBLEMS: Record<string, string> = {
@@ -60,7 +61,8 @@ export function readComposeFile(path: string): ComposeFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new CheckFailure(`a compose file at ${path}`, 'no such file', 'name it docker-compose.yml, in the folder you verify');
+    const folder = existsSync(path) && statSync(path).isDirectory();
+    throw new CheckFailure(`a compose file at ${path}`, folder ? 'a folder of that name' : 'no such file', `name it compose.yaml (or ${COMPOSE_FILE_NAMES.slice(1).join(', ')}), in the folder you verify`);
   }
   const lines = text.split('\n');
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -127,28 +129,45 @@ export class ComposeProject {
     readonly file: ComposeFile,
     readonly name: string,
     private readonly overrideDir: string,
+    /** Which file of the folder is used and why (found as `docker compose` finds it), when docklab looked for it. */
+    readonly found?: FoundComposeFile,
   ) {}
 
-  /** Reads the file (a CheckFailure on bad YAML) and prepares the override; runs nothing yet. */
-  static async open(ctx: ComposeRunContext, relativePath = 'docker-compose.yml'): Promise<ComposeProject> {
+  /**
+   * Reads the file (a CheckFailure on bad YAML) and prepares the override; runs nothing yet.
+   * Without a path, the folder's compose file is found as `docker compose` finds it
+   * (compose.yaml first, docker-compose.yml still taken), with its override file.
+   */
+  static async open(ctx: ComposeRunContext, relativePath?: string): Promise<ComposeProject> {
     const tool = await findComposeTool();
-    if (!tool) throw new DocklabError('DOCKLAB_COMPOSE_MISSING', 'this lab runs a compose file: install docker-compose (`npm run setup` does) and run `docklab doctor`');
-    const path = resolve(ctx.sourcePath(relativePath));
+    if (!tool) throw new DocklabError('DOCKLAB_COMPOSE_MISSING', 'this lab runs a compose file: install Docker Compose (`npm run setup` builds `docker compose`, v2) and run `docklab doctor`');
+    const found = relativePath === undefined ? findComposeFile(resolve(ctx.sourcePath())) : undefined;
+    if (relativePath === undefined && !found) {
+      throw new CheckFailure(
+        'a compose file in the folder',
+        `none of ${COMPOSE_FILE_NAMES.join(', ')} in ${resolve(ctx.sourcePath())}`,
+        'write the stack in compose.yaml (the name `docker compose` looks for first; docker-compose.yml is taken too), in the folder you verify',
+      );
+    }
+    const path = found?.path ?? resolve(ctx.sourcePath(relativePath!));
+    const name = `docklab-${ctx.labId}-${ctx.runId}`;
+    const existing = openedBy.get(ctx) ?? [];
+    // Opened before in this run (by the file check, then by `up`): the same project, read once.
+    const same = existing.find((p) => p.name === name && p.file.path === path);
+    if (same) return same;
     const file = readComposeFile(path);
+    if (found) ctx.log(`compose file: ${describeComposeChoice(found)}`);
+    if (found?.override) mergeOverride(file, readOverrideFile(found.override.path));
     // Services of included files (Compose v2) are judged and labelled like the file's own.
     if (usesInclude(path)) {
       const model = await resolvedModel(tool, path, ctx.signal);
       if (model) addIncluded(file, model);
     }
-    const name = `docklab-${ctx.labId}-${ctx.runId}`;
-    const existing = (ctx.state.get(PROJECTS_STATE) as ComposeProject[] | undefined) ?? [];
-    const same = existing.find((p) => p.name === name && p.file.path === path);
-    if (same) return same;
     const overrideDir = ctx.tempDir('compose');
-    const project = new ComposeProject(ctx, tool, file, name, overrideDir);
+    const project = new ComposeProject(ctx, tool, file, name, overrideDir, found);
     project.frontendHere = tool.generation === 2 && (await frontendPresent(ctx.docker));
     writeFileSync(project.overridePath, stringify(project.override()));
-    ctx.state.set(PROJECTS_STATE, [...existing, project]);
+    openedBy.set(ctx, [...(openedBy.get(ctx) ?? []), project]);
     return project;
   }
 
@@ -183,7 +202,9 @@ export class ComposeProject {
   async run(args: string[], options: { timeoutMs?: number; signal?: AbortSignal; unstoppable?: boolean } = {}) {
     const signal = options.unstoppable ? undefined : (options.signal ?? this.ctx.signal);
     signal?.throwIfAborted();
-    const argv = [...this.tool.prefix, '-p', this.name, '-f', this.file.path, '-f', this.overridePath, ...args];
+    // The learner's own override file is merged as `docker compose` merges it when run in the folder; docklab's comes last.
+    const learnerOverride = this.found?.override ? ['-f', this.found.override.path] : [];
+    const argv = [...this.tool.prefix, '-p', this.name, '-f', this.file.path, ...learnerOverride, '-f', this.overridePath, ...args];
     const result = await execa(this.tool.command, argv, {
       cwd: dirname(this.file.path),
       reject: false,
@@ -250,7 +271,7 @@ export class ComposeProject {
  * removes anything a failed `down` left.
  */
 export async function downComposeProjects(ctx: ComposeRunContext): Promise<void> {
-  const projects = (ctx.state.get(PROJECTS_STATE) as ComposeProject[] | undefined) ?? [];
+  const projects = openedBy.get(ctx) ?? [];
   for (const project of projects) {
     try {
       await project.down();
@@ -258,7 +279,7 @@ export async function downComposeProjects(ctx: ComposeRunContext): Promise<void>
       project.removeOverride();
     }
   }
-  ctx.state.delete(PROJECTS_STATE);
+  openedBy.delete(ctx);
 }
 
 /**
@@ -283,6 +304,21 @@ function problemOf(error: YAMLError): string {
 
 function shortName(path: string): string {
   return path.split('/').pop() ?? path;
+}
+
+/** The learner's override file as data; a YAML mistake in it is reported as one in the main file is. */
+function readOverrideFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new CheckFailure(`${shortName(path)} readable`, (error as Error).message, '`docker compose` merges this override file over the main one when it is there: make it a file, or remove it');
+  }
+  const doc = parseDocument(text, { uniqueKeys: true });
+  // readComposeFile throws the precise error (line, column, what is wrong) for a file that does not parse.
+  if (doc.errors.length > 0) readComposeFile(path);
+  const data = doc.toJS() as unknown;
+  return isRecord(data) ? data : {};
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -25,7 +25,13 @@ export const BROWSER_PACKAGES = ['chromium'];
  * wrk for the proxy's conformance tests and benchmarks; the database clients
  * the data labs' tests compare against; chromium for the class page's browser test.
  */
-export const SETUP_PACKAGES = ['docker.io', 'docker-compose', 'debootstrap', 'haproxy', 'wrk', ...CHECKED_SERVER_PACKAGES, ...BROWSER_PACKAGES];
+/**
+ * The swarm test's own cluster: network namespaces, veth pairs and a bridge (iproute2);
+ * nsenter and unshare come with util-linux, iptables with docker.io.
+ */
+export const SWARM_TEST_PACKAGES = ['iproute2'];
+
+export const SETUP_PACKAGES = ['docker.io', 'docker-compose', 'debootstrap', 'haproxy', 'wrk', ...CHECKED_SERVER_PACKAGES, ...BROWSER_PACKAGES, ...SWARM_TEST_PACKAGES];
 
 export function isDebianLike(): boolean {
   try {

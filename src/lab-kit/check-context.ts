@@ -84,11 +84,6 @@ export interface CheckContext {
   readonly signal: AbortSignal | undefined;
   /** The value of one of the lab's own command-line options (declared in defineLab's `options`). */
   option(name: string): string | undefined;
-  /**
-   * @deprecated string-keyed values shared between checks, being replaced by
-   * typed handles (passWith / get); new checks must not use it.
-   */
-  readonly state: Map<string, unknown>;
   /** What an earlier check handed on with passWith. Checks that use it list that check in dependsOn. */
   get<T>(check: { id: string; run(ctx: never): Promise<CheckOutcome<T>> } | string): T;
   sourcePath(...parts: string[]): string;
@@ -102,7 +97,8 @@ export interface CheckContext {
   runContainer(spec: ContainerSpec): Promise<Docker.Container>;
   /** `docker tag SOURCE NAME:TAG` under the run's name for NAME; the run removes the tag at its end. Returns the run's ref. */
   tagImage(source: string, name: string, tag?: string): Promise<string>;
-  createNetwork(what: string): Promise<string>;
+  /** A bridge network of the run; `subnet` fixes its addresses (`--subnet`), as a scenario may. */
+  createNetwork(what: string, options?: { subnet?: string }): Promise<string>;
   createVolume(what: string): Promise<string>;
   hostPort(containerId: string, containerPort: string): Promise<number | undefined>;
   containers(filter?: { image?: RegExp; name?: string; all?: boolean }): Promise<Docker.ContainerInfo[]>;

@@ -1,6 +1,7 @@
 import { DocklabError } from '../errors.js';
 import { dependencyIds, type CheckDefinition } from './check.js';
 import type { CheckContext } from './check-context.js';
+import { SETUP_ID, type LabSetup } from './lab-setup.js';
 
 /**
  * Where a lab's evidence comes from:
@@ -50,8 +51,9 @@ export interface LabDefinition {
   /**
    * Files labs only: steps a learner would take that a scenario cannot say.
    * State labs write theirs as scenario.yaml and keep no setup of their own.
+   * Made with labSetup, what it returns reaches the checks: ctx.get(theSetup).
    */
-  setup?: (ctx: CheckContext) => Promise<void>;
+  setup?: LabSetup<unknown> | ((ctx: CheckContext) => Promise<void>);
   checks: CheckDefinition<any>[];
   /**
    * Optional: runs at the end of the run, before label-based teardown, unless
@@ -80,6 +82,7 @@ export function defineLab(definition: LabDefinition): LabDefinition {
     if (!check?.id) throw invalid('every check needs an id');
     if (typeof check.run !== 'function') throw invalid(`check '${check.id}' needs a run function`);
     if (ids.has(check.id)) throw invalid(`check id '${check.id}' is used twice`);
+    if (check.id === SETUP_ID) throw invalid(`check id '${SETUP_ID}' names the lab's set-up: give the check another`);
     for (const dependency of dependencyIds(check)) {
       if (!ids.has(dependency)) throw invalid(`check '${check.id}' depends on '${dependency}', which is not an earlier check`);
     }

@@ -13,11 +13,12 @@ export { CheckFailure, DEFAULT_CHECK_TIMEOUT_MS, dependencyIds, fail, pass, pass
 export type { Check, CheckDefinition, CheckOutcome, CheckResult, CheckStatus } from './check.js';
 export type { BuildOptions, CheckContext, ContainerSpec, HttpAnswer, HttpRequestOptions, LabMode } from './check-context.js';
 export { APP_TEMPLATES_DIR, assembleContext, entryExists } from './source-files.js';
+export { SETUP_ID, labSetup, type LabSetup } from './lab-setup.js';
 
 // --- waits ---
 export { Wait, waitFor } from './wait/wait.js';
 export { WaitStrategy, defaultDiagnosis, type WaitTarget } from './wait/wait-strategy.js';
-export type { Diagnose, WaitFailure } from './wait/wait-failure.js';
+export type { Diagnose, Diagnosis, WaitFailure } from './wait/wait-failure.js';
 export { HttpWaitStrategy, type HttpExpectation } from './wait/http-wait-strategy.js';
 export { LogLineWaitStrategy } from './wait/log-line-wait-strategy.js';
 export { HealthWaitStrategy, type HealthStatus } from './wait/health-wait-strategy.js';
@@ -40,9 +41,9 @@ export * from './inspect/container-deaths.js';
 export * from './inspect/prune-events.js';
 
 // --- shared checks ---
-export { appServesCheck, imageBuildsCheck, serveAndRequest, type ServesOptions } from '../checks/app-checks.js';
+export { appServesCheck, imageBuildsCheck, serveAndRequest, serveApp, type BuiltImage, type ImageHandle, type ServesOptions, type ServingContainer } from '../checks/app-checks.js';
 export { imageBuildsCheckRetrying, isVanishedImageError } from '../checks/build-retry.js';
-export { composeFileCheck, composeProject, composeUpCheck, serviceContainers, serviceFor, type ServiceRole, type UpOptions } from '../checks/compose-checks.js';
+export { COMPOSE_FILE_CHECK, composeFileCheck, composeFileUsed, composeProject, composeUpCheck, serviceContainers, serviceFor, type ComposeServices, type ServiceRole, type UpOptions } from '../checks/compose-checks.js';
 export { dockerfileStages, parseDockerfile, readDockerfile, variablesUsed, type DockerfileInstruction, type DockerfileStage } from '../checks/dockerfile-parse.js';
 export { dockerHubRegistry, listTags, manifestFor, plainRegistry, type RegistryTarget } from '../checks/registry-api.js';
 export { freePort, startSyslogReceiver, type SyslogMessage, type SyslogReceiver } from '../checks/syslog-receiver.js';

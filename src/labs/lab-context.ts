@@ -27,12 +27,7 @@ export { assembleContext, entryExists } from '../lab-kit/source-files.js';
  */
 export class LabContext implements CheckContext {
   readonly docker: Docker;
-  /**
-   * Shared between setup and checks by string keys: the older way, being
-   * replaced by typed handles (passWith in a check, ctx.get in the next).
-   */
-  readonly state = new Map<string, unknown>();
-  /** What passed checks handed on (passWith), by check id: ctx.get reads them. */
+  /** What passed checks (and a lab's set-up) handed on with passWith, by id: ctx.get reads them. */
   readonly handles = new Map<string, unknown>();
   /** What the folder's scenario made, set once it has run. */
   scenario: ScenarioOutcome | undefined;
@@ -219,10 +214,11 @@ export class LabContext implements CheckContext {
     for (const ref of this.foreignTags.splice(0)) await this.docker.getImage(ref).remove({ noprune: true }).catch(() => undefined);
   }
 
-  async createNetwork(what: string): Promise<string> {
+  async createNetwork(what: string, options: { subnet?: string } = {}): Promise<string> {
     const name = this.name(what);
     this.stopIfAborted();
-    await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: this.labels() });
+    const ipam = options.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: options.subnet }] } } : {};
+    await this.docker.createNetwork({ Name: name, Driver: 'bridge', Labels: this.labels(), ...ipam });
     return name;
   }
 

@@ -6,6 +6,7 @@ import { connectEngine } from '../engine/engine.js';
 import { newRunId } from '../engine/labels.js';
 import { reapOrphans } from '../engine/reaper.js';
 import { createRunFolder, runFolder } from '../engine/run-folder.js';
+import { COMPOSE_FILE_NAMES, findComposeFile, isComposeFileName } from '../engine/compose-file-finder.js';
 import { tearDown, tearDownRunFiles } from '../engine/teardown.js';
 import { assertDockerfileUsable, defaultDockerfile } from '../images/image-build.js';
 import { withSignal } from '../util/ambient-signal.js';
@@ -113,7 +114,7 @@ export async function runLab(lab: Lab, options: LabRunOptions): Promise<LabRunRe
           }
         },
       },
-      ...(plan.setUp.kind !== 'none' ? [{ title: `Set up from ${plan.setUp.from}`, run: async () => void (ctx.scenario = await withSignal(signal, () => setUp(ctx, definition, plan))) }] : []),
+      ...(plan.setUp.kind !== 'none' ? [{ title: `Set up from ${plan.setUp.from}`, run: async () => void (ctx.scenario = await withSignal(signal, () => setUp(ctx, definition, plan, ctx.handles))) }] : []),
       ...definition.checks.map((check) => ({
         title: check.title,
         run: async () => {
@@ -147,10 +148,12 @@ function resolveSourceDir(lab: Lab, options: LabRunOptions): string | undefined 
   }
   if (!existsSync(dir)) throw new DocklabError('DOCKLAB_FILE_MISSING', `folder ${dir} does not exist; create it with \`docklab init ${Number(lab.id)} ${dir}\``);
   // A symlink counts as present even when it leads nowhere: the build says what is wrong with it.
-  const present = (f: string) => entryExists(join(dir, f)) || (f === 'Dockerfile' && entryExists(join(dir, 'dockerfile')));
+  // A compose file counts under any name `docker compose` finds by itself (compose.yaml first).
+  const present = (f: string) => entryExists(join(dir, f)) || (f === 'Dockerfile' && entryExists(join(dir, 'dockerfile'))) || (isComposeFileName(f) && findComposeFile(dir) !== undefined);
   const missing = (definition.requiredFiles ?? []).filter((f) => !present(f));
+  const named = (f: string) => (isComposeFileName(f) ? `a compose file (${COMPOSE_FILE_NAMES.join(', ')})` : f);
   if (missing.length > 0 && options.mode === 'verify') {
-    throw new DocklabError('DOCKLAB_SOLUTION_INCOMPLETE', `${dir} lacks ${missing.join(', ')}, which lab ${Number(lab.id)} needs; \`docklab show ${Number(lab.id)}\` says what each is for`);
+    throw new DocklabError('DOCKLAB_SOLUTION_INCOMPLETE', `${dir} lacks ${missing.map(named).join(', ')}, which lab ${Number(lab.id)} needs; \`docklab show ${Number(lab.id)}\` says what each is for`);
   }
   if (options.mode === 'verify' && definition.requiredFiles?.includes('Dockerfile')) assertDockerfileUsable(dir, defaultDockerfile(dir));
   return dir;

@@ -2,6 +2,7 @@ import type { CheckContext, LabMode } from '../lab-kit/check-context.js';
 import type { ScenarioOutcome } from '../lab-kit/scenario/scenario-outcome.js';
 import type { LabDefinition } from '../lab-kit/define-lab.js';
 import { scenarioPath, setUpFromScenario } from '../lab-kit/scenario/scenario-setup.js';
+import { runLabSetup, SETUP_ID } from '../lab-kit/lab-setup.js';
 
 /**
  * What a run does, decided once from the mode (run or verify) and the
@@ -34,9 +35,16 @@ export function planRun(definition: Pick<LabDefinition, 'evidence' | 'setup'>, o
   return { mode: options.mode, setUp: { kind: 'none' }, judges, needsFolder };
 }
 
-/** Carries out the plan's set-up step; what a scenario made is returned by name, for ctx.scenario. */
-export async function setUp(ctx: CheckContext, definition: LabDefinition, plan: RunPlan): Promise<ScenarioOutcome | undefined> {
+/**
+ * Carries out the plan's set-up step; what a scenario made is returned by
+ * name, for ctx.scenario; what a lab's own set-up hands on goes into
+ * `handles`, for ctx.get.
+ */
+export async function setUp(ctx: CheckContext, definition: LabDefinition, plan: RunPlan, handles?: Map<string, unknown>): Promise<ScenarioOutcome | undefined> {
   if (plan.setUp.kind === 'scenario') return setUpFromScenario(ctx, definition, plan.setUp.path);
-  if (plan.setUp.kind === 'setup') await definition.setup!(ctx);
+  if (plan.setUp.kind === 'setup') {
+    const handedOn = await runLabSetup(definition.setup!, ctx);
+    if (handedOn) handles?.set(SETUP_ID, handedOn.value);
+  }
   return undefined;
 }

@@ -11,6 +11,7 @@ import { runLab } from '../labs/lab-runner.js';
 import { interruption, isInterrupted } from '../util/interruption.js';
 import { encodeResultLines, type GradedLearner } from './result-lines.js';
 import { GRADER_LABEL, sweepGraderOrphans } from './node-sweep.js';
+import { removeStoppedSweeps, removeWhenStopped, startFinisher } from './task-container-reaper.js';
 import { EXTRACT_DIR, INDEX_FILE, learnerArchiveFile, LEARNERS_DIR, slotOf } from './grader-layout.js';
 
 /**
@@ -67,6 +68,11 @@ function splitRef(ref: string): [string, string] {
   return at > ref.lastIndexOf('/') ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, 'latest'];
 }
 
+function requiredArg(value: string | undefined, usage: string): string {
+  if (!value) throw new Error(`usage: ${usage}`);
+  return value;
+}
+
 function requiredEnv(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set: the grader runs as a task that docklab schedules`);
@@ -93,7 +99,15 @@ async function main(): Promise<number> {
     const stopped = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [label], status: ['exited', 'dead', 'created'] }) });
     await Promise.all(stopped.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
     const removed = await sweepGraderOrphans(docker);
-    process.stdout.write(`swept ${removed.length} resources\n`);
+    const sweeps = await removeStoppedSweeps(docker);
+    process.stdout.write(`swept ${removed.length} resources, ${stopped.length} stopped graders, ${sweeps} stopped sweeps\n`);
+    // Swarm never removes a finished job task's container: this one's own goes once it has stopped.
+    if (process.env.DOCKLAB_TASK) await startFinisher(docker, process.env.DOCKLAB_TASK);
+    return 0;
+  }
+  if (process.argv[2] === 'finish') {
+    const { docker } = await connectEngine();
+    await removeWhenStopped(docker, requiredArg(process.argv[3], 'finish CONTAINER'));
     return 0;
   }
   return grade();

@@ -206,7 +206,9 @@ async function gather(
       if (settled.has(slot)) continue;
       const name = options.learners[slot]!;
       const own = (bySlot.get(slot) ?? []).sort((a, b) => String(a.CreatedAt).localeCompare(String(b.CreatedAt)));
-      const complete = own.find((t) => t.Status.State === 'complete');
+      // A task that completed on a node that is now down cannot hand its logs over: unless the node
+      // comes back, its learner is started again elsewhere, as for a task that was still running there.
+      const complete = own.find((t) => t.Status.State === 'complete' && !(t.NodeID && down.includes(t.NodeID)));
       if (complete) {
         const logs = await taskLogs(docker, complete.ID);
         const doc = logs ? decodeResultLines(demuxLogs(logs)) : undefined;

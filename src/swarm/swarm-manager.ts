@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import { DocklabError } from '../errors.js';
 import { abortableDelay } from '../util/interruption.js';
 import { GRADER_LABEL } from './node-sweep.js';
+import { SWEEP_LABEL } from './task-container-reaper.js';
 
 /** Labels on what docklab makes on a swarm: services, configs. */
 export const SWARM_LABEL = { kind: 'io.docklab.swarm', klass: 'io.docklab.class' } as const;
@@ -90,7 +91,9 @@ export async function sweepNodes(docker: Docker, name: string, options: SweepOpt
       ContainerSpec: {
         Image: options.image,
         Args: ['sweep'],
-        Env: options.klass ? [`DOCKLAB_CLASS=${options.klass}`] : [],
+        // The task finds its own container by its id, to have it removed once it has stopped.
+        Env: ['DOCKLAB_TASK={{.Task.ID}}', ...(options.klass ? [`DOCKLAB_CLASS=${options.klass}`] : [])],
+        Labels: { [SWEEP_LABEL]: 'sweep' },
         Mounts: [{ Type: 'bind', Source: '/var/run/docker.sock', Target: '/var/run/docker.sock' }],
       },
       RestartPolicy: { Condition: 'on-failure', MaxAttempts: 2, Delay: 1_000_000_000 },

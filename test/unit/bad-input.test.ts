@@ -59,6 +59,7 @@ const CASES: BadInput[] = [
   { what: 'a balancer that does not exist', args: ['run', '0', '--lb', 'nginx'], code: 'DOCKLAB_USAGE', message: /argument 'nginx' is invalid/ },
   { what: 'an unknown lab', args: ['run', '42'], code: 'DOCKLAB_LAB_UNKNOWN', message: /no lab '42'; nearest/ },
   { what: 'a learner folder that does not exist', args: ['verify', '3', '--dir', join(scratch, 'nope')], code: 'DOCKLAB_FILE_MISSING', message: /does not exist; create it with `docklab init 3/ },
+  { what: 'a compose file under a name `docker compose` does not look for', args: ['verify', '10', '--dir', learner('stack-yml', { 'stack.yml': 'services:\n  web:\n    image: nginx\n' })], code: 'DOCKLAB_SOLUTION_INCOMPLETE', message: /lacks a compose file \(compose\.yaml, compose\.yml, docker-compose\.yml, docker-compose\.yaml\)/ },
   { what: 'an empty Dockerfile', args: ['verify', '3', '--dir', learner('empty', { Dockerfile: '\n# nothing yet\n', 'index.js': '', 'package.json': '{}' })], code: 'DOCKLAB_SOLUTION_INCOMPLETE', message: /Dockerfile is empty: a Dockerfile starts with a FROM line/ },
   { what: 'down without a lab', args: ['down'], code: 'DOCKLAB_USAGE', message: /name the labs to tear down/ },
   { what: 'proxy with a file that does not exist', args: ['proxy', '-f', join(scratch, 'none.cfg'), '-c'], code: 'DOCKLAB_', message: /^docklab proxy: / },

@@ -14,6 +14,12 @@ function errorOf(text: string, variables: Record<string, string> = {}): string {
 }
 
 describe('scenario files', () => {
+  it('takes a network with a fixed subnet, and says what is wrong with a bad one', () => {
+    const scenario = parseScenario('steps:\n  - network: { name: app-net, subnet: 172.16.238.0/24 }\n', 'scenario.yaml');
+    expect(scenario.steps[0]).toEqual({ network: { name: 'app-net', subnet: '172.16.238.0/24' } });
+    expect(errorOf('steps:\n  - network: { name: app-net, subnet: 172.16.238.0 }\n')).toMatch(/^DOCKLAB_LAB_INVALID scenario\.yaml:2:.*step 1 \(network\)/);
+  });
+
   it('reads every step kind into typed steps', () => {
     const scenario = parseScenario(
       [

@@ -1,4 +1,4 @@
-import { createConnection, type RowDataPacket } from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
 import { openTunnel, type ProbeContext } from './outside-probe.js';
 
 export interface MysqlLogin {
@@ -26,6 +26,8 @@ export async function mysqlQueryFrom(
   const host = where.host ?? '127.0.0.1';
   const port = where.port ?? 3306;
   const tunnel = await openTunnel(ctx, targetId, host, port);
+  // Loaded when first asked: most labs never speak MySQL, and every run would pay for loading the client.
+  const { createConnection } = await import('mysql2/promise');
   const connection = await createConnection({
     stream: tunnel as never,
     user: login.user,

@@ -42,7 +42,10 @@ export async function runScenario(ctx: CheckContext, scenario: Scenario, outcome
 }
 
 async function runStep(ctx: CheckContext, step: ScenarioStep, outcome: ScenarioOutcome): Promise<void> {
-  if ('network' in step) outcome.networks.set(step.network, await ctx.createNetwork(step.network));
+  if ('network' in step) {
+    const network: { name: string; subnet?: string } = typeof step.network === 'string' ? { name: step.network } : step.network;
+    outcome.networks.set(network.name, await ctx.createNetwork(network.name, { subnet: network.subnet }));
+  }
   else if ('volume' in step) outcome.volumes.set(step.volume, await ctx.createVolume(step.volume));
   else if ('build' in step) await build(ctx, step.build, outcome);
   else if ('run' in step) await run(ctx, step.run, outcome);

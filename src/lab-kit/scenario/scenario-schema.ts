@@ -78,8 +78,11 @@ const waitSchema = z.discriminatedUnion('for', [
 
 /** Each step's schema, by its command: a step is a mapping with exactly one of these keys. */
 export const stepSchemas = {
-  /** `docker network create NAME` */
-  network: name,
+  /**
+   * `docker network create NAME`, or with a subnet `docker network create --subnet CIDR NAME`: containers
+   * then get the addresses a learner's engine gave them (the first one .2), for a case that hard-codes one.
+   */
+  network: z.union([name, z.strictObject({ name, subnet: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 subnet such as 172.16.238.0/24') })]),
   /** `docker volume create NAME` */
   volume: name,
   build: buildSchema,

@@ -7,7 +7,11 @@ import type { Diagnose, WaitFailure } from './wait-failure.js';
 
 export const DEFAULT_STARTUP_TIMEOUT_MS = 30_000;
 
-export type Attempt<T> = () => Promise<{ ok: true; value: T } | { ok: false; seen: string }>;
+/**
+ * One look at the evidence. `final`: what was seen will not change by
+ * waiting (an answer that says so), and the wait ends at once with it.
+ */
+export type Attempt<T> = () => Promise<{ ok: true; value: T } | { ok: false; seen: string; final?: boolean }>;
 
 export interface WaitLoopOptions {
   expected: string;
@@ -37,6 +41,7 @@ export async function waitLoop<T>(attempt: Attempt<T>, options: WaitLoopOptions)
     signal?.throwIfAborted();
     const result = await attempt();
     if (result.ok) return result.value;
+    if (result.final) throw await failure(options, { expected: options.expected, found: result.seen, lastSeen: result.seen, details: [], reason: 'final' });
     if (options.container) {
       const fate = await containerFate(options.container.docker, options.container.id);
       if (fate) throw await failure(options, { ...fate, lastSeen: result.seen, expected: options.expected });
@@ -57,7 +62,9 @@ export async function waitLoop<T>(attempt: Attempt<T>, options: WaitLoopOptions)
 }
 
 async function failure(options: WaitLoopOptions, facts: WaitFailure): Promise<ExpectationFailure> {
-  return new ExpectationFailure(facts.expected, facts.found, await options.diagnose(facts), facts.details);
+  const diagnosis = await options.diagnose(facts);
+  const { hint, found, details } = typeof diagnosis === 'string' ? { hint: diagnosis, found: undefined, details: undefined } : diagnosis;
+  return new ExpectationFailure(facts.expected, found ?? facts.found, hint, details ?? facts.details);
 }
 
 async function containerFate(docker: Docker, id: string): Promise<Omit<WaitFailure, 'lastSeen' | 'expected'> | undefined> {

@@ -1,5 +1,5 @@
 import type { CheckContext } from '../check-context.js';
-import type { Diagnose, WaitFailure } from './wait-failure.js';
+import type { Diagnose, Diagnosis, WaitFailure } from './wait-failure.js';
 import { DEFAULT_STARTUP_TIMEOUT_MS, waitLoop, type Attempt } from './wait-loop.js';
 
 /** What a wait is pointed at: the container whose exit ends it early. */
@@ -51,18 +51,26 @@ export abstract class WaitStrategy<T> {
     return this;
   }
 
+  /** The expectation as the report says it, when the lab's words say more than the strategy's ("the copy of the app storing an item"). */
+  describedAs(expected: string): this {
+    this.description = expected;
+    return this;
+  }
+
+  private description: string | undefined;
+
   /** One hint whatever went wrong. */
   withHint(hint: string): this {
     return this.diagnose(() => hint);
   }
 
-  hintFor(failure: WaitFailure): string | Promise<string> {
+  hintFor(failure: WaitFailure): Diagnosis | Promise<Diagnosis> {
     return this.diagnoser(failure);
   }
 
   waitUntilReady(ctx: CheckContext, target: WaitTarget = {}): Promise<T> {
     return waitLoop(this.attempt(ctx, target), {
-      expected: this.describe(),
+      expected: this.description ?? this.describe(),
       timeoutMs: this.startupTimeoutMs,
       intervalMs: this.intervalMs,
       container: target.containerId && this.watchesExit ? { docker: ctx.docker, id: target.containerId } : undefined,
@@ -77,5 +85,6 @@ export abstract class WaitStrategy<T> {
 export function defaultDiagnosis(failure: WaitFailure): string {
   if (failure.reason === 'exited') return failure.oomKilled ? 'the container ran out of memory: raise its limit or use less' : 'the container stopped: its last log lines below say why';
   if (failure.reason === 'gone') return 'the container was removed while docklab waited for it';
+  if (failure.reason === 'final') return 'the answer says it will not change by waiting: what was found above is why';
   return 'it did not get there in time: docker logs shows what the container is doing';
 }

@@ -127,6 +127,9 @@ export class TwoNodeSwarm {
       '--iptables=true',
     ].join(' ');
     // The node's socket takes the place of /run/docker.sock for this dockerd and its containers only.
+    // A node killed before leaves its socket behind: bound in place of /run/docker.sock before dockerd replaces it,
+    // containers would get the dead one.
+    rmSync(p.socket, { force: true });
     const script = `${dockerd} & d=$!; trap 'kill -TERM $d' TERM INT; i=0; while [ ! -S ${p.socket} ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; [ -e /run/docker.sock ] && mount --bind ${p.socket} /run/docker.sock; wait $d`;
     const log = openSync(p.log, 'a');
     const child = spawn('unshare', ['--mount', '--propagation', 'slave', 'nsenter', `--net=/run/netns/${name}`, 'sh', '-c', script], { detached: true, stdio: ['ignore', log, log] });
@@ -135,7 +138,10 @@ export class TwoNodeSwarm {
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (await docker.ping().then(() => true, () => false)) return;
-      if (Date.now() > deadline) throw new Error(`dockerd of ${name} did not answer within 60 s; its log: ${p.log}`);
+      if (Date.now() > deadline) {
+        const tail = readFileSync(p.log, 'utf8').trim().split('\n').slice(-15).join('\n');
+        throw new Error(`dockerd of ${name} did not answer within 60 s; the end of its log (${p.log}):\n${tail}`);
+      }
       await new Promise((r) => setTimeout(r, 300));
     }
   }
@@ -166,10 +172,18 @@ export class TwoNodeSwarm {
     }
   }
 
-  /** Copies images from the machine's engine into every node: `docker save | docker load`. */
+  /**
+   * Copies images from the machine's engine into every node: `docker save` once (layers the images
+   * share are written once), then `docker load` on the nodes side by side.
+   */
   async loadImages(refs: string[], nodes: SwarmNode[] = this.nodes): Promise<void> {
-    for (const node of nodes) {
-      await must('bash', ['-c', `set -o pipefail; docker save ${refs.join(' ')} | DOCKER_HOST=${node.dockerHost} docker load -q`]);
+    mkdirSync(ROOT, { recursive: true });
+    const archive = join(ROOT, 'images.tar');
+    try {
+      await must('docker', ['save', '-o', archive, ...refs]);
+      await Promise.all(nodes.map((node) => must('bash', ['-c', `DOCKER_HOST=${node.dockerHost} docker load -q -i ${archive}`])));
+    } finally {
+      rmSync(archive, { force: true });
     }
   }
 
