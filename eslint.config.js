@@ -4,7 +4,19 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'templates/**', 'labs/*/solution/**', 'labs/*/starter/**', 'labs/*/broken/**', 'labs/*/alternatives/**', 'bench/**/*.js', 'coverage/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'templates/**',
+      'labs/*/solution/**',
+      'labs/*/starter/**',
+      'labs/*/broken/**',
+      'labs/*/alternatives/**',
+      'bench/**/*.js',
+      'coverage/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -46,7 +58,10 @@ export default tseslint.config(
     // The engine and the images know nothing of checks, labs or commands.
     files: ['src/engine/**/*.ts', 'src/images/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./(checks|labs|lab-kit|cli|report)/', message: 'layers point one way: cli → runner → lab-kit → engine/images' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./(checks|labs|lab-kit|cli|report)/', message: 'layers point one way: cli → runner → lab-kit → engine/images' }] },
+      ],
     },
   },
 );

@@ -17,7 +17,7 @@ export const ERROR_CODES = {
   DOCKLAB_IMAGE_BUILD_FAILED: { exit: 2, summary: 'an image build failed' },
   DOCKLAB_DISK_FULL: { exit: 2, summary: 'the disk filled up during a build' },
   DOCKLAB_LAB_UNKNOWN: { exit: 2, summary: 'no lab has that id' },
-  DOCKLAB_LAB_INVALID: { exit: 2, summary: "a lab folder is not laid out as the lab format says" },
+  DOCKLAB_LAB_INVALID: { exit: 2, summary: 'a lab folder is not laid out as the lab format says' },
   DOCKLAB_SOLUTION_INCOMPLETE: { exit: 2, summary: "the learner's folder lacks files the lab needs" },
   DOCKLAB_PORT_IN_USE: { exit: 2, summary: 'a host port the lab prescribes is already taken' },
   DOCKLAB_DIR_NOT_EMPTY: { exit: 2, summary: 'init would overwrite existing files' },

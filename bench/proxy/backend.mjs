@@ -8,10 +8,7 @@ const sizes = { small: 100, big: 16 * 1024 };
 const responses = {};
 for (const [name, size] of Object.entries(sizes)) {
   const body = Buffer.alloc(size, 120);
-  responses[name] = Buffer.concat([
-    Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${size}\r\n\r\n`),
-    body,
-  ]);
+  responses[name] = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: ${size}\r\n\r\n`), body]);
 }
 
 createServer({ noDelay: true }, (socket) => {

@@ -24,7 +24,10 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
 const flag = (name) => args.includes(`--${name}`);
 const valued = new Set(['--out', '--entry', '--haproxy', '--only']);
 const positional = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1]));
@@ -51,19 +54,42 @@ if (!opt('entry') && !flag('no-build')) {
   const built = join(buildDir, 'src', 'proxy', 'main.js');
   // A half-written module elsewhere in the tree can leave the build unloadable; then measure dist/.
   const probe = spawnSync(process.execPath, [built, '-c', '-f', '/dev/null'], { encoding: 'utf8', timeout: TIMEOUT_MS });
-  if (/ERR_MODULE_NOT_FOUND|SyntaxError/.test(`${probe.stderr}`)) process.stderr.write(`the fresh build does not load (${(probe.stderr.match(/Error[^\n]*/) ?? [''])[0].slice(0, 200)}); using ${entry}\n`);
+  if (/ERR_MODULE_NOT_FOUND|SyntaxError/.test(`${probe.stderr}`))
+    process.stderr.write(`the fresh build does not load (${(probe.stderr.match(/Error[^\n]*/) ?? [''])[0].slice(0, 200)}); using ${entry}\n`);
   else entry = built;
 }
-if (!existsSync(entry)) { process.stderr.write(`no docklab proxy entry at ${entry}: run npm run build\n`); process.exit(2); }
+if (!existsSync(entry)) {
+  process.stderr.write(`no docklab proxy entry at ${entry}: run npm run build\n`);
+  process.exit(2);
+}
 
 // ---------- stand-in files ----------
-const certPem = join(aux, 'cert.pem');   // certificate + key, what `crt` wants
-const caPem = join(aux, 'ca.pem');       // certificate alone, what `ca-file` wants
+const certPem = join(aux, 'cert.pem'); // certificate + key, what `crt` wants
+const caPem = join(aux, 'ca.pem'); // certificate alone, what `ca-file` wants
 function makeCerts() {
   if (existsSync(certPem)) return;
   const key = join(aux, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '30', '-subj', '/CN=localhost',
-    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', caPem], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      caPem,
+    ],
+    { stdio: 'ignore' },
+  );
   writeFileSync(certPem, readFileSync(caPem, 'utf8') + readFileSync(key, 'utf8'));
 }
 makeCerts();
@@ -75,12 +101,15 @@ function makeCrl() {
   writeFileSync(join(d, 'index.txt'), '');
   writeFileSync(join(d, 'crlnumber'), '01\n');
   writeFileSync(join(d, 'ca.cnf'), `[ca]\ndefault_ca=c\n[c]\ndatabase=${d}/index.txt\ncrlnumber=${d}/crlnumber\ndefault_md=sha256\ndefault_crl_days=30\n`);
-  execFileSync('openssl', ['ca', '-config', join(d, 'ca.cnf'), '-gencrl', '-keyfile', join(aux, 'key.pem'), '-cert', caPem, '-out', crlPem], { stdio: 'ignore' });
+  execFileSync('openssl', ['ca', '-config', join(d, 'ca.cnf'), '-gencrl', '-keyfile', join(aux, 'key.pem'), '-cert', caPem, '-out', crlPem], {
+    stdio: 'ignore',
+  });
   return crlPem;
 }
 const dhPem = join(aux, 'dh.pem');
 function makeDh() {
-  if (!existsSync(dhPem)) execFileSync('openssl', ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', dhPem], { stdio: 'ignore' });
+  if (!existsSync(dhPem))
+    execFileSync('openssl', ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', dhPem], { stdio: 'ignore' });
   return dhPem;
 }
 const crtList = join(aux, 'crt-list.txt');
@@ -93,7 +122,11 @@ const bodyFile = join(aux, 'body.txt');
 writeFileSync(bodyFile, 'stand-in\n');
 function errorFile(code) {
   const p = join(aux, `error-${code}.http`);
-  if (!existsSync(p)) writeFileSync(p, `HTTP/1.0 ${code} Stand-in\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n<html><body>${code}</body></html>\n`);
+  if (!existsSync(p))
+    writeFileSync(
+      p,
+      `HTTP/1.0 ${code} Stand-in\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n<html><body>${code}</body></html>\n`,
+    );
   return p;
 }
 
@@ -102,26 +135,59 @@ function freePort() {
   return new Promise((res, rej) => {
     const s = createServer();
     s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
   });
 }
 const usedPorts = new Set();
 async function freshPort() {
-  for (;;) { const p = await freePort(); if (!usedPorts.has(p)) { usedPorts.add(p); return p; } }
+  for (;;) {
+    const p = await freePort();
+    if (!usedPorts.has(p)) {
+      usedPorts.add(p);
+      return p;
+    }
+  }
 }
 
 // ---------- rewriting ----------
 /** Splits a line into words, keeping quoted strings and `{ … }` braces as HAProxy's words. */
 function words(line) {
-  const out = []; let cur = ''; let q = null; let had = false;
+  const out = [];
+  let cur = '';
+  let q = null;
+  let had = false;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
-    if (q) { cur += c; if (c === q) q = null; continue; }
-    if (c === '\\' && i + 1 < line.length) { cur += c + line[++i]; had = true; continue; }
-    if (c === '"' || c === "'") { q = c; cur += c; had = true; continue; }
-    if (c === '#' ) break;
-    if (c === ' ' || c === '\t') { if (had) { out.push(cur); cur = ''; had = false; } continue; }
-    cur += c; had = true;
+    if (q) {
+      cur += c;
+      if (c === q) q = null;
+      continue;
+    }
+    if (c === '\\' && i + 1 < line.length) {
+      cur += c + line[++i];
+      had = true;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      q = c;
+      cur += c;
+      had = true;
+      continue;
+    }
+    if (c === '#') break;
+    if (c === ' ' || c === '\t') {
+      if (had) {
+        out.push(cur);
+        cur = '';
+        had = false;
+      }
+      continue;
+    }
+    cur += c;
+    had = true;
   }
   if (had) out.push(cur);
   return out;
@@ -139,14 +205,32 @@ function serverAddr(addr) {
   return hasPort ? `127.0.0.1:${SERVER_PORT}` : '127.0.0.1';
 }
 
-const FILE_OPTS = { 'crt': () => certPem, 'ca-file': () => caPem, 'crl-file': () => makeCrl(), 'crt-list': () => crtList, 'ca-verify-file': () => caPem, 'ca-sign-file': () => certPem };
+const FILE_OPTS = {
+  crt: () => certPem,
+  'ca-file': () => caPem,
+  'crl-file': () => makeCrl(),
+  'crt-list': () => crtList,
+  'ca-verify-file': () => caPem,
+  'ca-sign-file': () => certPem,
+};
 function rewriteOptions(ws, from) {
   const out = ws.slice(0, from);
   for (let i = from; i < ws.length; i++) {
     const w = ws[i];
-    if (FILE_OPTS[w] && i + 1 < ws.length) { out.push(w, FILE_OPTS[w]()); i++; continue; }
-    if ((w === 'user' || w === 'group' || w === 'uid' || w === 'gid') && i + 1 < ws.length) { i++; continue; }
-    if ((w === 'addr' || w === 'source') && i + 1 < ws.length) { out.push(w, '127.0.0.1'); i++; continue; }
+    if (FILE_OPTS[w] && i + 1 < ws.length) {
+      out.push(w, FILE_OPTS[w]());
+      i++;
+      continue;
+    }
+    if ((w === 'user' || w === 'group' || w === 'uid' || w === 'gid') && i + 1 < ws.length) {
+      i++;
+      continue;
+    }
+    if ((w === 'addr' || w === 'source') && i + 1 < ws.length) {
+      out.push(w, '127.0.0.1');
+      i++;
+      continue;
+    }
     out.push(w);
   }
   return out;
@@ -158,9 +242,16 @@ function rewriteFileRefs(ws) {
   const out = [];
   for (let i = 0; i < ws.length; i++) {
     const w = ws[i];
-    if (w === '-f' && i + 1 < ws.length) { out.push(w, emptyFile); i++; continue; }
-    out.push(w.replace(/\b(map(?:_[a-z]+)*|set-map|del-map|add-acl|del-acl)\(([^,)]+)/g,
-      (_, fn, file) => (/^["']/.test(file) ? `${fn}("${standIn(fn)}"` : `${fn}(${standIn(fn)}`)));
+    if (w === '-f' && i + 1 < ws.length) {
+      out.push(w, emptyFile);
+      i++;
+      continue;
+    }
+    out.push(
+      w.replace(/\b(map(?:_[a-z]+)*|set-map|del-map|add-acl|del-acl)\(([^,)]+)/g, (_, fn, file) =>
+        /^["']/.test(file) ? `${fn}("${standIn(fn)}"` : `${fn}(${standIn(fn)}`,
+      ),
+    );
   }
   return out;
 }
@@ -209,62 +300,115 @@ async function rewrite(text, name) {
   let section = '';
   for (const raw of lines) {
     const ws = words(raw);
-    if (ws.length === 0) { out.push(raw); continue; }
+    if (ws.length === 0) {
+      out.push(raw);
+      continue;
+    }
     const indent = raw.match(/^\s*/)[0] || '    ';
     const kw = ws[0];
     if (/^(global|defaults|frontend|backend|listen|peers|resolvers|userlist|mailers|cache|http-errors|program|ring|fcgi-app|crt-store)$/.test(kw)) {
       section = kw;
       // Old style `frontend NAME ADDR:PORT` / `listen NAME ADDR:PORT`: the address is a bind.
-      if ((kw === 'frontend' || kw === 'listen') && ws.length >= 3 && /:/.test(ws[2])) { out.push([kw, ws[1], `127.0.0.1:${await freshPort()}`, ...ws.slice(3)].join(' ')); continue; }
-      out.push(raw); continue;
+      if ((kw === 'frontend' || kw === 'listen') && ws.length >= 3 && /:/.test(ws[2])) {
+        out.push([kw, ws[1], `127.0.0.1:${await freshPort()}`, ...ws.slice(3)].join(' '));
+        continue;
+      }
+      out.push(raw);
+      continue;
     }
     const emit = (w2) => out.push(indent + w2.join(' '));
-    if (section === 'global' && /^(user|group|uid|gid|chroot|daemon|pidfile)$/.test(kw)) { out.push(`${indent}# (removed for the local check) ${raw.trim()}`); continue; }
+    if (section === 'global' && /^(user|group|uid|gid|chroot|daemon|pidfile)$/.test(kw)) {
+      out.push(`${indent}# (removed for the local check) ${raw.trim()}`);
+      continue;
+    }
     if (section === 'global' && kw === 'stats' && ws[1] === 'socket') {
       const sock = join(aux, `${name}-${out.length}.sock`);
-      emit(rewriteOptions(['stats', 'socket', sock, ...ws.slice(3)], 3)); continue;
+      emit(rewriteOptions(['stats', 'socket', sock, ...ws.slice(3)], 3));
+      continue;
     }
     if (section === 'global' && /^(lua-load|lua-load-per-thread)$/.test(kw)) {
-      if (!luaWritten) { writeFileSync(luaFile, luaStandIn(text)); luaWritten = true; }
-      emit([kw, luaFile, ...ws.slice(2)]); continue;
+      if (!luaWritten) {
+        writeFileSync(luaFile, luaStandIn(text));
+        luaWritten = true;
+      }
+      emit([kw, luaFile, ...ws.slice(2)]);
+      continue;
     }
-    if (section === 'global' && kw === 'lua-prepend-path') { emit([kw, join(aux, '?.lua'), ...ws.slice(2)]); continue; }
-    if (section === 'global' && (kw === 'ca-base' || kw === 'crt-base')) { emit([kw, aux]); continue; }
-    if (section === 'global' && kw === 'ssl-dh-param-file') { emit([kw, makeDh()]); continue; }
-    if (section === 'global' && (kw === 'server-state-file' || kw === 'server-state-base')) { emit([kw, join(aux, kw === 'server-state-base' ? '' : 'state')]); continue; }
+    if (section === 'global' && kw === 'lua-prepend-path') {
+      emit([kw, join(aux, '?.lua'), ...ws.slice(2)]);
+      continue;
+    }
+    if (section === 'global' && (kw === 'ca-base' || kw === 'crt-base')) {
+      emit([kw, aux]);
+      continue;
+    }
+    if (section === 'global' && kw === 'ssl-dh-param-file') {
+      emit([kw, makeDh()]);
+      continue;
+    }
+    if (section === 'global' && (kw === 'server-state-file' || kw === 'server-state-base')) {
+      emit([kw, join(aux, kw === 'server-state-base' ? '' : 'state')]);
+      continue;
+    }
     if (kw === 'bind' && ws.length >= 2) {
-      emit(rewriteOptions(rewriteFileRefs(['bind', `127.0.0.1:${await freshPort()}`, ...ws.slice(2)]), 2)); continue;
+      emit(rewriteOptions(rewriteFileRefs(['bind', `127.0.0.1:${await freshPort()}`, ...ws.slice(2)]), 2));
+      continue;
     }
     if (kw === 'server' && ws.length >= 3) {
-      emit(rewriteOptions(['server', ws[1], serverAddr(ws[2]), ...ws.slice(3)], 3)); continue;
+      emit(rewriteOptions(['server', ws[1], serverAddr(ws[2]), ...ws.slice(3)], 3));
+      continue;
     }
     if (kw === 'server-template' && ws.length >= 4) {
-      emit(rewriteOptions(['server-template', ws[1], ws[2], serverAddr(ws[3]), ...ws.slice(4)], 4)); continue;
+      emit(rewriteOptions(['server-template', ws[1], ws[2], serverAddr(ws[3]), ...ws.slice(4)], 4));
+      continue;
     }
-    if (kw === 'default-server') { emit(rewriteOptions(ws, 1)); continue; }
-    if (kw === 'peer' && ws.length >= 3) { emit(['peer', ws[1], `127.0.0.1:${await freshPort()}`, ...ws.slice(3)]); continue; }
-    if ((kw === 'dispatch' || kw === 'source') && ws.length >= 2 && section !== 'global') { emit([kw, kw === 'dispatch' ? `127.0.0.1:${SERVER_PORT}` : '127.0.0.1', ...ws.slice(2)]); continue; }
+    if (kw === 'default-server') {
+      emit(rewriteOptions(ws, 1));
+      continue;
+    }
+    if (kw === 'peer' && ws.length >= 3) {
+      emit(['peer', ws[1], `127.0.0.1:${await freshPort()}`, ...ws.slice(3)]);
+      continue;
+    }
+    if ((kw === 'dispatch' || kw === 'source') && ws.length >= 2 && section !== 'global') {
+      emit([kw, kw === 'dispatch' ? `127.0.0.1:${SERVER_PORT}` : '127.0.0.1', ...ws.slice(2)]);
+      continue;
+    }
     // Log targets stay, except container host names that cannot resolve here (HAProxy refuses those).
     if (kw === 'log' && ws.length >= 3 && /^[A-Za-z][A-Za-z0-9_.-]*(:\d+)?$/.test(ws[1]) && !/^(global|stdout|stderr|localhost)(:|$)/.test(ws[1])) {
       const port = ws[1].match(/:\d+$/)?.[0] ?? '';
-      emit(['log', `127.0.0.1${port}`, ...ws.slice(2)]); continue;
+      emit(['log', `127.0.0.1${port}`, ...ws.slice(2)]);
+      continue;
     }
     // Name servers stay too, except container host names (same reason as log targets).
     if (kw === 'nameserver' && section === 'resolvers' && ws.length >= 3 && /^[A-Za-z][A-Za-z0-9_.-]*(:\d+)?$/.test(ws[2]) && !/^localhost(:|$)/.test(ws[2])) {
       const port = ws[2].match(/:\d+$/)?.[0] ?? '';
-      emit(['nameserver', ws[1], `127.0.0.1${port}`, ...ws.slice(3)]); continue;
+      emit(['nameserver', ws[1], `127.0.0.1${port}`, ...ws.slice(3)]);
+      continue;
     }
-    if (kw === 'errorfile' && ws.length >= 3) { emit(['errorfile', ws[1], errorFile(unq(ws[1])), ...ws.slice(3)]); continue; }
+    if (kw === 'errorfile' && ws.length >= 3) {
+      emit(['errorfile', ws[1], errorFile(unq(ws[1])), ...ws.slice(3)]);
+      continue;
+    }
     // Host names among IP patterns would be looked up (DNS leaves the machine): loopback instead.
     if (kw === 'acl' && /^(src|dst|req\.hdr_ip\(.*\)|hdr_ip\(.*\))$/.test(ws[2] ?? '')) {
       const pats = ws.slice(3).map((w) => (/^[A-Za-z][A-Za-z0-9_.-]*$/.test(w) && !w.startsWith('-') ? '127.0.0.1' : w));
-      if (pats.join(' ') !== ws.slice(3).join(' ')) { emit(['acl', ws[1], ws[2], ...pats]); continue; }
+      if (pats.join(' ') !== ws.slice(3).join(' ')) {
+        emit(['acl', ws[1], ws[2], ...pats]);
+        continue;
+      }
     }
     let w2 = rewriteFileRefs(ws);
     // `return … file X` / `lf-file X` / `errorfile X` inside http-request/response actions
-    w2 = w2.map((w, i) => (i > 0 && (w2[i - 1] === 'file' || w2[i - 1] === 'lf-file') && /^(http|tcp)-(request|response)$|^http-error$/.test(kw)) ? bodyFile
-      : (i > 0 && w2[i - 1] === 'errorfile' && /^(http|tcp)-(request|response)$|^http-error$/.test(kw)) ? errorFile(200) : w);
-    if (w2.join(' ') === ws.join(' ')) out.push(raw); else emit(w2);
+    w2 = w2.map((w, i) =>
+      i > 0 && (w2[i - 1] === 'file' || w2[i - 1] === 'lf-file') && /^(http|tcp)-(request|response)$|^http-error$/.test(kw)
+        ? bodyFile
+        : i > 0 && w2[i - 1] === 'errorfile' && /^(http|tcp)-(request|response)$|^http-error$/.test(kw)
+          ? errorFile(200)
+          : w,
+    );
+    if (w2.join(' ') === ws.join(' ')) out.push(raw);
+    else emit(w2);
   }
   return out.join('\n') + '\n';
 }
@@ -275,14 +419,16 @@ function run(cmd, argv) {
   return { code: r.status ?? (r.signal ? 124 : 1), out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
-const ACTION_KWS = /^(http-request|http-response|http-after-response|tcp-request|tcp-response|option|no|timeout|stats|http-check|tcp-check|compression|balance|cookie|hash-type|log|capture|filter|stick|unique-id-format|http-error|tune\.[a-z.-]+)$/;
+const ACTION_KWS =
+  /^(http-request|http-response|http-after-response|tcp-request|tcp-response|option|no|timeout|stats|http-check|tcp-check|compression|balance|cookie|hash-type|log|capture|filter|stick|unique-id-format|http-error|tune\.[a-z.-]+)$/;
 /** The keyword a refused line is about: directive plus its sub-keyword (option X, http-request ACTION …). */
 function lineKeyword(line) {
   const ws = words(line ?? '');
   if (ws.length === 0) return '?';
   let k = ws[0];
   if (k === 'no' && ws[1] === 'option') return `no option ${ws[2] ?? ''}`.trim();
-  if ((k === 'tcp-request' || k === 'tcp-response') && ws[1] && /^(content|connection|session|inspect-delay)$/.test(ws[1])) return `${k} ${ws[1]}${ws[2] && ws[1] !== 'inspect-delay' ? ' ' + ws[2].replace(/\(.*$/, '') : ''}`;
+  if ((k === 'tcp-request' || k === 'tcp-response') && ws[1] && /^(content|connection|session|inspect-delay)$/.test(ws[1]))
+    return `${k} ${ws[1]}${ws[2] && ws[1] !== 'inspect-delay' ? ' ' + ws[2].replace(/\(.*$/, '') : ''}`;
   if (ACTION_KWS.test(k) && ws[1]) return `${k} ${ws[1].replace(/\(.*$/, '')}`;
   if (k === 'bind' || k === 'server' || k === 'default-server' || k === 'server-template') return k;
   return k;
@@ -298,8 +444,9 @@ function refusal(out, text) {
   const errLine = out.split('\n').find((l) => l.startsWith('docklab proxy:')) ?? out.split('\n')[0];
   const m = errLine.match(/:(\d+):/);
   const line = m ? Number(m[1]) : undefined;
-  const lineText = line ? text.split('\n')[line - 1]?.trim().replace(/^# \(refused\) /, '') : undefined;
-  const keyword = line ? lineKeyword(lineText) : (/internal error/.test(errLine) ? 'internal error' : '?');
+  const lines = text.split('\n');
+  const lineText = line ? lines[line - 1]?.trim().replace(/^# \(refused\) /, '') : undefined;
+  const keyword = line ? lineKeyword(lineText) : /internal error/.test(errLine) ? 'internal error' : '?';
   return { docklabError: errLine.replace(/\/[^ :]*\//, ''), line, lineText, keyword, detail: messageWord(errLine) };
 }
 const keyOf = (x) => {
@@ -307,7 +454,9 @@ const keyOf = (x) => {
   return redundant ? (x.keyword ?? '?') : `${x.keyword} [${x.detail}]`;
 };
 
-const files = readdirSync(srcDir).filter((f) => f.endsWith('.cfg') && f.includes(only)).sort();
+const files = readdirSync(srcDir)
+  .filter((f) => f.endsWith('.cfg') && f.includes(only))
+  .sort();
 const results = [];
 for (const f of files) {
   const name = basename(f, '.cfg');
@@ -322,7 +471,13 @@ for (const f of files) {
   const dl = run(process.execPath, [entry, '-c', '-f', file]);
   const dlOk = dl.code === 0;
   const r = { file: f, haproxyOk: haOk, docklabOk: dlOk };
-  if (!haOk) r.haproxyError = ha.out.split('\n').filter((l) => /ALERT|\[ALERT\]/.test(l)).slice(0, 3).join('\n') || ha.out.slice(0, 400);
+  if (!haOk)
+    r.haproxyError =
+      ha.out
+        .split('\n')
+        .filter((l) => /ALERT|\[ALERT\]/.test(l))
+        .slice(0, 3)
+        .join('\n') || ha.out.slice(0, 400);
   if (!dlOk) {
     Object.assign(r, refusal(dl.out, rewritten));
     // Every refusal, not only the first: comment the refused line out and check again.
@@ -345,7 +500,14 @@ for (const f of files) {
     }
   }
   // What docklab accepts but ignores: the same message across files, without file and line.
-  r.warnings = [...new Set(dl.out.split('\n').filter((l) => /warning:/.test(l)).map((l) => l.replace(/^.*?warning:\s*/, '')))];
+  r.warnings = [
+    ...new Set(
+      dl.out
+        .split('\n')
+        .filter((l) => /warning:/.test(l))
+        .map((l) => l.replace(/^.*?warning:\s*/, '')),
+    ),
+  ];
   results.push(r);
   if (!asJson) process.stderr.write(`${haOk ? 'H' : 'h'}${dlOk ? 'D' : 'd'} ${f}${!dlOk && haOk ? '  <- ' + r.docklabError : ''}\n`);
 }
@@ -357,7 +519,10 @@ function group(list) {
   for (const [file, x] of list) {
     const key = keyOf(x);
     const g = groups.get(key) ?? { keyword: key, count: 0, example: x.lineText ?? x.docklabError, message: x.docklabError, files: [] };
-    if (!g.files.includes(file)) { g.count++; g.files.push(file); }
+    if (!g.files.includes(file)) {
+      g.count++;
+      g.files.push(file);
+    }
     groups.set(key, g);
   }
   return [...groups.values()].sort((a, b) => b.count - a.count || a.keyword.localeCompare(b.keyword));
@@ -366,18 +531,29 @@ const refusedValid = valid.filter((x) => !x.docklabOk);
 const byKeyword = group(refusedValid.map((r) => [r.file, r]));
 const anyKeyword = group(refusedValid.flatMap((r) => (r.refusals ?? []).filter((x) => !x.followOn).map((x) => [r.file, x])));
 const onlyOne = refusedValid.filter((r) => (r.refusals ?? []).filter((x) => !x.followOn).length === 1).length;
-const pct = valid.length ? (100 * accepted.length / valid.length) : 0;
+const pct = valid.length ? (100 * accepted.length) / valid.length : 0;
 const warningCounts = new Map();
 for (const r of accepted) for (const w of r.warnings) warningCounts.set(w, (warningCounts.get(w) ?? 0) + 1);
 const topWarnings = [...warningCounts].sort((a, b) => b[1] - a[1]).map(([message, count]) => ({ message, count }));
 const summary = {
-  when: new Date().toISOString(), total: results.length, haproxyValid: valid.length,
-  docklabAccepted: accepted.length, percent: Number(pct.toFixed(1)), refusedForOneLineOnly: onlyOne, anyRefusalByKeyword: anyKeyword,
+  when: new Date().toISOString(),
+  total: results.length,
+  haproxyValid: valid.length,
+  docklabAccepted: accepted.length,
+  percent: Number(pct.toFixed(1)),
+  refusedForOneLineOnly: onlyOne,
+  anyRefusalByKeyword: anyKeyword,
   docklabAcceptedButHaproxyRefused: results.filter((r) => !r.haproxyOk && r.docklabOk).map((r) => r.file),
-  refusedByKeyword: byKeyword, warningsOfAccepted: topWarnings, haproxyRefused: results.filter((r) => !r.haproxyOk).map((r) => ({ file: r.file, error: r.haproxyError })), results,
+  refusedByKeyword: byKeyword,
+  warningsOfAccepted: topWarnings,
+  haproxyRefused: results.filter((r) => !r.haproxyOk).map((r) => ({ file: r.file, error: r.haproxyError })),
+  results,
 };
 writeFileSync(join(outDir, 'results.json'), JSON.stringify(summary, null, 2));
-if (asJson) { process.stdout.write(JSON.stringify(summary, null, 2) + '\n'); process.exit(0); }
+if (asJson) {
+  process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  process.exit(0);
+}
 
 const p = (s) => process.stdout.write(s + '\n');
 p(`configs: ${results.length}   HAProxy-valid: ${valid.length}   docklab-accepted of those: ${accepted.length} (${pct.toFixed(1)}%)`);

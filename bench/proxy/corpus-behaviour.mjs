@@ -22,10 +22,16 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
 const valued = new Set(['--only', '--entry', '--haproxy']);
 const positional = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1]));
-if (positional.length !== 1) { process.stderr.write('usage: node bench/proxy/corpus-behaviour.mjs ACCEPTANCE_OUT_DIR [--only SUBSTR] [--json]\n'); process.exit(2); }
+if (positional.length !== 1) {
+  process.stderr.write('usage: node bench/proxy/corpus-behaviour.mjs ACCEPTANCE_OUT_DIR [--only SUBSTR] [--json]\n');
+  process.exit(2);
+}
 const outDir = resolve(positional[0]);
 const only = opt('only', '');
 const asJson = args.includes('--json');
@@ -43,7 +49,14 @@ function echo(req, res) {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const h = req.headers;
-    const body = JSON.stringify({ method: req.method, url: req.url, host: h.host ?? null, xff: h['x-forwarded-for'] ?? null, xfp: h['x-forwarded-proto'] ?? null, xrip: h['x-real-ip'] ?? null });
+    const body = JSON.stringify({
+      method: req.method,
+      url: req.url,
+      host: h.host ?? null,
+      xff: h['x-forwarded-for'] ?? null,
+      xfp: h['x-forwarded-proto'] ?? null,
+      xrip: h['x-real-ip'] ?? null,
+    });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
@@ -58,7 +71,10 @@ const ECHO_TLS = tls.address().port;
 // ---------- config variant for a live run ----------
 const isLoopback = (a) => /^(127\.|localhost|\[?::1\]?)/.test(a);
 function liveVariant(text) {
-  const out = []; const fronts = []; let section = ''; let cur = null;
+  const out = [];
+  const fronts = [];
+  let section = '';
+  let cur = null;
   // Response headers the config sets anywhere: their values are compared too.
   const resHeaders = [...new Set([...text.matchAll(/http-(?:response|after-response)\s+(?:set|add)-header\s+(\S+)/g)].map((m) => m[1].toLowerCase()))];
   for (const raw of text.split('\n')) {
@@ -66,22 +82,43 @@ function liveVariant(text) {
     const ws = t.split(/\s+/);
     const kw = ws[0];
     if (/^(global|defaults|frontend|backend|listen|peers|resolvers|userlist|mailers|cache|http-errors|program|ring)$/.test(kw)) {
-      section = kw; cur = (kw === 'frontend' || kw === 'listen') ? { name: ws[1], binds: [], paths: [], hosts: [] } : null;
+      section = kw;
+      cur = kw === 'frontend' || kw === 'listen' ? { name: ws[1], binds: [], paths: [], hosts: [] } : null;
       if (cur) cur.resHeaders = resHeaders;
       if (cur) fronts.push(cur);
-      out.push(raw); continue;
+      out.push(raw);
+      continue;
     }
-    if (!t || t.startsWith('#')) { out.push(raw); continue; }
+    if (!t || t.startsWith('#')) {
+      out.push(raw);
+      continue;
+    }
     if (kw === 'server' || kw === 'server-template') {
       const tlsServer = /\sssl(\s|$)/.test(t);
-      out.push(raw.replace(/127\.0\.0\.1(:\d+)?(?=\s|$)/, `127.0.0.1:${tlsServer ? ECHO_TLS : ECHO}`)); continue;
+      out.push(raw.replace(/127\.0\.0\.1(:\d+)?(?=\s|$)/, `127.0.0.1:${tlsServer ? ECHO_TLS : ECHO}`));
+      continue;
     }
     // The file-descriptor limit here is lower than big real-world maxconn values need.
-    if (section === 'global' && kw === 'maxconn' && Number(ws[1]) > 4000) { out.push('    maxconn 4000'); continue; }
-    if (section === 'global' && kw === 'ulimit-n') { out.push(`    # ${t}`); continue; }
-    if (kw === 'parse-resolv-conf') { out.push('    nameserver local 127.0.0.1:1'); continue; }
-    if (kw === 'nameserver' && ws[2] && !isLoopback(ws[2].replace(/^"/, ''))) { out.push(`    nameserver ${ws[1]} 127.0.0.1:1`); continue; }
-    if (kw === 'log' && ws[1] && /^\d+\.\d+\.\d+\.\d+/.test(ws[1]) && !isLoopback(ws[1])) { out.push(raw.replace(ws[1], '127.0.0.1')); continue; }
+    if (section === 'global' && kw === 'maxconn' && Number(ws[1]) > 4000) {
+      out.push('    maxconn 4000');
+      continue;
+    }
+    if (section === 'global' && kw === 'ulimit-n') {
+      out.push(`    # ${t}`);
+      continue;
+    }
+    if (kw === 'parse-resolv-conf') {
+      out.push('    nameserver local 127.0.0.1:1');
+      continue;
+    }
+    if (kw === 'nameserver' && ws[2] && !isLoopback(ws[2].replace(/^"/, ''))) {
+      out.push(`    nameserver ${ws[1]} 127.0.0.1:1`);
+      continue;
+    }
+    if (kw === 'log' && ws[1] && /^\d+\.\d+\.\d+\.\d+/.test(ws[1]) && !isLoopback(ws[1])) {
+      out.push(raw.replace(ws[1], '127.0.0.1'));
+      continue;
+    }
     if (cur && kw === 'bind') {
       const m = ws[1]?.match(/^127\.0\.0\.1:(\d+)$/);
       if (m) cur.binds.push({ port: Number(m[1]), tls: /\sssl(\s|$)/.test(t) });
@@ -90,7 +127,8 @@ function liveVariant(text) {
       const fetch = ws[2] ?? '';
       const values = ws.slice(3).filter((v) => !v.startsWith('-') && !/^(if|unless)$/.test(v));
       if (/^path(_beg|_dir)?$/.test(fetch) || fetch === 'path_end') for (const v of values) if (v.startsWith('/') && cur.paths.length < 2) cur.paths.push(v);
-      if (/^(hdr|req\.hdr|hdr_beg|hdr_end|hdr_dom)\((host|Host)\)/.test(fetch)) for (const v of values) if (cur.hosts.length < 2 && /^[A-Za-z0-9.-]+$/.test(v)) cur.hosts.push(v);
+      if (/^(hdr|req\.hdr|hdr_beg|hdr_end|hdr_dom)\((host|Host)\)/.test(fetch))
+        for (const v of values) if (cur.hosts.length < 2 && /^[A-Za-z0-9.-]+$/.test(v)) cur.hosts.push(v);
     }
     out.push(raw);
   }
@@ -102,20 +140,31 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function portOpen(port) {
   return new Promise((res) => {
     const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); res(true); });
+    s.once('connect', () => {
+      s.destroy();
+      res(true);
+    });
     s.once('error', () => res(false));
-    s.setTimeout(300, () => { s.destroy(); res(false); });
+    s.setTimeout(300, () => {
+      s.destroy();
+      res(false);
+    });
   });
 }
 async function start(cmd, argv, ports) {
   // Own process group, so that a proxy's workers can be stopped with it.
   const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let err = '';
-  child.stderr.on('data', (d) => { if (err.length < 4000) err += d; });
+  child.stderr.on('data', (d) => {
+    if (err.length < 4000) err += d;
+  });
   for (let i = 0; i < 40; i++) {
     if (child.exitCode !== null) break;
     const up = await Promise.all(ports.map(portOpen));
-    if (up.every(Boolean)) { await sleep(150); return { child, err: () => err }; }
+    if (up.every(Boolean)) {
+      await sleep(150);
+      return { child, err: () => err };
+    }
     await sleep(100);
   }
   return { child, err: () => err, failed: true };
@@ -123,29 +172,58 @@ async function start(cmd, argv, ports) {
 function stop(child) {
   return new Promise((res) => {
     if (child.exitCode !== null) return res();
-    const t = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); } }, 2000);
-    child.once('exit', () => { clearTimeout(t); res(); });
+    const t = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, 2000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      res();
+    });
     child.kill('SIGTERM');
   });
 }
 let resHeaderNames = [];
 function get(bind, path, host) {
   return new Promise((res) => {
-    const req = (bind.tls ? httpsRequest : httpRequest)({
-      host: '127.0.0.1', port: bind.port, path, method: 'GET', headers: { host, connection: 'close' },
-      rejectUnauthorized: false, servername: host && /[a-z]/i.test(host) ? host : undefined, timeout: 3000, agent: false,
-    }, (r) => {
-      let body = '';
-      r.setEncoding('latin1');
-      r.on('data', (c) => { if (body.length < 4096) body += c; });
-      r.on('end', () => {
-        let seen = null;
-        try { const j = JSON.parse(body); if (j && 'xfp' in j) seen = { url: j.url, host: j.host, xff: j.xff, xfp: j.xfp, xrip: j.xrip }; } catch { /* not the echo server's answer */ }
-        const headers = Object.fromEntries(resHeaderNames.map((n) => [n, r.headers[n] ?? null]));
-        res({ status: r.statusCode, location: r.headers.location ?? null, seen, headers });
-      });
+    const req = (bind.tls ? httpsRequest : httpRequest)(
+      {
+        host: '127.0.0.1',
+        port: bind.port,
+        path,
+        method: 'GET',
+        headers: { host, connection: 'close' },
+        rejectUnauthorized: false,
+        servername: host && /[a-z]/i.test(host) ? host : undefined,
+        timeout: 3000,
+        agent: false,
+      },
+      (r) => {
+        let body = '';
+        r.setEncoding('latin1');
+        r.on('data', (c) => {
+          if (body.length < 4096) body += c;
+        });
+        r.on('end', () => {
+          let seen = null;
+          try {
+            const j = JSON.parse(body);
+            if (j && 'xfp' in j) seen = { url: j.url, host: j.host, xff: j.xff, xfp: j.xfp, xrip: j.xrip };
+          } catch {
+            /* not the echo server's answer */
+          }
+          const headers = Object.fromEntries(resHeaderNames.map((n) => [n, r.headers[n] ?? null]));
+          res({ status: r.statusCode, location: r.headers.location ?? null, seen, headers });
+        });
+      },
+    );
+    req.on('timeout', () => {
+      req.destroy();
+      res({ status: 'timeout' });
     });
-    req.on('timeout', () => { req.destroy(); res({ status: 'timeout' }); });
     req.on('error', (e) => res({ status: `error:${e.code ?? e.message}` }));
     req.end();
   });
@@ -172,7 +250,11 @@ for (const r of picked) {
   writeFileSync(file, text);
   const ports = fronts.flatMap((f) => f.binds.map((b) => b.port));
   const row = { file: r.file, requests: 0 };
-  if (ports.length === 0) { row.skipped = 'no frontend'; report.push(row); continue; }
+  if (ports.length === 0) {
+    row.skipped = 'no frontend';
+    report.push(row);
+    continue;
+  }
   const ha = await start(HAPROXY, ['-db', '-f', file], ports);
   const haSeen = ha.failed ? null : await exercise(fronts);
   await stop(ha.child);
@@ -181,8 +263,22 @@ for (const r of picked) {
   const dlSeen = dl.failed ? null : await exercise(fronts);
   await stop(dl.child);
   for (let i = 0; i < 30 && (await Promise.all(ports.map(portOpen))).some(Boolean); i++) await sleep(100);
-  if (!haSeen) { row.skipped = `haproxy did not start: ${ha.err().split('\n').filter((l) => /ALERT/.test(l))[0] ?? ''}`; report.push(row); continue; }
-  if (!dlSeen) { row.alike = false; row.diff = [`docklab did not start: ${dl.err().split('\n')[0]}`]; report.push(row); continue; }
+  if (!haSeen) {
+    row.skipped = `haproxy did not start: ${
+      ha
+        .err()
+        .split('\n')
+        .filter((l) => /ALERT/.test(l))[0] ?? ''
+    }`;
+    report.push(row);
+    continue;
+  }
+  if (!dlSeen) {
+    row.alike = false;
+    row.diff = [`docklab did not start: ${dl.err().split('\n')[0]}`];
+    report.push(row);
+    continue;
+  }
   row.requests = haSeen.length;
   row.haproxy2xx = haSeen.filter((h) => typeof h.status === 'number' && h.status < 300).length;
   const describe = (x) => `${x.status}${x.location ? ' ' + x.location : ''}`;
@@ -190,22 +286,39 @@ for (const r of picked) {
   haSeen.forEach((h, i) => {
     const d = dlSeen[i];
     const what = `${h.frontend} ${h.tls ? 'https' : 'http'} GET ${h.path} Host:${h.host}`;
-    if (h.status !== d.status || h.location !== d.location) { row.diff.push(`${what} -> haproxy ${describe(h)} / docklab ${describe(d)}`); return; }
+    if (h.status !== d.status || h.location !== d.location) {
+      row.diff.push(`${what} -> haproxy ${describe(h)} / docklab ${describe(d)}`);
+      return;
+    }
     // Same answer: also compare what the server saw and the response headers the config sets.
-    if (h.seen && d.seen && JSON.stringify(h.seen) !== JSON.stringify(d.seen)) row.diff.push(`${what}: server saw ${JSON.stringify(h.seen)} via haproxy, ${JSON.stringify(d.seen)} via docklab`);
-    for (const n of Object.keys(h.headers ?? {})) if (h.headers[n] !== d.headers?.[n]) row.diff.push(`${what}: response ${n}: haproxy ${JSON.stringify(h.headers[n])} / docklab ${JSON.stringify(d.headers?.[n])}`);
+    if (h.seen && d.seen && JSON.stringify(h.seen) !== JSON.stringify(d.seen))
+      row.diff.push(`${what}: server saw ${JSON.stringify(h.seen)} via haproxy, ${JSON.stringify(d.seen)} via docklab`);
+    for (const n of Object.keys(h.headers ?? {}))
+      if (h.headers[n] !== d.headers?.[n])
+        row.diff.push(`${what}: response ${n}: haproxy ${JSON.stringify(h.headers[n])} / docklab ${JSON.stringify(d.headers?.[n])}`);
   });
   row.alike = row.diff.length === 0;
   report.push(row);
   if (!asJson) process.stderr.write(`${row.alike ? 'same' : 'DIFF'} ${r.file}${row.alike ? '' : '  ' + row.diff[0]}\n`);
 }
-plain.close(); tls.close();
+plain.close();
+tls.close();
 
 const ran = report.filter((r) => !r.skipped);
 const alike = ran.filter((r) => r.alike);
-const summary = { when: new Date().toISOString(), candidates: picked.length, ran: ran.length, alike: alike.length, skipped: report.filter((r) => r.skipped), report };
+const summary = {
+  when: new Date().toISOString(),
+  candidates: picked.length,
+  ran: ran.length,
+  alike: alike.length,
+  skipped: report.filter((r) => r.skipped),
+  report,
+};
 writeFileSync(join(outDir, 'behaviour.json'), JSON.stringify(summary, null, 2));
-if (asJson) { process.stdout.write(JSON.stringify(summary, null, 2) + '\n'); process.exit(0); }
+if (asJson) {
+  process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+  process.exit(0);
+}
 const requests = ran.reduce((n, r) => n + r.requests, 0);
 const ok2xx = ran.reduce((n, r) => n + (r.haproxy2xx ?? 0), 0);
 process.stdout.write(`accepted by both: ${picked.length}   ran under both: ${ran.length}   same status/Location for every request: ${alike.length}\n`);

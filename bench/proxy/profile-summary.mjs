@@ -15,7 +15,9 @@ let idle = 0;
 for (const [id, t] of self) if (byId.get(id).callFrame.functionName === '(idle)') idle += t;
 // Shares are of busy time: idle time says the process waited, not where it worked.
 const total = all - idle;
-console.log(`\nprofile: ${(all / 1e6).toFixed(1)} s sampled, ${((100 * idle) / all).toFixed(1)}% idle; shares below are of the ${(total / 1e6).toFixed(1)} s busy`);
+console.log(
+  `\nprofile: ${(all / 1e6).toFixed(1)} s sampled, ${((100 * idle) / all).toFixed(1)}% idle; shares below are of the ${(total / 1e6).toFixed(1)} s busy`,
+);
 const perFn = new Map();
 const perArea = new Map();
 for (const [id, t] of self) {
@@ -24,11 +26,26 @@ for (const [id, t] of self) {
   const url = cf.url || '';
   const name = `${cf.functionName || '(anonymous)'} ${url.replace(/^.*\/(src\/proxy\/|node:)/, '$1')}:${cf.lineNumber + 1}`;
   perFn.set(name, (perFn.get(name) ?? 0) + t);
-  const area = cf.functionName === '(idle)' ? 'idle' : cf.functionName === '(garbage collector)' ? 'gc' : cf.functionName === '(program)' ? 'native (program)' : url.includes('/src/proxy/') ? 'docklab proxy code' : url.startsWith('node:') ? 'node internals (' + url.replace(/^node:/, '').split('/')[0] + ')' : 'other';
+  const area =
+    cf.functionName === '(idle)'
+      ? 'idle'
+      : cf.functionName === '(garbage collector)'
+        ? 'gc'
+        : cf.functionName === '(program)'
+          ? 'native (program)'
+          : url.includes('/src/proxy/')
+            ? 'docklab proxy code'
+            : url.startsWith('node:')
+              ? 'node internals (' + url.replace(/^node:/, '').split('/')[0] + ')'
+              : 'other';
   perArea.set(area, (perArea.get(area) ?? 0) + t);
 }
 const pct = (t) => `${((100 * t) / total).toFixed(1)}%`.padStart(6);
 console.log('\nself time by area:');
 for (const [a, t] of [...perArea].sort((x, y) => y[1] - x[1])) if (a !== 'idle') console.log(`  ${pct(t)}  ${a}`);
 console.log('\ntop functions by self time:');
-for (const [f, t] of [...perFn].filter(([f]) => !f.startsWith('(idle)')).sort((x, y) => y[1] - x[1]).slice(0, 25)) console.log(`  ${pct(t)}  ${f}`);
+for (const [f, t] of [...perFn]
+  .filter(([f]) => !f.startsWith('(idle)'))
+  .sort((x, y) => y[1] - x[1])
+  .slice(0, 25))
+  console.log(`  ${pct(t)}  ${f}`);

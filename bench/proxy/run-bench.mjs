@@ -14,7 +14,10 @@ import { connect } from 'node:net';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
 const flag = (name) => args.includes(`--${name}`);
 const rounds = Number(opt('rounds', '2'));
 const duration = Number(opt('duration', '10'));
@@ -39,11 +42,19 @@ const TCP_STREAMS = 8;
 const TCP_CONNECTORS = 32;
 const WRK = process.env.WRK_BIN ?? '/usr/bin/wrk';
 
-function log(msg) { process.stderr.write(`${msg}\n`); }
+function log(msg) {
+  process.stderr.write(`${msg}\n`);
+}
 
 async function waitPort(port) {
   for (let i = 0; i < 200; i++) {
-    const ok = await new Promise((r) => { const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); }); s.on('error', () => r(false)); });
+    const ok = await new Promise((r) => {
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        r(true);
+      });
+      s.on('error', () => r(false));
+    });
     if (ok) return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -55,10 +66,15 @@ function pinned(core, cmd, cmdArgs, extra = {}) {
 }
 
 function wrk(url, seconds) {
-  const out = execFileSync('taskset', ['-c', loadCores, WRK, '-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--latency', url], { encoding: 'utf8' });
+  const out = execFileSync('taskset', ['-c', loadCores, WRK, '-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--latency', url], {
+    encoding: 'utf8',
+  });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const toMs = (v, unit) => Number(v) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
-  const pct = (p) => { const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out); return m ? toMs(m[1], m[2]) : NaN; };
+  const pct = (p) => {
+    const m = new RegExp(`\\s${p}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    return m ? toMs(m[1], m[2]) : NaN;
+  };
   const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
   const socketErrors = /Socket errors: (.*)/.exec(out)?.[1] ?? '';
@@ -72,7 +88,20 @@ function wrk(url, seconds) {
  */
 /** One run of bench/proxy/tcp-load.mjs on the load cores. */
 function tcpLoad(mode, port, seconds) {
-  const out = execFileSync('taskset', ['-c', loadCores, process.execPath, join(here, 'tcp-load.mjs'), mode, String(port), String(seconds), String(mode === 'stream' ? TCP_STREAMS : TCP_CONNECTORS)], { encoding: 'utf8' });
+  const out = execFileSync(
+    'taskset',
+    [
+      '-c',
+      loadCores,
+      process.execPath,
+      join(here, 'tcp-load.mjs'),
+      mode,
+      String(port),
+      String(seconds),
+      String(mode === 'stream' ? TCP_STREAMS : TCP_CONNECTORS),
+    ],
+    { encoding: 'utf8' },
+  );
   return JSON.parse(out.trim().split('\n').pop());
 }
 
@@ -87,7 +116,12 @@ async function tcpCases(ports, pidOf, median) {
     ['tcp connections', 'conn', TCP_CONN_OFFSET, ports.tcpOrigin + 1],
   ];
   // `relay`: a bare Node.js relay (bench/proxy/tcp-relay.mjs), what the runtime itself costs per connection and per MiB.
-  const targets = [['origin', 0], ['haproxy', ports.haproxy], ['relay', ports.relay], ['docklab', ports.docklab]];
+  const targets = [
+    ['origin', 0],
+    ['haproxy', ports.haproxy],
+    ['relay', ports.relay],
+    ['docklab', ports.docklab],
+  ];
   const results = {};
   log(`TCP: ${TCP_STREAMS} streams / ${TCP_CONNECTORS} connecting loops, ${duration}s per run after ${warmup}s warm-up, ${rounds} rounds`);
   for (let round = 1; round <= rounds; round++) {
@@ -103,7 +137,9 @@ async function tcpCases(ports, pidOf, median) {
         // CPU per unit of work: ms per MiB streamed, µs per connection.
         const cpuPerUnit = mode === 'stream' ? (cpu * 1e3) / mib : (cpu * 1e6) / r.conns;
         (results[`${label}|${name}`] ??= []).push({ rate, cpuPerUnit, errors: r.errors });
-        log(`round ${round} ${label.padEnd(17)} ${name.padEnd(8)} ${rate.toFixed(1).padStart(9)} ${mode === 'stream' ? 'MiB/s' : 'conn/s'}  cpu ${cpuPerUnit.toFixed(2)} ${mode === 'stream' ? 'ms/MiB' : 'us/conn'}${r.errors ? `  errors ${r.errors}` : ''}`);
+        log(
+          `round ${round} ${label.padEnd(17)} ${name.padEnd(8)} ${rate.toFixed(1).padStart(9)} ${mode === 'stream' ? 'MiB/s' : 'conn/s'}  cpu ${cpuPerUnit.toFixed(2)} ${mode === 'stream' ? 'ms/MiB' : 'us/conn'}${r.errors ? `  errors ${r.errors}` : ''}`,
+        );
       }
     }
   }
@@ -118,7 +154,9 @@ async function tcpCases(ports, pidOf, median) {
       const rate = median(rs.map((r) => r.rate));
       const cpu = median(rs.map((r) => r.cpuPerUnit));
       rows.push({
-        case: label, target: name, [mode === 'stream' ? 'MiB_s' : 'conn_s']: +rate.toFixed(1),
+        case: label,
+        target: name,
+        [mode === 'stream' ? 'MiB_s' : 'conn_s']: +rate.toFixed(1),
         vs_haproxy: +(rate / haRate).toFixed(2),
         [mode === 'stream' ? 'cpu_ms_per_MiB' : 'cpu_us_per_conn']: name === 'origin' ? NaN : +cpu.toFixed(2),
         // How much more CPU than HAProxy per unit of work (1 = the same; the goal is at most 2).
@@ -135,7 +173,9 @@ function cpuSeconds(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch { return NaN; }
+  } catch {
+    return NaN;
+  }
 }
 
 async function main() {
@@ -194,34 +234,69 @@ backend tcp_conn
   writeFileSync(dlCfg, cfg(ports.docklab, 1).replace('  nbthread 1\n', ''));
 
   const procs = [];
-  const origin = spawn('taskset', ['-c', loadCores, process.execPath, join(here, 'backend.mjs'), String(ports.origin)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const origin = spawn('taskset', ['-c', loadCores, process.execPath, join(here, 'backend.mjs'), String(ports.origin)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   procs.push(origin);
-  const tcpOrigin = spawn('taskset', ['-c', loadCores, process.execPath, join(here, 'tcp-origin.mjs'), String(ports.tcpOrigin)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const tcpOrigin = spawn('taskset', ['-c', loadCores, process.execPath, join(here, 'tcp-origin.mjs'), String(ports.tcpOrigin)], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   procs.push(tcpOrigin);
   const proxyCpus = workers > 1 ? `0-${cores - 1}` : proxyCore;
   // The bare Node.js relay for the TCP cases, pinned like the proxies; it listens only on the TCP offsets.
-  const relay = pinned(proxyCpus, process.execPath, [join(here, 'tcp-relay.mjs'),
-    String(ports.relay + TCP_STREAM_OFFSET), String(ports.tcpOrigin), String(ports.relay + TCP_CONN_OFFSET), String(ports.tcpOrigin + 1)]);
+  const relay = pinned(proxyCpus, process.execPath, [
+    join(here, 'tcp-relay.mjs'),
+    String(ports.relay + TCP_STREAM_OFFSET),
+    String(ports.tcpOrigin),
+    String(ports.relay + TCP_CONN_OFFSET),
+    String(ports.tcpOrigin + 1),
+  ]);
   procs.push(relay);
   const haproxy = pinned(proxyCpus, HAPROXY, ['-db', '-f', haCfg]);
   procs.push(haproxy);
   const nodeArgs = [mainJs, '-f', dlCfg, ...(workers > 1 ? ['--workers', String(workers)] : [])];
   const docklab = pinned(proxyCpus, process.execPath, nodeArgs);
   procs.push(docklab);
-  const stopAll = () => { for (const p of procs) { try { p.kill('SIGTERM'); } catch { /* gone */ } } };
+  const stopAll = () => {
+    for (const p of procs) {
+      try {
+        p.kill('SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+  };
   process.on('exit', stopAll);
-  await Promise.all(Object.entries(ports).filter(([k]) => k !== 'relay').map(([, p]) => waitPort(p)));
+  await Promise.all(
+    Object.entries(ports)
+      .filter(([k]) => k !== 'relay')
+      .map(([, p]) => waitPort(p)),
+  );
   await waitPort(ports.tcpOrigin + 1);
   await Promise.all([ports.haproxy, ports.docklab, ports.relay].flatMap((p) => [waitPort(p + TCP_STREAM_OFFSET), waitPort(p + TCP_CONN_OFFSET)]));
   await Promise.all([ports.haproxy, ports.docklab].map((p) => waitPort(p + RATE_LIMITED_OFFSET)));
 
-  const targets = [['origin', ports.origin], ['haproxy', ports.haproxy], ['docklab', ports.docklab]];
+  const targets = [
+    ['origin', ports.origin],
+    ['haproxy', ports.haproxy],
+    ['docklab', ports.docklab],
+  ];
   const pidOf = { origin: origin.pid, haproxy: haproxy.pid, docklab: docklab.pid, relay: relay.pid };
   // [label, path, port offset of the proxies' frontend for it]
-  const sizes = [['100B', '/api/small', 0], ['16KiB', '/api/big', 0], ['100B rate-limited', '/api/small', RATE_LIMITED_OFFSET]];
+  const sizes = [
+    ['100B', '/api/small', 0],
+    ['16KiB', '/api/big', 0],
+    ['100B rate-limited', '/api/small', RATE_LIMITED_OFFSET],
+  ];
   const results = {};
-  log(`load average at the start: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  log(`cores: ${cores}; proxies pinned to cpu ${proxyCpus}; wrk and origin on cpu ${loadCores}; ${connections} connections, ${duration}s per run after ${warmup}s warm-up, ${rounds} interleaved rounds${workers > 1 ? `; docklab --workers ${workers}, haproxy nbthread ${workers}` : ''}`);
+  log(
+    `load average at the start: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  log(
+    `cores: ${cores}; proxies pinned to cpu ${proxyCpus}; wrk and origin on cpu ${loadCores}; ${connections} connections, ${duration}s per run after ${warmup}s warm-up, ${rounds} interleaved rounds${workers > 1 ? `; docklab --workers ${workers}, haproxy nbthread ${workers}` : ''}`,
+  );
   for (let round = 1; round <= rounds && only !== 'tcp'; round++) {
     for (const [sizeName, path, offset] of sizes) {
       for (const [name, port] of targets) {
@@ -234,11 +309,16 @@ backend tcp_conn
         // With --workers the time of the worker processes is not counted: shown as NaN.
         r.cpuUsPerReq = workers > 1 && name !== 'origin' ? NaN : ((cpuSeconds(pidOf[name]) - cpuBefore) * 1e6) / r.requests;
         (results[`${sizeName}|${name}`] ??= []).push(r);
-        log(`round ${round} ${sizeName.padEnd(5)} ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} rps  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  cpu ${r.cpuUsPerReq.toFixed(1)} us/req${r.errors ? `  non-2xx ${r.errors}` : ''}${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}`);
+        log(
+          `round ${round} ${sizeName.padEnd(5)} ${name.padEnd(8)} ${r.rps.toFixed(0).padStart(7)} rps  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  cpu ${r.cpuUsPerReq.toFixed(1)} us/req${r.errors ? `  non-2xx ${r.errors}` : ''}${r.socketErrors ? `  socket errors ${r.socketErrors}` : ''}`,
+        );
       }
     }
   }
-  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+  };
   const summary = [];
   for (const [sizeName] of only === 'tcp' ? [] : sizes) {
     const ha = results[`${sizeName}|haproxy`];
@@ -253,8 +333,13 @@ backend tcp_conn
       const p99 = median(rs.map((r) => r.p99));
       const cpu = median(rs.map((r) => r.cpuUsPerReq));
       summary.push({
-        size: sizeName, target: name, rps: Math.round(rps), p50_ms: +p50.toFixed(2), p99_ms: +p99.toFixed(2),
-        rps_vs_haproxy: +(rps / haRps).toFixed(2), p99_vs_haproxy: +(p99 / haP99).toFixed(2),
+        size: sizeName,
+        target: name,
+        rps: Math.round(rps),
+        p50_ms: +p50.toFixed(2),
+        p99_ms: +p99.toFixed(2),
+        rps_vs_haproxy: +(rps / haRps).toFixed(2),
+        p99_vs_haproxy: +(p99 / haP99).toFixed(2),
         cpu_us_per_req: +cpu.toFixed(1),
         // Requests one core could carry, relative to HAProxy (HAProxy's CPU per request / ours).
         capacity_vs_haproxy: +(haCpu / cpu).toFixed(2),
@@ -264,7 +349,11 @@ backend tcp_conn
   if (summary.length) console.table(summary);
   if (only !== 'http') console.table(await tcpCases(ports, pidOf, median));
   // Other work on the machine skews every figure: say how busy it was.
-  log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (on ${cores} cores)`);
+  log(
+    `load average at the end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (on ${cores} cores)`,
+  );
   if (profile) {
     // A separate run under load only, so that the profile is not mostly idle time.
     docklab.kill('SIGTERM');
@@ -292,4 +381,7 @@ backend tcp_conn
   process.exit(0);
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -15,8 +15,13 @@ let errors = 0;
 function streamOne() {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port });
-    s.on('data', (d) => { bytes += d.length; });
-    s.on('error', () => { errors++; resolve(); });
+    s.on('data', (d) => {
+      bytes += d.length;
+    });
+    s.on('error', () => {
+      errors++;
+      resolve();
+    });
     s.on('close', resolve);
     setTimeout(() => s.destroy(), until - Date.now());
   });
@@ -27,8 +32,15 @@ async function connLoop() {
     await new Promise((resolve) => {
       const s = connect({ host: '127.0.0.1', port, noDelay: true });
       s.on('connect', () => s.write('x'));
-      s.once('data', () => { conns++; s.destroy(); resolve(); });
-      s.on('error', () => { errors++; resolve(); });
+      s.once('data', () => {
+        conns++;
+        s.destroy();
+        resolve();
+      });
+      s.on('error', () => {
+        errors++;
+        resolve();
+      });
       s.on('close', resolve);
     });
   }

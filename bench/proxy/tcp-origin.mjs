@@ -8,7 +8,9 @@ const chunk = Buffer.alloc(64 * 1024, 120);
 
 createServer({ noDelay: true }, (socket) => {
   socket.on('error', () => {});
-  const pump = () => { while (!socket.destroyed && socket.write(chunk)); };
+  const pump = () => {
+    while (!socket.destroyed && socket.write(chunk));
+  };
   socket.on('drain', pump);
   pump();
 }).listen(port, '127.0.0.1');

@@ -11,7 +11,10 @@ for (let i = 0; i + 1 < pairs.length; i += 2) {
   const target = pairs[i + 1];
   createServer({ noDelay: true, allowHalfOpen: true }, (client) => {
     const server = connect({ host: '127.0.0.1', port: target, noDelay: true, allowHalfOpen: true });
-    const fail = () => { client.destroy(); server.destroy(); };
+    const fail = () => {
+      client.destroy();
+      server.destroy();
+    };
     client.on('error', fail);
     server.on('error', fail);
     client.pipe(server);

@@ -1,7 +1,21 @@
 import { chmodSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
-import { APP_TEMPLATES_DIR, CheckFailure, PROXY_CONFIG_PATH, defineLab, ensureProxyImage, fail, labSetup, pass, passWith, waitForLogLine, waitUntil, type Check, type CheckContext } from '../../src/lab-kit/index.js';
+import {
+  APP_TEMPLATES_DIR,
+  CheckFailure,
+  PROXY_CONFIG_PATH,
+  defineLab,
+  ensureProxyImage,
+  fail,
+  labSetup,
+  pass,
+  passWith,
+  waitForLogLine,
+  waitUntil,
+  type Check,
+  type CheckContext,
+} from '../../src/lab-kit/index.js';
 
 /**
  * FitGuru behind an L7 balancer. docklab builds and runs the two Flask apps
@@ -76,11 +90,7 @@ function describe(answer: Answer): string {
 }
 
 /** One request; TLS with the lab's self-signed certificate accepted. Never throws. */
-async function get(
-  ctx: CheckContext,
-  url: string,
-  options: { headers?: Record<string, string>; timeoutMs?: number; rawPath?: string } = {},
-): Promise<Answer> {
+async function get(ctx: CheckContext, url: string, options: { headers?: Record<string, string>; timeoutMs?: number; rawPath?: string } = {}): Promise<Answer> {
   const undici = await import('undici');
   try {
     let response: Dispatcher.ResponseData;
@@ -88,7 +98,13 @@ async function get(
       // A Client sends the path as given: the URL parser would fold "..".
       const client = new undici.Client(url, { connect: { rejectUnauthorized: false } });
       try {
-        response = await client.request({ path: options.rawPath, method: 'GET', headers: options.headers, headersTimeout: options.timeoutMs ?? 5000, bodyTimeout: options.timeoutMs ?? 5000 });
+        response = await client.request({
+          path: options.rawPath,
+          method: 'GET',
+          headers: options.headers,
+          headersTimeout: options.timeoutMs ?? 5000,
+          bodyTimeout: options.timeoutMs ?? 5000,
+        });
         const body = Buffer.from(await response.body.arrayBuffer());
         return { status: response.statusCode, headers: response.headers, body };
       } finally {
@@ -173,7 +189,11 @@ function serverLine(ctx: CheckContext, name: string): ServerLine {
   const servers = parseServers(readFileSync(ctx.sourcePath(CONFIG), 'utf8'));
   return (
     servers.find((s) => s.name === name) ??
-    ctx.failWith(`a line "server ${name} ${name}:5002 check …" in ${CONFIG}`, `no server named ${name}`, `the dynamic backend needs both dynamic servers, named as the containers: ${name}`)
+    ctx.failWith(
+      `a line "server ${name} ${name}:5002 check …" in ${CONFIG}`,
+      `no server named ${name}`,
+      `the dynamic backend needs both dynamic servers, named as the containers: ${name}`,
+    )
   );
 }
 
@@ -189,7 +209,14 @@ async function makeCertificate(ctx: CheckContext): Promise<string> {
     '-keyout /out/key.pem -out /out/cert.pem 2>&1',
     '&& cat /out/cert.pem /out/key.pem > /out/site.pem && chmod 644 /out/site.pem && rm /out/key.pem /out/cert.pem',
   ].join(' ');
-  const container = await ctx.runContainer({ name: 'certificate', image: 'haproxy:2.6', entrypoint: ['sh', '-c'], cmd: [script], user: 'root', binds: [`${dir}:/out`] });
+  const container = await ctx.runContainer({
+    name: 'certificate',
+    image: 'haproxy:2.6',
+    entrypoint: ['sh', '-c'],
+    cmd: [script],
+    user: 'root',
+    binds: [`${dir}:/out`],
+  });
   const result = (await container.wait()) as { StatusCode: number };
   if (result.StatusCode !== 0) {
     throw new Error(`openssl could not make the lab's certificate: ${(await ctx.logTail(container.id, 6)).join(' | ')}`);
@@ -202,8 +229,7 @@ const fitguru = labSetup(async (ctx): Promise<FitGuru> => {
   const staticImage = await ctx.build({ name: 'fitness-static', dir: STATIC_APP });
   const dynamicImage = await ctx.build({ name: 'fitness-dynamic', dir: DYNAMIC_APP });
   const network = await ctx.createNetwork('fitguru');
-  const run = (name: string, image: string) =>
-    ctx.runContainer({ name, image, network, networkAliases: [name], env: { SERVER_NAME: name } });
+  const run = (name: string, image: string) => ctx.runContainer({ name, image, network, networkAliases: [name], env: { SERVER_NAME: name } });
   const [static1, dynamic1, dynamic2, certDir] = await Promise.all([
     run('static1', staticImage.ref),
     run('dynamic1', dynamicImage.ref),
@@ -239,7 +265,11 @@ async function buildBalancerImage(ctx: CheckContext, balancer: Balancer, base: s
   const dockerfile = readFileSync(ctx.sourcePath('Dockerfile'), 'utf8');
   const from = /^\s*FROM\s+(\S+)/im.exec(dockerfile)?.[1];
   if (!from || !/^(library\/)?haproxy(:|@|$)/.test(from)) {
-    ctx.failWith('a Dockerfile that starts FROM haproxy:2.6 and copies haproxy.cfg into the image', `FROM ${from ?? '(none)'}`, `the balancer image is HAProxy's: "FROM haproxy:2.6" then "COPY haproxy.cfg ${PROXY_CONFIG_PATH}"`);
+    ctx.failWith(
+      'a Dockerfile that starts FROM haproxy:2.6 and copies haproxy.cfg into the image',
+      `FROM ${from ?? '(none)'}`,
+      `the balancer image is HAProxy's: "FROM haproxy:2.6" then "COPY haproxy.cfg ${PROXY_CONFIG_PATH}"`,
+    );
   }
   if (balancer === 'haproxy') return (await ctx.build({ name: 'fitguru-balancer' })).ref;
   const copy = ctx.tempDir('balancer');
@@ -305,7 +335,9 @@ const balancerStarts: Check<Stack> = {
       if (!(error instanceof CheckFailure)) throw error;
       const lines = error.details.length > 0 ? error.details : await ctx.logTail(container.id, 10);
       const noConfig = image !== base && lines.some((l) => /haproxy\.cfg/.test(l) && /cannot (open|read)|no such file|ENOENT/i.test(l));
-      const hint = noConfig ? `the image has no ${PROXY_CONFIG_PATH}: copy your haproxy.cfg there in the Dockerfile (COPY haproxy.cfg ${PROXY_CONFIG_PATH})` : error.hint;
+      const hint = noConfig
+        ? `the image has no ${PROXY_CONFIG_PATH}: copy your haproxy.cfg there in the Dockerfile (COPY haproxy.cfg ${PROXY_CONFIG_PATH})`
+        : error.hint;
       throw new CheckFailure(error.expected, error.found, hint, lines.slice(-10));
     }
     return passWith(stack, `${balancerName(ctx)} (${image}) on 127.0.0.1:${http} (HTTP) and 127.0.0.1:${https} (HTTPS)`);
@@ -319,7 +351,9 @@ export default defineLab({
   summary: 'Route /static and the rest of FitGuru to different Flask servers, end TLS and check health in haproxy.cfg.',
   images: ['python:3.11-slim', 'haproxy:2.6', 'node:18'],
   evidence: 'files',
-  options: [{ name: 'lb', placeholder: 'balancer', choices: ['haproxy', 'docklab'], default: 'haproxy', description: 'the load balancer that reads haproxy.cfg' }],
+  options: [
+    { name: 'lb', placeholder: 'balancer', choices: ['haproxy', 'docklab'], default: 'haproxy', description: 'the load balancer that reads haproxy.cfg' },
+  ],
   requiredFiles: [CONFIG],
   setup: fitguru,
   teardown,
@@ -338,7 +372,8 @@ export default defineLab({
         if (answer.status === 200 && from === 'static1' && answer.body.equals(logo)) {
           return pass(`HTTP 200, ${answer.body.length} bytes identical to static/logo.png, served by static1`);
         }
-        const found = answer.status === 200 && from === 'static1' ? `HTTP 200 from static1 with ${answer.body.length} bytes that differ from the logo` : describe(answer);
+        const found =
+          answer.status === 200 && from === 'static1' ? `HTTP 200 from static1 with ${answer.body.length} bytes that differ from the logo` : describe(answer);
         const hint = /^dynamic/.test(from)
           ? `the request went to ${from}, a dynamic server, which has no /static files: route it with an ACL, "acl is_static path_beg /static" and "use_backend <static backend> if is_static", before the default_backend`
           : from === 'static1'
@@ -363,7 +398,8 @@ export default defineLab({
         } catch {
           data = undefined;
         }
-        if (api.status !== 200 || !/^dynamic[12]$/.test(servedBy(api)) || !Array.isArray((data as { workouts?: unknown })?.workouts)) problems.push(`/api/data: ${describe(api)}`);
+        if (api.status !== 200 || !/^dynamic[12]$/.test(servedBy(api)) || !Array.isArray((data as { workouts?: unknown })?.workouts))
+          problems.push(`/api/data: ${describe(api)}`);
         if (problems.length > 0) {
           return fail(
             'HTTP 200 from dynamic1 or dynamic2 for / (the FitGuru home page) and /api/data (JSON)',
@@ -389,7 +425,11 @@ export default defineLab({
         }
         const expected = 'over https://127.0.0.1 (port 443), a dynamic server reached by plain HTTP that received X-Forwarded-Proto: https';
         if (answer.status !== 200 || !seen?.headers) {
-          return fail(expected, describe(answer), `terminate TLS on the frontend: "bind *:443 ssl crt ${CERT_DIR_IN_BALANCER}/site.pem", and send /headers to the dynamic backend like every other path`);
+          return fail(
+            expected,
+            describe(answer),
+            `terminate TLS on the frontend: "bind *:443 ssl crt ${CERT_DIR_IN_BALANCER}/site.pem", and send /headers to the dynamic backend like every other path`,
+          );
         }
         const proto = Object.entries(seen.headers).find(([k]) => k.toLowerCase() === 'x-forwarded-proto')?.[1];
         const forwardedFor = Object.entries(seen.headers).find(([k]) => k.toLowerCase() === 'x-forwarded-for')?.[1];
@@ -401,7 +441,9 @@ export default defineLab({
             [`headers the server received: ${JSON.stringify(seen.headers)}`],
           );
         }
-        return pass(`TLS ended at the balancer; ${servedBy(answer)} saw plain HTTP with X-Forwarded-Proto: https${forwardedFor ? `, X-Forwarded-For: ${forwardedFor}` : ''}`);
+        return pass(
+          `TLS ended at the balancer; ${servedBy(answer)} saw plain HTTP with X-Forwarded-Proto: https${forwardedFor ? `, X-Forwarded-For: ${forwardedFor}` : ''}`,
+        );
       },
     },
     {
@@ -450,7 +492,12 @@ export default defineLab({
           );
         }
         if (normal.status !== 200) {
-          return fail('an ordinary request still served (HTTP 200) beside the 403s', `GET /api/data: ${describe(normal)}`, 'the deny rule refuses everything: narrow its condition', lines);
+          return fail(
+            'an ordinary request still served (HTTP 200) beside the 403s',
+            `GET /api/data: ${describe(normal)}`,
+            'the deny rule refuses everything: narrow its condition',
+            lines,
+          );
         }
         return pass(`403 for ${denied.map((d) => d.what).join('; ')}; an ordinary request still gets 200`, lines);
       },
@@ -475,7 +522,9 @@ export default defineLab({
             : `dynamic2 was not taken out of the rotation in time: health checks every inter, fall failures in a row mark it down, so inter × fall (${((line.inter * line.fall) / 1000).toFixed(1)} s on line ${line.line}) must stay within a second or two: e.g. check inter 500ms fall 2 rise 2 on the server, with option httpchk GET /health in the backend`;
           return fail(
             `after dynamic2 stops, ${STREAK} answers in a row from dynamic1 within ${(limit / 1000).toFixed(1)} s (${said})`,
-            measured.ms === undefined ? `requests still reached dynamic2 or failed after ${((Date.now() - stopped) / 1000).toFixed(1)} s` : `it took ${(measured.ms / 1000).toFixed(2)} s`,
+            measured.ms === undefined
+              ? `requests still reached dynamic2 or failed after ${((Date.now() - stopped) / 1000).toFixed(1)} s`
+              : `it took ${(measured.ms / 1000).toFixed(2)} s`,
             hint,
             measured.seen.slice(-10),
           );
@@ -522,7 +571,9 @@ export default defineLab({
         if (measured.ms === undefined || measured.ms > limit) {
           return fail(
             `dynamic2 answering through the balancer again within ${(limit / 1000).toFixed(1)} s of its restart (${said})`,
-            measured.ms === undefined ? `no answer from dynamic2 after ${((Date.now() - ready) / 1000).toFixed(1)} s` : `it took ${(measured.ms / 1000).toFixed(2)} s`,
+            measured.ms === undefined
+              ? `no answer from dynamic2 after ${((Date.now() - ready) / 1000).toFixed(1)} s`
+              : `it took ${(measured.ms / 1000).toFixed(2)} s`,
             'a server marked down comes back after rise successful checks in a row: keep check on the server line and a small inter and rise (check inter 500ms fall 2 rise 2)',
             measured.seen.slice(-10),
           );

@@ -26,10 +26,22 @@ export default defineLab({
         if (candidates.length === 0) {
           // `docker run --rm hello-world` leaves nothing to inspect: the engine's events still say it ran and how it ended.
           const since = (ctx.docklabMadeIt ? runStartedAt(ctx.runId) : undefined) ?? Math.floor(Date.now() / 1000) - 24 * 3600;
-          const removed = (await containerDeaths(ctx.docker, ['hello-world'], since, { runId: ctx.docklabMadeIt ? ctx.runId : undefined })).filter((d) => d.removed).pop();
-          if (removed?.exitCode === 0) return pass(`${removed.name} ran, exited 0 and was removed (--rm), at ${new Date(removed.time * 1000).toISOString()}: its output went with it`);
-          if (removed) return fail('exit code 0', `${removed.name} exited ${removed.exitCode}, then was removed`, 'run `docker run hello-world` again, without --rm to keep its output for `docker logs`');
-          return fail('a container made from the hello-world image', 'no such container, and none in the engine\'s recent events', 'run `docker run hello-world`');
+          const removed = (await containerDeaths(ctx.docker, ['hello-world'], since, { runId: ctx.docklabMadeIt ? ctx.runId : undefined }))
+            .filter((d) => d.removed)
+            .pop();
+          if (removed?.exitCode === 0)
+            return pass(`${removed.name} ran, exited 0 and was removed (--rm), at ${new Date(removed.time * 1000).toISOString()}: its output went with it`);
+          if (removed)
+            return fail(
+              'exit code 0',
+              `${removed.name} exited ${removed.exitCode}, then was removed`,
+              'run `docker run hello-world` again, without --rm to keep its output for `docker logs`',
+            );
+          return fail(
+            'a container made from the hello-world image',
+            "no such container, and none in the engine's recent events",
+            'run `docker run hello-world`',
+          );
         }
         // The newest one that finished; wait briefly for a run still under way.
         const finished = await waitUntil(
@@ -50,7 +62,11 @@ export default defineLab({
           return fail('exit code 0', `exit code ${finished.State.ExitCode}`, 'look at `docker logs ' + containerName(finished) + '`', logs);
         }
         if (!logs.some((l) => GREETING.test(l))) {
-          return fail('the greeting "Hello from Docker!" in its output', logs.length ? `output: ${JSON.stringify(logs.slice(0, 2).join(' '))}` : 'no output', 'run the hello-world image itself, without a command of your own');
+          return fail(
+            'the greeting "Hello from Docker!" in its output',
+            logs.length ? `output: ${JSON.stringify(logs.slice(0, 2).join(' '))}` : 'no output',
+            'run the hello-world image itself, without a command of your own',
+          );
         }
         return pass(`${containerName(finished)} exited 0 and said "Hello from Docker!"`);
       },

@@ -22,7 +22,13 @@ export default defineLab({
         const running = await runningNginx(ctx);
         if (running.length === 0) {
           const all = await containersOfImage(ctx, NGINX);
-          return fail('a running container from the nginx image', all.length ? `nginx containers that are not running: ${all.map((c) => `${containerName(c)} (${c.State})`).join(', ')}` : 'no container from the nginx image', 'start one in the background: docker run -d --name web -p HOST:CONTAINER nginx');
+          return fail(
+            'a running container from the nginx image',
+            all.length
+              ? `nginx containers that are not running: ${all.map((c) => `${containerName(c)} (${c.State})`).join(', ')}`
+              : 'no container from the nginx image',
+            'start one in the background: docker run -d --name web -p HOST:CONTAINER nginx',
+          );
         }
         return pass(running.map(containerName).join(', '));
       },
@@ -35,7 +41,9 @@ export default defineLab({
         const running = await runningNginx(ctx);
         const match = running.find((c) => c.Ports.some((p) => p.PrivatePort === 80 && p.PublicPort === HOST_PORT));
         if (match) return pass(`${containerName(match)}: 80/tcp → host ${HOST_PORT}`);
-        const mappings = running.flatMap((c) => c.Ports.filter((p) => p.PublicPort).map((p) => `${containerName(c)}: container ${p.PrivatePort} → host ${p.PublicPort}`));
+        const mappings = running.flatMap((c) =>
+          c.Ports.filter((p) => p.PublicPort).map((p) => `${containerName(c)}: container ${p.PrivatePort} → host ${p.PublicPort}`),
+        );
         return fail(
           `container port 80 published on host port ${HOST_PORT}`,
           mappings.length ? mappings.join('; ') : 'no published ports',
@@ -49,7 +57,12 @@ export default defineLab({
       dependsOn: ['port-published'],
       timeoutMs: 40_000,
       run: async (ctx) => {
-        const answer = await waitForHttp(ctx, `http://127.0.0.1:${HOST_PORT}/`, { status: 200, body: 'Welcome to nginx!' }, 'the page should be nginx\'s own: did you replace /usr/share/nginx/html/index.html?');
+        const answer = await waitForHttp(
+          ctx,
+          `http://127.0.0.1:${HOST_PORT}/`,
+          { status: 200, body: 'Welcome to nginx!' },
+          "the page should be nginx's own: did you replace /usr/share/nginx/html/index.html?",
+        );
         return pass(`HTTP ${answer.status}, ${answer.body.length} bytes, "Welcome to nginx!"`);
       },
     },

@@ -10,8 +10,5 @@ export default defineLab({
   // Only what the task names: the app may come with a package.json or have its Dockerfile install express itself.
   requiredFiles: ['Dockerfile'],
   templates: ['node-hello'],
-  checks: [
-    imageBuilds,
-    appServesCheck({ image: imageBuilds, containerPort: 3000, body: 'Hello World', app: 'the Express app' }),
-  ],
+  checks: [imageBuilds, appServesCheck({ image: imageBuilds, containerPort: 3000, body: 'Hello World', app: 'the Express app' })],
 });

@@ -1,4 +1,15 @@
-import { defineLab, fail, imageIdsOf, imageIfPresent, pass, passWith, serveAndRequest, type Check, type CheckContext, type ImageHandle } from '../../src/lab-kit/index.js';
+import {
+  defineLab,
+  fail,
+  imageIdsOf,
+  imageIfPresent,
+  pass,
+  passWith,
+  serveAndRequest,
+  type Check,
+  type CheckContext,
+  type ImageHandle,
+} from '../../src/lab-kit/index.js';
 
 async function inspectTag(ctx: CheckContext, tag: string) {
   return imageIfPresent(ctx.docker, ctx.imageName('my-node-app', tag));
@@ -11,7 +22,9 @@ const v1TagExists: Check<ImageHandle> = {
   dependsOn: ['latest-exists'],
   run: async (ctx) => {
     const image = await inspectTag(ctx, 'v1.0.0');
-    return image ? passWith({ ref: ctx.imageName('my-node-app', 'v1.0.0') }, image.Id.slice(7, 19)) : fail('an image my-node-app:v1.0.0', 'none', 'docker tag SOURCE TARGET gives an image another name');
+    return image
+      ? passWith({ ref: ctx.imageName('my-node-app', 'v1.0.0') }, image.Id.slice(7, 19))
+      : fail('an image my-node-app:v1.0.0', 'none', 'docker tag SOURCE TARGET gives an image another name');
   },
 };
 
@@ -56,7 +69,11 @@ export default defineLab({
         // A tag moves no bytes: my-node-app made by `docker tag node:18 my-node-app` is node itself under another name.
         if ((await imageIdsOf(ctx.docker, ['node'])).has(v1.Id)) {
           const also = (v1.RepoTags ?? []).filter((t) => !t.includes('my-node-app')).join(', ');
-          return fail('my-node-app built from the Dockerfile of lab 3 (an image of its own)', `my-node-app:v1.0.0 is the node image itself (image ${v1.Id.slice(7, 19)}, also tagged ${also || 'node'})`, 'build the app first: docker build -t my-node-app . in the folder of lab 3, then tag that image v1.0.0');
+          return fail(
+            'my-node-app built from the Dockerfile of lab 3 (an image of its own)',
+            `my-node-app:v1.0.0 is the node image itself (image ${v1.Id.slice(7, 19)}, also tagged ${also || 'node'})`,
+            'build the app first: docker build -t my-node-app . in the folder of lab 3, then tag that image v1.0.0',
+          );
         }
         const answer = await serveAndRequest(ctx, { image: v1TagExists, containerPort: 3000, body: 'Hello World', app: 'the Express app of lab 3' });
         return pass(`HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 40))} from a container of my-node-app:v1.0.0`);
@@ -64,4 +81,3 @@ export default defineLab({
     },
   ],
 });
-

@@ -1,8 +1,19 @@
-import { defineLab, dockerHubRegistry, fail, imageIfPresent, listTags, manifestFor, pass, plainRegistry, referenceInRegistry, type CheckContext, type RegistryTarget } from '../../src/lab-kit/index.js';
+import {
+  defineLab,
+  dockerHubRegistry,
+  fail,
+  imageIfPresent,
+  listTags,
+  manifestFor,
+  pass,
+  plainRegistry,
+  referenceInRegistry,
+  type CheckContext,
+  type RegistryTarget,
+} from '../../src/lab-kit/index.js';
 
 const APP = 'my-node-app';
 const TAG = 'v1.0.0';
-
 
 /** The registry judged: the one this run started, the one --registry names, or Docker Hub. */
 function registryFor(ctx: CheckContext): RegistryTarget {
@@ -55,7 +66,11 @@ export default defineLab({
           return fail(`a repository ${repository} in ${registry.display}`, `HTTP ${answer.status}: ${answer.body.trim().slice(0, 120)}`, pushHint);
         }
         if (!tags.includes(TAG)) {
-          return fail(`the tag ${TAG} in ${registry.display}/${repository}`, tags.length ? `only ${tags.join(', ')}` : 'no tags', `${pushHint} (docker push sends only the tag you name, latest when you name none)`);
+          return fail(
+            `the tag ${TAG} in ${registry.display}/${repository}`,
+            tags.length ? `only ${tags.join(', ')}` : 'no tags',
+            `${pushHint} (docker push sends only the tag you name, latest when you name none)`,
+          );
         }
         return pass(`${registry.display}/${repository}: ${tags.join(', ')}`);
       },
@@ -70,17 +85,30 @@ export default defineLab({
         const repository = registry.repository(APP);
         const manifest = await manifestFor(ctx, registry, repository, TAG);
         if (!manifest.digest) {
-          return fail(`a schema 2 manifest with a Docker-Content-Digest header for ${repository}:${TAG}`, `HTTP ${manifest.answer.status}: ${manifest.answer.body.trim().slice(0, 120)}`, 'push again with a current Docker client');
+          return fail(
+            `a schema 2 manifest with a Docker-Content-Digest header for ${repository}:${TAG}`,
+            `HTTP ${manifest.answer.status}: ${manifest.answer.body.trim().slice(0, 120)}`,
+            'push again with a current Docker client',
+          );
         }
         const local = await imageIfPresent(ctx.docker, ctx.imageName(APP, TAG));
         if (!local) {
-          return fail(`the image ${APP}:${TAG} in your engine, to compare with`, 'none', `the registry has ${manifest.digest}; keep ${APP}:${TAG} (lab 4) in your engine when you verify`);
+          return fail(
+            `the image ${APP}:${TAG} in your engine, to compare with`,
+            'none',
+            `the registry has ${manifest.digest}; keep ${APP}:${TAG} (lab 4) in your engine when you verify`,
+          );
         }
         const pushedDigest = ctx.scenario?.pushed.get(`${APP}:${TAG}`);
         // By what the registry is, not how it was spelt: a push to localhost:PORT is a push to 127.0.0.1:PORT.
         const repoDigests = (local.RepoDigests ?? []).filter((d) => referenceInRegistry(d, registry.display, repository));
         const localDigests = [...repoDigests.map((d) => d.slice(d.indexOf('@') + 1)), ...(pushedDigest ? [pushedDigest] : [])];
-        const details = [`registry: ${manifest.digest} (config ${manifest.configDigest ?? '?'})`, `${APP}:${TAG} here: image ID ${local.Id}`, ...repoDigests.map((d) => `RepoDigests: ${d}`), ...(pushedDigest ? [`the push reported: ${pushedDigest}`] : [])];
+        const details = [
+          `registry: ${manifest.digest} (config ${manifest.configDigest ?? '?'})`,
+          `${APP}:${TAG} here: image ID ${local.Id}`,
+          ...repoDigests.map((d) => `RepoDigests: ${d}`),
+          ...(pushedDigest ? [`the push reported: ${pushedDigest}`] : []),
+        ];
         if (manifest.configDigest && manifest.configDigest !== local.Id) {
           return fail(
             `the registry's ${TAG} to be your ${APP}:${TAG} (image ID ${local.Id.slice(7, 19)})`,
@@ -90,7 +118,12 @@ export default defineLab({
           );
         }
         if (localDigests.length === 0) {
-          return fail(`a digest for ${registry.pushName(APP)} in the local image's RepoDigests`, 'none', `the engine records a digest when it pushes or pulls: push ${registry.pushName(APP)}:${TAG} from this engine`, details);
+          return fail(
+            `a digest for ${registry.pushName(APP)} in the local image's RepoDigests`,
+            'none',
+            `the engine records a digest when it pushes or pulls: push ${registry.pushName(APP)}:${TAG} from this engine`,
+            details,
+          );
         }
         if (!localDigests.every((d) => d === manifest.digest)) {
           return fail(`digest ${manifest.digest} here too`, localDigests.join(', '), 'the tag in the registry now points at another push: push again', details);

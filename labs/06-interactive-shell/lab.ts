@@ -21,7 +21,10 @@ async function historyPaths(ctx: CheckContext, info: Docker.ContainerInspectInfo
   let home = env.HOME ?? '/root';
   if (user && user !== 'root' && user !== '0' && !env.HOME) {
     const passwd = (await readContainerFile(ctx.docker, info.Id, '/etc/passwd')) ?? '';
-    const entry = passwd.split('\n').map((l) => l.split(':')).find((f) => f[0] === user || f[2] === user);
+    const entry = passwd
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => f[0] === user || f[2] === user);
     home = entry?.[5] ?? `/home/${user}`;
   }
   return [...(env.HISTFILE ? [env.HISTFILE] : []), `${home.replace(/\/$/, '')}/.bash_history`];
@@ -38,12 +41,20 @@ export default defineLab({
       title: 'A container from ubuntu was created with a terminal (-t) and open stdin (-i)',
       run: async (ctx) => {
         const all = await ubuntuContainers(ctx);
-        if (all.length === 0) return fail('a container from the ubuntu image', 'none', 'docker run --help: look for the two options that give a container a terminal and keep its input open; and leave out --rm, so the container is still there to verify');
+        if (all.length === 0)
+          return fail(
+            'a container from the ubuntu image',
+            'none',
+            'docker run --help: look for the two options that give a container a terminal and keep its input open; and leave out --rm, so the container is still there to verify',
+          );
         const good = all.filter(interactive);
         if (good.length === 0) {
           return fail(
             'Tty and OpenStdin both true in the configuration of an ubuntu container',
-            all.slice(0, 4).map((i) => `${containerName(i)}: Tty ${i.Config.Tty}, OpenStdin ${i.Config.OpenStdin}`).join('; '),
+            all
+              .slice(0, 4)
+              .map((i) => `${containerName(i)}: Tty ${i.Config.Tty}, OpenStdin ${i.Config.OpenStdin}`)
+              .join('; '),
             'start it with -it: -i keeps stdin open so you can type, -t gives it a terminal so bash runs as an interactive shell',
           );
         }
@@ -65,7 +76,10 @@ export default defineLab({
               seen.push(`${containerName(info)} (${info.State.Status}): no ${path}`);
               continue;
             }
-            const commands = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+            const commands = text
+              .split('\n')
+              .map((l) => l.trim())
+              .filter((l) => l && !l.startsWith('#'));
             const typed = commands.filter((c) => !/^exit\b/.test(c));
             if (typed.length === 0) {
               seen.push(`${containerName(info)}: ${path} holds no command besides exit`);

@@ -1,10 +1,24 @@
-import { containerPathExists, defineLab, dockerfileStages, fail, findInContainer, formatBytes, imageBuildsCheck, pass, readDockerfile, waitUntil, type BuildResult, type CheckContext } from '../../src/lab-kit/index.js';
+import {
+  containerPathExists,
+  defineLab,
+  dockerfileStages,
+  fail,
+  findInContainer,
+  formatBytes,
+  imageBuildsCheck,
+  pass,
+  readDockerfile,
+  waitUntil,
+  type BuildResult,
+  type CheckContext,
+} from '../../src/lab-kit/index.js';
 
 const IMAGE = 'go-hello';
 const MAX_BYTES = 20 * 1024 * 1024;
 /** Where Go images keep the toolchain (the official layout and Debian's). */
 const TOOLCHAIN_PATHS = ['/usr/local/go/bin/go', '/usr/lib/go/bin/go', '/usr/lib/go-1.19/bin/go', '/usr/bin/go', '/usr/local/bin/go'];
-const MULTI_STAGE_HINT = 'use a multi-stage build: compile in a first stage `FROM golang:1.19 AS build`, then start a final stage `FROM scratch` (or a small base) and `COPY --from=build` only the binary';
+const MULTI_STAGE_HINT =
+  'use a multi-stage build: compile in a first stage `FROM golang:1.19 AS build`, then start a final stage `FROM scratch` (or a small base) and `COPY --from=build` only the binary';
 
 const imageBuilds = imageBuildsCheck({ image: IMAGE });
 
@@ -25,9 +39,15 @@ async function builderStageSize(ctx: CheckContext, build: BuildResult): Promise<
   const finalFrom = fromSteps[fromSteps.length - 1];
   if (!finalFrom || finalFrom.i === 0) return undefined;
   const before = build.steps[finalFrom.i - 1]!;
-  const id = [...before.output].reverse().map((l) => /^\s*---> ([0-9a-f]{12,64})\s*$/.exec(l)?.[1]).find(Boolean);
+  const id = [...before.output]
+    .reverse()
+    .map((l) => /^\s*---> ([0-9a-f]{12,64})\s*$/.exec(l)?.[1])
+    .find(Boolean);
   if (!id) return undefined;
-  const info = await ctx.docker.getImage(id).inspect().catch(() => undefined);
+  const info = await ctx.docker
+    .getImage(id)
+    .inspect()
+    .catch(() => undefined);
   return info?.Size;
 }
 
@@ -45,14 +65,24 @@ export default defineLab({
       run: async (ctx) => {
         const stages = dockerfileStages(readDockerfile(ctx.sourcePath('Dockerfile')));
         if (stages.length < 2) {
-          return fail('at least two FROM lines: a build stage and a final stage', `${stages.length} stage${stages.length === 1 ? '' : 's'} (FROM ${stages.map((s) => s.base).join(', FROM ')})`, MULTI_STAGE_HINT);
+          return fail(
+            'at least two FROM lines: a build stage and a final stage',
+            `${stages.length} stage${stages.length === 1 ? '' : 's'} (FROM ${stages.map((s) => s.base).join(', FROM ')})`,
+            MULTI_STAGE_HINT,
+          );
         }
         const final = stages[stages.length - 1]!;
         const copies = final.instructions.filter((i) => i.keyword === 'COPY' && /--from=/i.test(i.args));
         if (copies.length === 0) {
-          return fail('the final stage copies the program from an earlier stage (COPY --from=...)', `the final stage (line ${final.line}, FROM ${final.base}) copies nothing from another stage`, 'a later stage starts empty of the earlier ones: bring the compiled binary over with COPY --from=<stage name> <path> <path>');
+          return fail(
+            'the final stage copies the program from an earlier stage (COPY --from=...)',
+            `the final stage (line ${final.line}, FROM ${final.base}) copies nothing from another stage`,
+            'a later stage starts empty of the earlier ones: bring the compiled binary over with COPY --from=<stage name> <path> <path>',
+          );
         }
-        return pass(`${stages.length} stages: ${stages.map((s) => `FROM ${s.base}${s.name ? ` AS ${s.name}` : ''}`).join(' → ')}; final copies ${copies.map((c) => c.args).join('; ')}`);
+        return pass(
+          `${stages.length} stages: ${stages.map((s) => `FROM ${s.base}${s.name ? ` AS ${s.name}` : ''}`).join(' → ')}; final copies ${copies.map((c) => c.args).join('; ')}`,
+        );
       },
     },
     {
@@ -66,7 +96,11 @@ export default defineLab({
           await container.start();
         } catch (error) {
           const message = ((error as { json?: { message?: string } }).json?.message ?? (error as Error).message).split('\n')[0]!;
-          return fail('the container to start', message.slice(0, 200), 'the start command must exist in the final image: an empty (scratch) image has no shell, so write ENTRYPOINT/CMD in the exec form with the path the binary was copied to, e.g. ENTRYPOINT ["/hello"]');
+          return fail(
+            'the container to start',
+            message.slice(0, 200),
+            'the start command must exist in the final image: an empty (scratch) image has no shell, so write ENTRYPOINT/CMD in the exec form with the path the binary was copied to, e.g. ENTRYPOINT ["/hello"]',
+          );
         }
         const info = await waitUntil(
           {
@@ -81,10 +115,19 @@ export default defineLab({
         );
         const lines = await ctx.logTail(container.id, 20);
         if (info.State.ExitCode !== 0) {
-          return fail('exit code 0', `exit code ${info.State.ExitCode}`, 'a binary built with cgo needs a C library that an empty image lacks: build with CGO_ENABLED=0, and check the ENTRYPOINT path', lines);
+          return fail(
+            'exit code 0',
+            `exit code ${info.State.ExitCode}`,
+            'a binary built with cgo needs a C library that an empty image lacks: build with CGO_ENABLED=0, and check the ENTRYPOINT path',
+            lines,
+          );
         }
         if (!lines.some((l) => l.includes('Hello Docker'))) {
-          return fail('the line "Hello Docker" in its output', lines.length ? JSON.stringify(lines.join(' | ').slice(0, 120)) : 'no output', 'the image should run the program itself: check ENTRYPOINT/CMD');
+          return fail(
+            'the line "Hello Docker" in its output',
+            lines.length ? JSON.stringify(lines.join(' | ').slice(0, 120)) : 'no output',
+            'the image should run the program itself: check ENTRYPOINT/CMD',
+          );
         }
         return pass('"Hello Docker", exit 0');
       },
@@ -96,7 +139,8 @@ export default defineLab({
       timeoutMs: 60_000,
       run: async (ctx) => {
         const image = await ctx.docker.getImage(imageRef(ctx)).inspect();
-        const hint = 'the toolchain is needed to compile, not to run: start the final stage from `scratch` (or a small base such as busybox/distroless) instead of the Go image';
+        const hint =
+          'the toolchain is needed to compile, not to run: start the final stage from `scratch` (or a small base such as busybox/distroless) instead of the Go image';
         const goEnv = (image.Config?.Env ?? []).filter((e) => /^(GOROOT|GOLANG_VERSION|GOPATH)=/.test(e));
         const id = await inspectionContainer(ctx);
         const present: string[] = [];

@@ -1,11 +1,23 @@
 import type Docker from 'dockerode';
-import { containerName, containersOfImage, defineLab, envOf, fail, inspectContainersOfImage, mysqlQueryFrom, pass, passWith, waitUntil, type Check, type CheckContext } from '../../src/lab-kit/index.js';
+import {
+  containerName,
+  containersOfImage,
+  defineLab,
+  envOf,
+  fail,
+  inspectContainersOfImage,
+  mysqlQueryFrom,
+  pass,
+  passWith,
+  waitUntil,
+  type Check,
+  type CheckContext,
+} from '../../src/lab-kit/index.js';
 
 /** By repository, any tag or digest, or the same image under another name. */
 const MYSQL = ['mysql', 'mariadb'];
 const DATA_DIR = '/var/lib/mysql';
 const DATABASE = 'testdb';
-
 
 /** The root password the learner gave the container, from its environment. */
 function rootPassword(info: Docker.ContainerInspectInfo): string | undefined {
@@ -52,7 +64,11 @@ async function theContainer(ctx: CheckContext): Promise<Docker.ContainerInspectI
 /** Waits until the server in the container answers a query. */
 async function waitForServer(ctx: CheckContext, info: Docker.ContainerInspectInfo): Promise<void> {
   if (rootPassword(info) === undefined) {
-    ctx.failWith('the root password in the container\'s environment (MYSQL_ROOT_PASSWORD)', 'neither MYSQL_ROOT_PASSWORD nor MYSQL_ALLOW_EMPTY_PASSWORD', 'give the root password with -e MYSQL_ROOT_PASSWORD=...: docklab logs in as root with it');
+    ctx.failWith(
+      "the root password in the container's environment (MYSQL_ROOT_PASSWORD)",
+      'neither MYSQL_ROOT_PASSWORD nor MYSQL_ALLOW_EMPTY_PASSWORD',
+      'give the root password with -e MYSQL_ROOT_PASSWORD=...: docklab logs in as root with it',
+    );
   }
   await waitUntil(
     {
@@ -81,10 +97,18 @@ const testDatabase: Check<DataTable> = {
   run: async (ctx) => {
     const info = await theContainer(ctx);
     await waitForServer(ctx, info);
-    const tables = await mysqlQuery(ctx, info.Id, `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA='${DATABASE}' AND TABLE_TYPE='BASE TABLE'`);
+    const tables = await mysqlQuery(
+      ctx,
+      info.Id,
+      `SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA='${DATABASE}' AND TABLE_TYPE='BASE TABLE'`,
+    );
     const databases = (await mysqlQuery(ctx, info.Id, 'SHOW DATABASES')).stdout.trim().split('\n').filter(Boolean);
     if (!databases.includes(DATABASE)) {
-      return fail(`a database ${DATABASE} in ${containerName(info)}`, `databases: ${databases.join(', ')}`, `create it (CREATE DATABASE ${DATABASE};) with the mysql client in the container: docker exec -it ${containerName(info)} mysql -uroot -p. Made it before? Then it was not on the volume this container uses`);
+      return fail(
+        `a database ${DATABASE} in ${containerName(info)}`,
+        `databases: ${databases.join(', ')}`,
+        `create it (CREATE DATABASE ${DATABASE};) with the mysql client in the container: docker exec -it ${containerName(info)} mysql -uroot -p. Made it before? Then it was not on the volume this container uses`,
+      );
     }
     const names = tables.stdout.trim().split('\n').filter(Boolean);
     const counts: string[] = [];
@@ -95,7 +119,11 @@ const testDatabase: Check<DataTable> = {
         return passWith({ table }, `${DATABASE}.${table} has ${count.stdout.trim()} rows`, counts);
       }
     }
-    return fail(`a table with at least one row in ${DATABASE}`, names.length ? counts.join(', ') : 'no tables', 'CREATE TABLE ... then INSERT a row or two: an empty database proves little');
+    return fail(
+      `a table with at least one row in ${DATABASE}`,
+      names.length ? counts.join(', ') : 'no tables',
+      'CREATE TABLE ... then INSERT a row or two: an empty database proves little',
+    );
   },
 };
 
@@ -112,7 +140,13 @@ export default defineLab({
         const running = await runningMysql(ctx);
         if (running.length === 0) {
           const all = await containersOfImage(ctx, MYSQL);
-          return fail('a running container from the mysql image', all.length ? `mysql containers that are not running: ${all.map((c) => `${containerName(c)} (${c.State})`).join(', ')}` : 'no container from the mysql image', 'docker run -d --name mysql-db -e MYSQL_ROOT_PASSWORD=... -v VOLUME:/var/lib/mysql mysql; `docker logs` says why one stopped');
+          return fail(
+            'a running container from the mysql image',
+            all.length
+              ? `mysql containers that are not running: ${all.map((c) => `${containerName(c)} (${c.State})`).join(', ')}`
+              : 'no container from the mysql image',
+            'docker run -d --name mysql-db -e MYSQL_ROOT_PASSWORD=... -v VOLUME:/var/lib/mysql mysql; `docker logs` says why one stopped',
+          );
         }
         return pass(running.map(containerName).join(', '));
       },
@@ -125,8 +159,18 @@ export default defineLab({
         const info = await theContainer(ctx);
         const mount = dataMount(info);
         const expected = `a named volume mounted at ${DATA_DIR} of ${containerName(info)}`;
-        if (!mount) return fail(expected, 'nothing mounted there: the data lives in the container\'s own layer and goes with it', 'docker volume create mysql-data, then run with -v mysql-data:/var/lib/mysql');
-        if (mount.Type === 'bind') return fail(expected, `a bind mount of the host folder ${mount.Source}`, 'this task is about Docker volumes: docker volume create mysql-data, then -v mysql-data:/var/lib/mysql (a name, not a path)');
+        if (!mount)
+          return fail(
+            expected,
+            "nothing mounted there: the data lives in the container's own layer and goes with it",
+            'docker volume create mysql-data, then run with -v mysql-data:/var/lib/mysql',
+          );
+        if (mount.Type === 'bind')
+          return fail(
+            expected,
+            `a bind mount of the host folder ${mount.Source}`,
+            'this task is about Docker volumes: docker volume create mysql-data, then -v mysql-data:/var/lib/mysql (a name, not a path)',
+          );
         if (isAnonymous(mount.Name)) {
           return fail(
             expected,
@@ -145,13 +189,24 @@ export default defineLab({
       run: async (ctx) => {
         const info = await theContainer(ctx);
         const { table } = ctx.get(testDatabase);
-        const r = await mysqlQuery(ctx, info.Id, `SELECT UNIX_TIMESTAMP(CREATE_TIME) FROM information_schema.TABLES WHERE TABLE_SCHEMA='${DATABASE}' AND TABLE_NAME='${table.replace(/'/g, "''")}'`);
+        const r = await mysqlQuery(
+          ctx,
+          info.Id,
+          `SELECT UNIX_TIMESTAMP(CREATE_TIME) FROM information_schema.TABLES WHERE TABLE_SCHEMA='${DATABASE}' AND TABLE_NAME='${table.replace(/'/g, "''")}'`,
+        );
         // CREATE_TIME has whole seconds; the table's definition file has nanoseconds (MariaDB: .frm, written once by CREATE TABLE).
-        const precise = /^[A-Za-z0-9_$]+$/.test(table) ? await ctx.exec(info.Id, ['stat', '-c', '%.9Y', `${DATA_DIR}/${DATABASE}/${table}.frm`]).catch(() => undefined) : undefined;
+        const precise = /^[A-Za-z0-9_$]+$/.test(table)
+          ? await ctx.exec(info.Id, ['stat', '-c', '%.9Y', `${DATA_DIR}/${DATABASE}/${table}.frm`]).catch(() => undefined)
+          : undefined;
         const tableMade = precise?.exitCode === 0 && Number(precise.stdout.trim()) > 0 ? Number(precise.stdout.trim()) * 1000 : Number(r.stdout.trim()) * 1000;
         const containerMade = Date.parse(info.Created);
         const when = (ms: number) => new Date(ms).toISOString();
-        if (!Number.isFinite(tableMade) || tableMade === 0) return fail(`the creation time of ${DATABASE}.${table}`, JSON.stringify(r.stdout.trim() || r.stderr.trim()), 'the table should be an ordinary InnoDB table');
+        if (!Number.isFinite(tableMade) || tableMade === 0)
+          return fail(
+            `the creation time of ${DATABASE}.${table}`,
+            JSON.stringify(r.stdout.trim() || r.stderr.trim()),
+            'the table should be an ordinary InnoDB table',
+          );
         if (tableMade >= containerMade) {
           return fail(
             `${DATABASE}.${table} made before ${containerName(info)} was (by an earlier container on the same volume)`,

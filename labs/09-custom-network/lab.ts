@@ -1,5 +1,20 @@
 import type Docker from 'dockerode';
-import { CheckFailure, containerName, containersOfImage, defineLab, describeNetworks, fail, inspectContainersOfImage, mysqlGreetingVersion, pass, readGreeting, resolveFrom, userNetworks, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
+import {
+  CheckFailure,
+  containerName,
+  containersOfImage,
+  defineLab,
+  describeNetworks,
+  fail,
+  inspectContainersOfImage,
+  mysqlGreetingVersion,
+  pass,
+  readGreeting,
+  resolveFrom,
+  userNetworks,
+  waitUntil,
+  type CheckContext,
+} from '../../src/lab-kit/index.js';
 
 /** By repository, any tag or digest, or the same image under another name. */
 const NGINX = ['nginx'];
@@ -19,10 +34,13 @@ const PORT_LINE = /ready for connections.*port: (\d+)|^Version: .*port: (\d+)/;
 function portTheServerSays(lines: string[]): number | undefined {
   const initDone = lines.map((l) => /init process done/i.test(l)).lastIndexOf(true);
   if (initDone < 0 && lines.some((l) => /Initializing database|initializing of server in progress/i.test(l))) return undefined;
-  const said = lines.slice(initDone + 1).map((l) => PORT_LINE.exec(l)).filter(Boolean).pop();
+  const said = lines
+    .slice(initDone + 1)
+    .map((l) => PORT_LINE.exec(l))
+    .filter(Boolean)
+    .pop();
   return said ? Number(said[1] ?? said[2]) : undefined;
 }
-
 
 interface Pair {
   web: Docker.ContainerInspectInfo;
@@ -64,9 +82,12 @@ export default defineLab({
       title: 'An nginx container and a mysql container are running',
       run: async (ctx) => {
         const { webs, dbs } = await findPair(ctx);
-        if (webs.length > 0 && dbs.length > 0) return pass(`nginx: ${webs.map((w) => containerName(w)).join(', ')}; mysql: ${dbs.map((d) => containerName(d)).join(', ')}`);
+        if (webs.length > 0 && dbs.length > 0)
+          return pass(`nginx: ${webs.map((w) => containerName(w)).join(', ')}; mysql: ${dbs.map((d) => containerName(d)).join(', ')}`);
         const stopped = (await containersOfImage(ctx, MYSQL)).filter((c) => c.State !== 'running');
-        const missing = [webs.length === 0 ? 'no running nginx container' : '', dbs.length === 0 ? 'no running mysql container' : ''].filter(Boolean).join('; ');
+        const missing = [webs.length === 0 ? 'no running nginx container' : '', dbs.length === 0 ? 'no running mysql container' : '']
+          .filter(Boolean)
+          .join('; ');
         if (dbs.length === 0 && stopped.length > 0) {
           const logs = await ctx.logTail(stopped[0]!.Id, 8);
           return fail(
@@ -76,7 +97,11 @@ export default defineLab({
             logs,
           );
         }
-        return fail('a running nginx container and a running mysql container', missing, `docker run -d --name ${DB_NAME} --network NET -e MYSQL_ROOT_PASSWORD=... mysql, and docker run -d --name web --network NET nginx`);
+        return fail(
+          'a running nginx container and a running mysql container',
+          missing,
+          `docker run -d --name ${DB_NAME} --network NET -e MYSQL_ROOT_PASSWORD=... mysql, and docker run -d --name web --network NET nginx`,
+        );
       },
     },
     {
@@ -111,16 +136,32 @@ export default defineLab({
         if (!resolved) {
           const found = `the name ${DB_NAME} does not resolve in ${containerName(web)}${lookup.said ? ` (${lookup.said})` : ''}; ${containerName(web)} is on ${describeNetworks(web)}`;
           if (userNetworks(web).length === 0) {
-            return fail(expected, found, `names do not resolve on the default bridge: Docker's built-in DNS answers container names only on user-defined networks. Create one (docker network create app-net) and run both containers with --network app-net`);
+            return fail(
+              expected,
+              found,
+              `names do not resolve on the default bridge: Docker's built-in DNS answers container names only on user-defined networks. Create one (docker network create app-net) and run both containers with --network app-net`,
+            );
           }
           if (!userNetworks(web).some((n) => userNetworks(db).includes(n))) {
-            return fail(expected, found, `a name resolves only for containers on the same network: ${containerName(db)} is on ${describeNetworks(db)}; connect it to ${userNetworks(web).join(' or ')} (docker network connect)`);
+            return fail(
+              expected,
+              found,
+              `a name resolves only for containers on the same network: ${containerName(db)} is on ${describeNetworks(db)}; connect it to ${userNetworks(web).join(' or ')} (docker network connect)`,
+            );
           }
-          return fail(expected, found, `the two share a network, but no container there is called '${DB_NAME}': name the database container ${DB_NAME} (--name ${DB_NAME}) or give it --network-alias ${DB_NAME}`);
+          return fail(
+            expected,
+            found,
+            `the two share a network, but no container there is called '${DB_NAME}': name the database container ${DB_NAME} (--name ${DB_NAME}) or give it --network-alias ${DB_NAME}`,
+          );
         }
         const match = dbAddresses.find((a) => a.ip === resolved);
         if (!match) {
-          return fail(expected, `'${DB_NAME}' resolves to ${resolved}, which is not ${containerName(db)}`, `another container answers to '${DB_NAME}' on that network: docker network inspect shows who holds ${resolved}`);
+          return fail(
+            expected,
+            `'${DB_NAME}' resolves to ${resolved}, which is not ${containerName(db)}`,
+            `another container answers to '${DB_NAME}' on that network: docker network inspect shows who holds ${resolved}`,
+          );
         }
         return pass(`${DB_NAME} → ${resolved} (${containerName(db)} on ${match.network})`);
       },
@@ -145,7 +186,11 @@ export default defineLab({
               // A server that is up and says it listens elsewhere will not change its mind: no use waiting.
               const listening = portTheServerSays(await ctx.logTail(db.Id, 200));
               if (listening !== undefined && listening !== DB_PORT) {
-                throw new CheckFailure(`a TCP connection from ${containerName(web)} to ${DB_NAME}:${DB_PORT}, answered by a MySQL greeting`, seen, `the server says it listens on port ${listening || 'none'}: run it without --skip-networking or --port, so that it listens on ${DB_PORT}`);
+                throw new CheckFailure(
+                  `a TCP connection from ${containerName(web)} to ${DB_NAME}:${DB_PORT}, answered by a MySQL greeting`,
+                  seen,
+                  `the server says it listens on port ${listening || 'none'}: run it without --skip-networking or --port, so that it listens on ${DB_PORT}`,
+                );
               }
               return { ok: false, seen };
             },
@@ -153,7 +198,12 @@ export default defineLab({
           { timeoutMs: 90_000, intervalMs: 1_000, container: { docker: ctx.docker, id: db.Id } },
         ).catch((error: unknown) => {
           if (!(error instanceof CheckFailure) || /--skip-networking/.test(error.hint)) throw error;
-          throw new CheckFailure(error.expected, error.found, 'nothing greeted as MySQL there: is the database server still starting (docker logs), or is it really MySQL/MariaDB on that port?', error.details);
+          throw new CheckFailure(
+            error.expected,
+            error.found,
+            'nothing greeted as MySQL there: is the database server still starting (docker logs), or is it really MySQL/MariaDB on that port?',
+            error.details,
+          );
         });
         return pass(`${DB_NAME}:${DB_PORT} answered from ${containerName(web)}: server version ${greeting}`);
       },

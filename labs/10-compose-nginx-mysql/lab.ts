@@ -1,5 +1,26 @@
 import type Docker from 'dockerode';
-import { CheckFailure, ComposeProject, composeFileCheck, composeProject, composeUpCheck, containerName, defineLab, downComposeProjects, envOf, fail, imageNamed, mysqlGreetingVersion, mysqlQueryFrom, pass, readGreeting, serviceContainers, serviceFor, waitForHttp, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
+import {
+  CheckFailure,
+  ComposeProject,
+  composeFileCheck,
+  composeProject,
+  composeUpCheck,
+  containerName,
+  defineLab,
+  downComposeProjects,
+  envOf,
+  fail,
+  imageNamed,
+  mysqlGreetingVersion,
+  mysqlQueryFrom,
+  pass,
+  readGreeting,
+  serviceContainers,
+  serviceFor,
+  waitForHttp,
+  waitUntil,
+  type CheckContext,
+} from '../../src/lab-kit/index.js';
 
 /** By repository, any tag or digest: `docker.io/library/nginx:1.25` and `mariadb:11` fill their roles. */
 const NGINX = imageNamed('nginx');
@@ -47,10 +68,20 @@ export default defineLab({
         const web = await theOne(ctx, 'nginx');
         const port = await ComposeProject.publishedPort(ctx.docker, web.Id, 80);
         if (!port) {
-          return fail(`port 80 of ${containerName(web)} published on a host port`, `published: ${JSON.stringify(web.NetworkSettings.Ports ?? {})}`, `give the nginx service a ports: entry, e.g. - "8080:80" (host port first), or - "80" to let Docker choose the host port`);
+          return fail(
+            `port 80 of ${containerName(web)} published on a host port`,
+            `published: ${JSON.stringify(web.NetworkSettings.Ports ?? {})}`,
+            `give the nginx service a ports: entry, e.g. - "8080:80" (host port first), or - "80" to let Docker choose the host port`,
+          );
         }
         // Any page will do: the task asks for nginx as a web server, not for its welcome page (a mounted site of one's own passes).
-        const answer = await waitForHttp(ctx, `http://127.0.0.1:${port}/`, { status: 200 }, 'nginx should serve a page on port 80 inside the container: its own welcome page, or the files you mounted under /usr/share/nginx/html (an empty folder gives 403)', { containerId: web.Id, timeoutMs: 20_000 });
+        const answer = await waitForHttp(
+          ctx,
+          `http://127.0.0.1:${port}/`,
+          { status: 200 },
+          'nginx should serve a page on port 80 inside the container: its own welcome page, or the files you mounted under /usr/share/nginx/html (an empty folder gives 403)',
+          { containerId: web.Id, timeoutMs: 20_000 },
+        );
         const title = /<title>([^<]{0,80})<\/title>/i.exec(answer.body)?.[1]?.trim();
         return pass(`HTTP ${answer.status} on host port ${port} (${containerName(web)}): ${title ? `"${title}"` : `${answer.body.length} bytes`}`);
       },
@@ -88,14 +119,18 @@ export default defineLab({
           throw new CheckFailure(error.expected, error.found, logins.length === 0 ? needsEnv : error.hint, error.details);
         }
         if (logins.length === 0) {
-          return fail('credentials for the mysql service in the file (MYSQL_ROOT_PASSWORD, or MYSQL_USER and MYSQL_PASSWORD)', 'none in the container\'s environment', needsEnv);
+          return fail(
+            'credentials for the mysql service in the file (MYSQL_ROOT_PASSWORD, or MYSQL_USER and MYSQL_PASSWORD)',
+            "none in the container's environment",
+            needsEnv,
+          );
         }
         return pass(done.join('; '));
       },
     },
     {
       id: 'shared-network',
-      title: 'nginx and mysql share the project\'s network: from nginx, the mysql service answers by its name',
+      title: "nginx and mysql share the project's network: from nginx, the mysql service answers by its name",
       dependsOn: ['nginx-answers', 'mysql-login'],
       run: async (ctx) => {
         const [web, db] = [await theOne(ctx, 'nginx'), await theOne(ctx, 'mysql')];
@@ -108,14 +143,18 @@ export default defineLab({
           return fail(
             `${containerName(web)} and ${containerName(db)} on one network of the project`,
             `nginx is on ${webNets.join(', ') || 'none'}; mysql is on ${dbNets.join(', ') || 'none'}`,
-            'without networks: keys, compose puts every service on the project\'s default network; when you list networks for a service, give both services a network in common',
+            "without networks: keys, compose puts every service on the project's default network; when you list networks for a service, give both services a network in common",
           );
         }
         // Asked from nginx's own network namespace by a probe of docklab's: nginx images have no bash, no nc.
         const probe = await readGreeting(ctx, web.Id, service, 3306);
         const version = probe.greeting && mysqlGreetingVersion(probe.greeting);
         if (!version) {
-          return fail(`a MySQL greeting from ${service}:3306, asked from ${containerName(web)}`, probe.problem ?? `${probe.greeting?.length ?? 0} bytes that are no MySQL greeting`, `services reach each other by service name on a network they share; is ${service} listening on 3306?`);
+          return fail(
+            `a MySQL greeting from ${service}:3306, asked from ${containerName(web)}`,
+            probe.problem ?? `${probe.greeting?.length ?? 0} bytes that are no MySQL greeting`,
+            `services reach each other by service name on a network they share; is ${service} listening on 3306?`,
+          );
         }
         return pass(`${shared.join(', ')} (project ${project.name}); ${service}:3306 greets from nginx: ${version}`);
       },

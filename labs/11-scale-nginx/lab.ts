@@ -1,4 +1,19 @@
-import { ComposeProject, composeFileCheck, composeProject, composeUpCheck, containerName, defineLab, downComposeProjects, fail, imageNamed, pass, serviceContainers, serviceFor, waitForHttp, type CheckContext } from '../../src/lab-kit/index.js';
+import {
+  ComposeProject,
+  composeFileCheck,
+  composeProject,
+  composeUpCheck,
+  containerName,
+  defineLab,
+  downComposeProjects,
+  fail,
+  imageNamed,
+  pass,
+  serviceContainers,
+  serviceFor,
+  waitForHttp,
+  type CheckContext,
+} from '../../src/lab-kit/index.js';
 
 /** By repository, any tag or digest: docker.io/library/nginx:1.25 is nginx. */
 const NGINX = imageNamed('nginx');
@@ -76,7 +91,14 @@ export default defineLab({
         if (running.length === REPLICAS) return pass(running.map((c) => containerName(c)).join(', '));
         return fail(
           `${REPLICAS} running containers of the ${serviceFor(ctx, 'nginx')} service`,
-          `${running.length} running${all.length > running.length ? `; not running: ${all.filter((c) => c.State !== 'running').map((c) => `${containerName(c)} (${c.Status})`).join(', ')}` : ''}`,
+          `${running.length} running${
+            all.length > running.length
+              ? `; not running: ${all
+                  .filter((c) => c.State !== 'running')
+                  .map((c) => `${containerName(c)} (${c.Status})`)
+                  .join(', ')}`
+              : ''
+          }`,
           all.some((c) => c.State === 'exited' && /Exited \(0\)/.test(c.Status))
             ? 'the replicas stopped with exit code 0: a container lives as long as its main process, and nginx here went to the background and returned. Keep nginx in the foreground (the image\'s default command does: nginx -g "daemon off;")'
             : `docklab runs \`up -d --scale ${serviceFor(ctx, 'nginx')}=${REPLICAS}\`; \`docker compose logs\` (\`docker-compose logs\` on Compose v1) says why a replica stopped`,
@@ -105,7 +127,13 @@ export default defineLab({
           if (seenPorts.has(port)) return fail('a host port per replica', `host port ${port} twice`, 'publish the container port alone: - "80"');
           seenPorts.add(port);
           // Any page will do, as in lab 10 whose file this one scales: nginx's welcome page or a site of the learner's own.
-          await waitForHttp(ctx, `http://127.0.0.1:${port}/`, { status: 200 }, `${containerName(replica)} should serve a page on port 80: nginx's welcome page, or the files mounted under /usr/share/nginx/html (an empty folder gives 403)`, { containerId: replica.Id, timeoutMs: 15_000 });
+          await waitForHttp(
+            ctx,
+            `http://127.0.0.1:${port}/`,
+            { status: 200 },
+            `${containerName(replica)} should serve a page on port 80: nginx's welcome page, or the files mounted under /usr/share/nginx/html (an empty folder gives 403)`,
+            { containerId: replica.Id, timeoutMs: 15_000 },
+          );
           answered.push(`${containerName(replica)} on ${port}`);
         }
         return pass(`project ${project.name}: ${answered.join(', ')}`);

@@ -1,5 +1,17 @@
 import type Docker from 'dockerode';
-import { CheckFailure, defineLab, fail, imageBuildsCheckRetrying, pass, passWith, Wait, waitFor, waitForHttp, type Check, type CheckContext } from '../../src/lab-kit/index.js';
+import {
+  CheckFailure,
+  defineLab,
+  fail,
+  imageBuildsCheckRetrying,
+  pass,
+  passWith,
+  Wait,
+  waitFor,
+  waitForHttp,
+  type Check,
+  type CheckContext,
+} from '../../src/lab-kit/index.js';
 
 const IMAGE = 'health-app';
 const PORT = 3000;
@@ -17,7 +29,13 @@ interface Timing {
 /** The engine's health check defaults, for what the image leaves unset (durations are in ns). */
 function timing(check: NonNullable<Docker.ImageInspectInfo['Config']['Healthcheck']>): Timing {
   const s = (ns: number | undefined, fallback: number) => (ns ? ns / 1e9 : fallback);
-  return { test: check.Test ?? [], intervalS: s(check.Interval, 30), timeoutS: s(check.Timeout, 30), startPeriodS: s(check.StartPeriod, 0), retries: check.Retries || 3 };
+  return {
+    test: check.Test ?? [],
+    intervalS: s(check.Interval, 30),
+    timeoutS: s(check.Timeout, 30),
+    startPeriodS: s(check.StartPeriod, 0),
+    retries: check.Retries || 3,
+  };
 }
 
 function describeTest(test: string[]): string {
@@ -58,12 +76,20 @@ const healthcheckDefined: Check<Timing> = {
     const image = await ctx.docker.getImage(ctx.get(imageBuilds).ref).inspect();
     const check = image.Config.Healthcheck;
     if (!check?.Test?.length || check.Test[0] === 'NONE') {
-      return fail('a HEALTHCHECK instruction in the Dockerfile', check?.Test?.[0] === 'NONE' ? 'HEALTHCHECK NONE' : 'no health check in the image', 'add HEALTHCHECK --interval=... CMD ... to the Dockerfile: a command that exits 0 when GET /health answers 200');
+      return fail(
+        'a HEALTHCHECK instruction in the Dockerfile',
+        check?.Test?.[0] === 'NONE' ? 'HEALTHCHECK NONE' : 'no health check in the image',
+        'add HEALTHCHECK --interval=... CMD ... to the Dockerfile: a command that exits 0 when GET /health answers 200',
+      );
     }
     const t = timing(check);
     const said = `${describeTest(t.test)} every ${t.intervalS} s, timeout ${t.timeoutS} s, ${t.retries} retries, start period ${t.startPeriodS} s`;
     if (t.intervalS * t.retries > MAX_WAIT_S) {
-      return fail(`interval × retries of at most ${MAX_WAIT_S} s, so that a failure shows soon`, said, 'set --interval (and --retries) on the HEALTHCHECK line: the defaults (30 s × 3) make a failure take a minute and a half to show');
+      return fail(
+        `interval × retries of at most ${MAX_WAIT_S} s, so that a failure shows soon`,
+        said,
+        'set --interval (and --retries) on the HEALTHCHECK line: the defaults (30 s × 3) make a failure take a minute and a half to show',
+      );
     }
     return passWith(t, said);
   },
@@ -78,7 +104,13 @@ const healthRoute: Check<AppContainer> = {
   run: async (ctx) => {
     const container = await ctx.runContainer({ name: IMAGE, image: ctx.get(imageBuilds).ref, ports: { [PORT]: 0 } });
     const url = `http://127.0.0.1:${await ctx.hostPort(container.id, String(PORT))}`;
-    const answer = await waitForHttp(ctx, `${url}/health`, { status: 200 }, `the app must listen on all addresses on port ${PORT} and answer GET /health with 200`, { containerId: container.id });
+    const answer = await waitForHttp(
+      ctx,
+      `${url}/health`,
+      { status: 200 },
+      `the app must listen on all addresses on port ${PORT} and answer GET /health with 200`,
+      { containerId: container.id },
+    );
     return passWith({ id: container.id, url }, `HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 60))}`);
   },
 };
@@ -130,10 +162,16 @@ export default defineLab({
           .diagnose(async () => {
             const health = (await inspect(ctx, id)).State.Health;
             const last = health?.Log?.[health.Log.length - 1];
-            return { hint: `the health check never passed; its last output was ${JSON.stringify(last?.Output.trim().slice(0, 160) ?? '')}`, details: healthLog(health?.Log) };
+            return {
+              hint: `the health check never passed; its last output was ${JSON.stringify(last?.Output.trim().slice(0, 160) ?? '')}`,
+              details: healthLog(health?.Log),
+            };
           });
         const state = await waitFor(ctx, healthy, id);
-        return pass(`healthy after ${((Date.now() - started) / 1000).toFixed(1)} s (${state.Health?.Log?.length ?? 0} probes)`, healthLog(state.Health?.Log, 3));
+        return pass(
+          `healthy after ${((Date.now() - started) / 1000).toFixed(1)} s (${state.Health?.Log?.length ?? 0} probes)`,
+          healthLog(state.Health?.Log, 3),
+        );
       },
     },
     {
@@ -145,9 +183,19 @@ export default defineLab({
         const t = ctx.get(healthcheckDefined);
         const { id, url } = ctx.get(healthRoute);
         const answer = await ctx.http(`${url}/health/fail`, { method: 'POST' });
-        if (answer.status !== 200) return fail('POST /health/fail to answer 200 (the app given with the lab has this route)', `HTTP ${answer.status} ${answer.body.slice(0, 80)}`, 'keep the route POST /health/fail of the index.js given with the lab: docklab uses it to make the health route fail');
+        if (answer.status !== 200)
+          return fail(
+            'POST /health/fail to answer 200 (the app given with the lab has this route)',
+            `HTTP ${answer.status} ${answer.body.slice(0, 80)}`,
+            'keep the route POST /health/fail of the index.js given with the lab: docklab uses it to make the health route fail',
+          );
         const after = await ctx.http(`${url}/health`);
-        if (after.status === 200) return fail('GET /health to answer an error after POST /health/fail', `HTTP ${after.status}`, 'keep the app\'s /health route as given: it answers 503 once told to fail');
+        if (after.status === 200)
+          return fail(
+            'GET /health to answer an error after POST /health/fail',
+            `HTTP ${after.status}`,
+            "keep the app's /health route as given: it answers 503 once told to fail",
+          );
         const started = Date.now();
         // Probes come every interval; the first failing one may come up to one interval late, and each may run up to its timeout.
         const limitS = t.intervalS * (t.retries + 1) + t.timeoutS * t.retries;
@@ -157,7 +205,10 @@ export default defineLab({
             const health = (await inspect(ctx, id)).State.Health;
             if (health?.Status === 'unhealthy') return { ok: true, value: health };
             const last = health?.Log?.[health.Log.length - 1];
-            return { ok: false, seen: `${health?.Status ?? 'no status'}${last ? `, last probe exit ${last.ExitCode}: ${JSON.stringify(last.Output.trim().slice(0, 120))}` : ''}` };
+            return {
+              ok: false,
+              seen: `${health?.Status ?? 'no status'}${last ? `, last probe exit ${last.ExitCode}: ${JSON.stringify(last.Output.trim().slice(0, 120))}` : ''}`,
+            };
           },
         )
           .withStartupTimeout(limitS * 1000)
@@ -168,7 +219,10 @@ export default defineLab({
           }));
         const state = await waitFor(ctx, unhealthy);
         const elapsed = (Date.now() - started) / 1000;
-        return pass(`unhealthy ${elapsed.toFixed(1)} s after /health began to fail (interval ${t.intervalS} s × retries ${t.retries} = ${t.intervalS * t.retries} s); health log:`, healthLog(state.Log, 6));
+        return pass(
+          `unhealthy ${elapsed.toFixed(1)} s after /health began to fail (interval ${t.intervalS} s × retries ${t.retries} = ${t.intervalS * t.retries} s); health log:`,
+          healthLog(state.Log, 6),
+        );
       },
     },
   ],

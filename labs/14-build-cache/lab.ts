@@ -1,6 +1,18 @@
 import { appendFileSync, cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { assembleContext, defineLab, fail, pass, passWith, waitForHttp, waitForLogLine, type BuildResult, type BuildStep, type Check, type CheckContext } from '../../src/lab-kit/index.js';
+import {
+  assembleContext,
+  defineLab,
+  fail,
+  pass,
+  passWith,
+  waitForHttp,
+  waitForLogLine,
+  type BuildResult,
+  type BuildStep,
+  type Check,
+  type CheckContext,
+} from '../../src/lab-kit/index.js';
 
 const IMAGE = 'cache-demo';
 const INSTALL = /\b(npm\s+(ci|install|i)\b|yarn(\s+install)?\b|pnpm\s+(install|i)\b)/;
@@ -82,7 +94,11 @@ const firstBuild: Check<FirstBuild> = {
     const install = installStep(built);
     if (!install) {
       removeCopy(dir);
-      return fail('a RUN step that installs the dependencies (npm install / npm ci)', `steps: ${built.steps.map(short).join('; ')}`, 'the app needs its dependencies in the image: RUN npm install after copying package.json');
+      return fail(
+        'a RUN step that installs the dependencies (npm install / npm ci)',
+        `steps: ${built.steps.map(short).join('; ')}`,
+        'the app needs its dependencies in the image: RUN npm install after copying package.json',
+      );
     }
     return passWith({ built, copy: dir }, `${built.steps.length} steps in ${seconds(built.durationMs)}; the install is ${short(install)}`);
   },
@@ -109,7 +125,9 @@ const installCached: Check<Rebuild> = {
     const rebuilt = own.filter((s) => !s.cached && s.keyword !== 'FROM').map(short);
     const details = [`from the cache: ${cached.join('; ') || 'nothing'}`, `run again: ${rebuilt.join('; ') || 'nothing'}`];
     if (!install.cached) {
-      const sourceCopy = second.steps.find((s) => !s.cached && (s.keyword === 'COPY' || s.keyword === 'ADD') && second.steps.indexOf(s) < second.steps.indexOf(install));
+      const sourceCopy = second.steps.find(
+        (s) => !s.cached && (s.keyword === 'COPY' || s.keyword === 'ADD') && second.steps.indexOf(s) < second.steps.indexOf(install),
+      );
       return fail(
         `${short(install)} taken from the cache ("${cacheWord(second)}") when only ${file} changed`,
         `it ran again (${timing})${sourceCopy ? `, because ${short(sourceCopy)} copies ${file} before it` : ''}`,
@@ -139,10 +157,22 @@ export default defineLab({
       run: async (ctx) => {
         const { second, marker } = ctx.get(installCached);
         const container = await ctx.runContainer({ name: 'app', image: second.ref, ports: { '3000': 0 } });
-        await waitForLogLine(ctx, container.id, new RegExp(marker), `the changed ${'code'} is not what runs: the cache must never hide a change, so the code must be copied after the install, not left out`, { timeoutMs: 20_000 });
+        await waitForLogLine(
+          ctx,
+          container.id,
+          new RegExp(marker),
+          `the changed ${'code'} is not what runs: the cache must never hide a change, so the code must be copied after the install, not left out`,
+          { timeoutMs: 20_000 },
+        );
         const port = await ctx.hostPort(container.id, '3000');
         if (!port) return fail('port 3000 published', 'no published port', 'docklab publishes port 3000 itself');
-        const answer = await waitForHttp(ctx, `http://127.0.0.1:${port}/`, { status: 200, body: 'Hello World' }, 'the app must listen on port 3000 on all addresses', { containerId: container.id, timeoutMs: 20_000 });
+        const answer = await waitForHttp(
+          ctx,
+          `http://127.0.0.1:${port}/`,
+          { status: 200, body: 'Hello World' },
+          'the app must listen on port 3000 on all addresses',
+          { containerId: container.id, timeoutMs: 20_000 },
+        );
         return pass(`printed "${marker}" and answered HTTP ${answer.status} ${JSON.stringify(answer.body.trim().slice(0, 40))}`);
       },
     },

@@ -75,7 +75,11 @@ async function connect(ctx: CheckContext, info: Docker.ContainerInspectInfo): Pr
     { timeoutMs: 60_000, intervalMs: 500, container: { docker: ctx.docker, id: info.Id } },
   );
   if (!client) {
-    return ctx.failWith(`a login as ${creds.user} to ${creds.database}`, authError ?? 'refused', 'docklab logs in with POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB from the container\'s environment; were they changed after the data folder was first made (a reused volume keeps the old ones)?');
+    return ctx.failWith(
+      `a login as ${creds.user} to ${creds.database}`,
+      authError ?? 'refused',
+      "docklab logs in with POSTGRES_USER / POSTGRES_PASSWORD / POSTGRES_DB from the container's environment; were they changed after the data folder was first made (a reused volume keeps the old ones)?",
+    );
   }
   return client;
 }
@@ -93,7 +97,13 @@ export default defineLab({
         const running = await runningPostgres(ctx);
         if (running.length === 0) {
           const all = await containersOfImage(ctx, POSTGRES);
-          return fail('a running container from the postgres image', all.length ? `postgres containers that are not running: ${all.map((c) => `${containerName(c)} (${c.State})`).join(', ')}` : 'no container from the postgres image', 'docker run -d --name pg -e POSTGRES_PASSWORD=... -p 5432:5432 postgres:15 (without a password the server refuses to start: see docker logs)');
+          return fail(
+            'a running container from the postgres image',
+            all.length
+              ? `postgres containers that are not running: ${all.map((c) => `${containerName(c)} (${c.State})`).join(', ')}`
+              : 'no container from the postgres image',
+            'docker run -d --name pg -e POSTGRES_PASSWORD=... -p 5432:5432 postgres:15 (without a password the server refuses to start: see docker logs)',
+          );
         }
         return pass(running.map(containerName).join(', '));
       },
@@ -118,7 +128,7 @@ export default defineLab({
     },
     {
       id: 'client-connects',
-      title: 'A PostgreSQL client on this machine logs in with the container\'s credentials',
+      title: "A PostgreSQL client on this machine logs in with the container's credentials",
       dependsOn: ['port-published'],
       timeoutMs: 90_000,
       run: async (ctx) => {
@@ -146,10 +156,19 @@ export default defineLab({
           await client.query(`CREATE TABLE ${table} (id serial PRIMARY KEY, note text NOT NULL)`);
           const inserted = (await client.query(`INSERT INTO ${table} (note) VALUES ($1) RETURNING id`, [note])).rows[0] as { id: number };
           const read = (await client.query(`SELECT note FROM ${table} WHERE id = $1`, [inserted.id])).rows[0] as { note: string } | undefined;
-          if (read?.note !== note) return fail(`the row read back as written: ${JSON.stringify(note)}`, JSON.stringify(read?.note ?? null), 'the database did not keep the row: is it read-only?');
+          if (read?.note !== note)
+            return fail(
+              `the row read back as written: ${JSON.stringify(note)}`,
+              JSON.stringify(read?.note ?? null),
+              'the database did not keep the row: is it read-only?',
+            );
           return pass(`table ${table}: row ${inserted.id} written and read back: ${JSON.stringify(note)}`);
         } catch (error) {
-          return fail(`CREATE TABLE, INSERT and SELECT to succeed as ${(await credentials(ctx, info)).user}`, (error as Error).message, 'the user docklab logs in as needs the right to create tables in its database');
+          return fail(
+            `CREATE TABLE, INSERT and SELECT to succeed as ${(await credentials(ctx, info)).user}`,
+            (error as Error).message,
+            'the user docklab logs in as needs the right to create tables in its database',
+          );
         } finally {
           await client.query(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
           await client.end();

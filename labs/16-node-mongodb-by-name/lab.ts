@@ -1,6 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type Docker from 'dockerode';
-import { Wait, containerRunsImage, defineLab, describeNetworks, fail, findContainer, pass, userNetworks, waitFor, waitForHttp, waitUntil, type CheckContext } from '../../src/lab-kit/index.js';
+import {
+  Wait,
+  containerRunsImage,
+  defineLab,
+  describeNetworks,
+  fail,
+  findContainer,
+  pass,
+  userNetworks,
+  waitFor,
+  waitForHttp,
+  waitUntil,
+  type CheckContext,
+} from '../../src/lab-kit/index.js';
 
 /** By repository, any tag or digest, or the same image under another name. */
 const MONGO = ['mongo'];
@@ -11,11 +24,14 @@ const APP_PORT = 3000;
 const DATABASE = 'mydatabase';
 const CONNECTED = /Connected to MongoDB/i;
 
-
-
 async function both(ctx: CheckContext): Promise<{ db: Docker.ContainerInspectInfo; app: Docker.ContainerInspectInfo }> {
   const [db, app] = [await findContainer(ctx, DB_NAME), await findContainer(ctx, APP_NAME)];
-  if (!db || !app) return ctx.failWith(`containers named ${DB_NAME} and ${APP_NAME}`, `${db ? '' : `no ${DB_NAME} `}${app ? '' : `no ${APP_NAME}`}`.trim(), 'the containers-running check must pass first');
+  if (!db || !app)
+    return ctx.failWith(
+      `containers named ${DB_NAME} and ${APP_NAME}`,
+      `${db ? '' : `no ${DB_NAME} `}${app ? '' : `no ${APP_NAME}`}`.trim(),
+      'the containers-running check must pass first',
+    );
   return { db, app };
 }
 
@@ -39,7 +55,12 @@ export default defineLab({
         else if (!app.State.Running) problems.push(`${APP_NAME} is ${app.State.Status} (exit ${app.State.ExitCode})`);
         if (problems.length === 0) return pass(`${DB_NAME} (${db!.Config.Image}) and ${APP_NAME} (${app!.Config.Image})`);
         const logs = app && !app.State.Running ? await ctx.logTail(app.Id, 8) : [];
-        return fail(`running containers ${DB_NAME} (mongo image) and ${APP_NAME} (your app's image)`, problems.join('; '), `docker run -d --name ${DB_NAME} --network NET mongo, then docker run -d --name ${APP_NAME} --network NET -p ${APP_PORT}:${APP_PORT} node-mongo-app`, logs);
+        return fail(
+          `running containers ${DB_NAME} (mongo image) and ${APP_NAME} (your app's image)`,
+          problems.join('; '),
+          `docker run -d --name ${DB_NAME} --network NET mongo, then docker run -d --name ${APP_NAME} --network NET -p ${APP_PORT}:${APP_PORT} node-mongo-app`,
+          logs,
+        );
       },
     },
     {
@@ -84,7 +105,7 @@ export default defineLab({
     },
     {
       id: 'document-roundtrip',
-      title: 'A document written through the app\'s HTTP route is read back, and is in MongoDB',
+      title: "A document written through the app's HTTP route is read back, and is in MongoDB",
       dependsOn: ['app-connected'],
       timeoutMs: 60_000,
       run: async (ctx) => {
@@ -93,16 +114,26 @@ export default defineLab({
         if (!port) return fail(`port ${APP_PORT} of ${APP_NAME} published on a host port`, 'not published', `run the app with -p ${APP_PORT}:${APP_PORT}`);
         const base = `http://127.0.0.1:${port}`;
         const name = `lab16-${randomBytes(4).toString('hex')}`;
-        const made = await waitForHttp(ctx, `${base}/items`, { status: 201, body: name }, `POST /items with {"name": ...} should store the item and answer 201 with it`, {
-          containerId: app.Id,
-          timeoutMs: 15_000,
-          request: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) },
-        });
+        const made = await waitForHttp(
+          ctx,
+          `${base}/items`,
+          { status: 201, body: name },
+          `POST /items with {"name": ...} should store the item and answer 201 with it`,
+          {
+            containerId: app.Id,
+            timeoutMs: 15_000,
+            request: { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) },
+          },
+        );
         const id = (JSON.parse(made.body) as { _id?: string })._id;
         if (!id) return fail('the stored item with its _id in the answer to POST /items', made.body.slice(0, 120), 'answer with the document Mongoose created');
         const read = await ctx.http(`${base}/items/${id}`);
         if (read.status !== 200 || !read.body.includes(name)) {
-          return fail(`GET /items/${id} answering 200 with ${name}`, `HTTP ${read.status} ${JSON.stringify(read.body.slice(0, 120))}`, 'GET /items/:id should find the item by its _id');
+          return fail(
+            `GET /items/${id} answering 200 with ${name}`,
+            `HTTP ${read.status} ${JSON.stringify(read.body.slice(0, 120))}`,
+            'GET /items/:id should find the item by its _id',
+          );
         }
         // Ask the database itself, with the app image's own Mongoose, so
         // that the document is known to be stored, not only held by the app.
@@ -119,7 +150,9 @@ export default defineLab({
             hint: `the app should use the database ${DATABASE} (mongodb://${DB_NAME}:27017/${DATABASE}) and the model Item (collection items)`,
             attempt: async () => {
               const r = await ctx.exec(app.Id, ['node', '-e', script, name]);
-              return r.exitCode === 0 && r.stdout.includes(name) ? { ok: true, value: r.stdout.trim() } : { ok: false, seen: (r.stdout + r.stderr).trim().slice(0, 160) || `exit ${r.exitCode}` };
+              return r.exitCode === 0 && r.stdout.includes(name)
+                ? { ok: true, value: r.stdout.trim() }
+                : { ok: false, seen: (r.stdout + r.stderr).trim().slice(0, 160) || `exit ${r.exitCode}` };
             },
           },
           { timeoutMs: 15_000, intervalMs: 1_000 },
@@ -151,7 +184,11 @@ export default defineLab({
         const copyAddress = (await ctx.docker.getContainer(copyDb.id).inspect()).NetworkSettings.Networks?.[network]?.IPAddress;
         const port = await ctx.hostPort(copy.id, String(APP_PORT));
         const name = `lab16-elsewhere-${randomBytes(4).toString('hex')}`;
-        const stored = Wait.forHttp(`http://127.0.0.1:${port}/items`, { status: 201, body: name }, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) })
+        const stored = Wait.forHttp(
+          `http://127.0.0.1:${port}/items`,
+          { status: 201, body: name },
+          { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) },
+        )
           .describedAs(`the copy of the app, with MongoDB called ${DB_NAME} at ${copyAddress ?? 'another address'}, storing an item`)
           .withStartupTimeout(45_000)
           // The copy's log (or its environment) names the address it connects to instead of the name.

@@ -1,5 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { ComposeProject, composeFileUsed, composeProject, composeUpCheck, containerName, defineLab, downComposeProjects, fail, imageNamed, pass, passWith, serviceContainers, serviceFor, Wait, waitFor, waitForHttp, type Check, type CheckContext, type HttpAnswer } from '../../src/lab-kit/index.js';
+import {
+  ComposeProject,
+  composeFileUsed,
+  composeProject,
+  composeUpCheck,
+  containerName,
+  defineLab,
+  downComposeProjects,
+  fail,
+  imageNamed,
+  pass,
+  passWith,
+  serviceContainers,
+  serviceFor,
+  Wait,
+  waitFor,
+  waitForHttp,
+  type Check,
+  type CheckContext,
+  type HttpAnswer,
+} from '../../src/lab-kit/index.js';
 
 /** By repository, any tag or digest: docker.io/library/mongo:7 is mongo. */
 const MONGO = imageNamed('mongo');
@@ -8,9 +28,19 @@ const DATA_DIR = '/data/db';
 /** The published port of the front end (nginx's 80), found after each up. */
 async function frontUrl(ctx: CheckContext): Promise<string> {
   const [web] = await serviceContainers(ctx, 'web', { running: true });
-  if (!web) return ctx.failWith(`a running container of the front-end service (${serviceFor(ctx, 'web')})`, 'none running', '`docker compose logs` on it (`docker-compose logs` on Compose v1) says why it stopped');
+  if (!web)
+    return ctx.failWith(
+      `a running container of the front-end service (${serviceFor(ctx, 'web')})`,
+      'none running',
+      '`docker compose logs` on it (`docker-compose logs` on Compose v1) says why it stopped',
+    );
   const port = await ComposeProject.publishedPort(ctx.docker, web.Id, 80);
-  if (!port) return ctx.failWith(`port 80 of ${containerName(web)} published`, 'not published', `give the front-end service ports: - "8080:80" (or - "80" for a free host port)`);
+  if (!port)
+    return ctx.failWith(
+      `port 80 of ${containerName(web)} published`,
+      'not published',
+      `give the front-end service ports: - "8080:80" (or - "80" for a free host port)`,
+    );
   return `http://127.0.0.1:${port}`;
 }
 
@@ -44,7 +74,9 @@ async function writeNote(ctx: CheckContext, base: string, text: string): Promise
     });
   const made = await waitFor(ctx, written);
   const id = (JSON.parse(made.body) as { _id?: string })._id;
-  return id ?? ctx.failWith('the new document, with its _id, in the answer to POST /api/notes', made.body.slice(0, 120), 'answer with the document Mongoose created');
+  return (
+    id ?? ctx.failWith('the new document, with its _id, in the answer to POST /api/notes', made.body.slice(0, 120), 'answer with the document Mongoose created')
+  );
 }
 
 /** The upstream URLs nginx's error lines name. */
@@ -78,7 +110,12 @@ const apiRoundtrip: Check<Note> = {
     const text = `lab17-${randomBytes(4).toString('hex')}`;
     const id = await writeNote(ctx, base, text);
     const read = await ctx.http(`${base}/api/notes/${id}`);
-    if (read.status !== 200 || !read.body.includes(text)) return fail(`GET /api/notes/${id} answering 200 with ${text}`, `HTTP ${read.status} ${JSON.stringify(read.body.slice(0, 120))}`, 'GET /api/notes/:id finds the note by its _id');
+    if (read.status !== 200 || !read.body.includes(text))
+      return fail(
+        `GET /api/notes/${id} answering 200 with ${text}`,
+        `HTTP ${read.status} ${JSON.stringify(read.body.slice(0, 120))}`,
+        'GET /api/notes/:id finds the note by its _id',
+      );
     return passWith({ id, text }, `POST /api/notes then GET /api/notes/${id} via ${base}`);
   },
 };
@@ -101,11 +138,28 @@ export default defineLab({
         const built = services.filter(([, s]) => s.build !== undefined);
         const web = built.find(([, s]) => Array.isArray(s.ports) && s.ports.length > 0);
         const api = built.find(([name]) => name !== web?.[0]);
-        const listed = services.map(([n, s]) => `${n} (${typeof s.image === 'string' ? `image ${s.image}` : s.build !== undefined ? 'built' : 'no image'}${s.ports ? ', ports' : ''})`).join(', ');
+        const listed = services
+          .map(
+            ([n, s]) => `${n} (${typeof s.image === 'string' ? `image ${s.image}` : s.build !== undefined ? 'built' : 'no image'}${s.ports ? ', ports' : ''})`,
+          )
+          .join(', ');
         if (!mongo) return fail('a service with the mongo image', `services: ${listed}`, 'add e.g. mongo: { image: mongo, volumes: ["mongo-data:/data/db"] }');
-        if (!web) return fail('a front-end service that is built (build:) and publishes ports', `services: ${listed}`, 'the front end is built from its folder (build: ./web, a multi-stage Dockerfile) and publishes nginx\'s port 80');
-        if (!api) return fail('an API service built from its folder (build: ./api)', `services: ${listed}`, 'the Express API is a service of its own, built from its Dockerfile, not published: nginx forwards /api to it');
-        return passWith({ project, services: { mongo: mongo[0], web: web[0], api: api[0] } }, `${composeFileUsed(project)}: mongo: ${mongo[0]}, api: ${api[0]}, front end: ${web[0]}`);
+        if (!web)
+          return fail(
+            'a front-end service that is built (build:) and publishes ports',
+            `services: ${listed}`,
+            "the front end is built from its folder (build: ./web, a multi-stage Dockerfile) and publishes nginx's port 80",
+          );
+        if (!api)
+          return fail(
+            'an API service built from its folder (build: ./api)',
+            `services: ${listed}`,
+            'the Express API is a service of its own, built from its Dockerfile, not published: nginx forwards /api to it',
+          );
+        return passWith(
+          { project, services: { mongo: mongo[0], web: web[0], api: api[0] } },
+          `${composeFileUsed(project)}: mongo: ${mongo[0]}, api: ${api[0]}, front end: ${web[0]}`,
+        );
       },
     },
     composeUpCheck({
@@ -120,11 +174,21 @@ export default defineLab({
       timeoutMs: 40_000,
       run: async (ctx) => {
         const base = await frontUrl(ctx);
-        const page = await waitForHttp(ctx, `${base}/`, { status: 200, body: /<script[^>]+src="[^"]*main[^"]*\.js"/ }, 'nginx should serve the Angular build\'s index.html (copied from the build stage into nginx\'s html folder)', { timeoutMs: 20_000 });
+        const page = await waitForHttp(
+          ctx,
+          `${base}/`,
+          { status: 200, body: /<script[^>]+src="[^"]*main[^"]*\.js"/ },
+          "nginx should serve the Angular build's index.html (copied from the build stage into nginx's html folder)",
+          { timeoutMs: 20_000 },
+        );
         const script = /<script[^>]+src="([^"]*main[^"]*\.js)"/.exec(page.body)![1]!;
         const js = await ctx.http(`${base}/${script.replace(/^\//, '')}`);
         if (js.status !== 200 || !/ng-version/.test(js.body)) {
-          return fail(`${script} served as the compiled Angular app`, `HTTP ${js.status}, ${js.body.length} bytes`, 'copy the whole build output folder (dist/<project>/browser with the application builder) into /usr/share/nginx/html');
+          return fail(
+            `${script} served as the compiled Angular app`,
+            `HTTP ${js.status}, ${js.body.length} bytes`,
+            'copy the whole build output folder (dist/<project>/browser with the application builder) into /usr/share/nginx/html',
+          );
         }
         return pass(`index.html and ${script} (${Math.round(js.body.length / 1024)} KiB) from ${base}`);
       },
@@ -139,12 +203,18 @@ export default defineLab({
         const project = await composeProject(ctx);
         const note = ctx.get(apiRoundtrip);
         const down = await project.run(['down', '-t', '5']);
-        if (down.exitCode !== 0) return fail('`down` to succeed', down.output.slice(-1)[0] ?? `exit ${down.exitCode}`, 'the tool\'s output is below', down.output.slice(-6));
+        if (down.exitCode !== 0)
+          return fail('`down` to succeed', down.output.slice(-1)[0] ?? `exit ${down.exitCode}`, "the tool's output is below", down.output.slice(-6));
         const up = await project.up();
-        if (up.exitCode !== 0) return fail('`up -d` after `down` to succeed', up.output.slice(-1)[0] ?? `exit ${up.exitCode}`, 'the tool\'s output is below', up.output.slice(-6));
+        if (up.exitCode !== 0)
+          return fail('`up -d` after `down` to succeed', up.output.slice(-1)[0] ?? `exit ${up.exitCode}`, "the tool's output is below", up.output.slice(-6));
         const order = [await started(ctx, 'mongo'), await started(ctx, 'api'), await started(ctx, 'web')];
         if (!(order[0]!.at <= order[1]!.at && order[1]!.at <= order[2]!.at)) {
-          return fail('MongoDB started before the API, the API before the front end', order.map((o) => `${o.name} at ${new Date(o.at).toISOString()}`).join(', '), 'depends_on: tells Compose the order: the API depends on mongo, the front end on the API');
+          return fail(
+            'MongoDB started before the API, the API before the front end',
+            order.map((o) => `${o.name} at ${new Date(o.at).toISOString()}`).join(', '),
+            'depends_on: tells Compose the order: the API depends on mongo, the front end on the API',
+          );
         }
         const base = await frontUrl(ctx);
         const stillThere = Wait.until<HttpAnswer>(`the note ${note.id} (${note.text}) after down and up`, async () => {

@@ -5,7 +5,6 @@ const NAMES = ['busybox1', 'busybox2'];
 /** By repository, any tag or digest, or the same image under another name. */
 const BUSYBOX = ['busybox'];
 
-
 /** The container's program is sleep itself, or a shell told to run it. */
 function runsSleep(info: Docker.ContainerInspectInfo): boolean {
   const argv = [...(info.Config.Entrypoint ?? []), ...(info.Config.Cmd ?? [])];
@@ -34,7 +33,8 @@ export default defineLab({
           }
           const cmd = [...(info.Config.Entrypoint ?? []), ...(info.Config.Cmd ?? [])].join(' ');
           if (!(await containerRunsImage(ctx.docker, info, BUSYBOX))) problems.push(`${name} is from ${info.Config.Image}, not busybox`);
-          else if (!info.State.Running) problems.push(`${name} is ${info.State.Status}${info.State.Status === 'exited' ? ` (exit ${info.State.ExitCode}, command: ${cmd})` : ''}`);
+          else if (!info.State.Running)
+            problems.push(`${name} is ${info.State.Status}${info.State.Status === 'exited' ? ` (exit ${info.State.ExitCode}, command: ${cmd})` : ''}`);
           else if (!runsSleep(info)) problems.push(`${name} runs ${JSON.stringify(cmd)}, not sleep`);
           else seen.push(`${containerName(info)}: ${cmd}, up since ${info.State.StartedAt}`);
         }
@@ -57,14 +57,20 @@ export default defineLab({
       run: async (ctx) => {
         const infos = await Promise.all(NAMES.map(async (name) => ({ name, info: (await findContainer(ctx, name))! })));
         // Each sample waits for a second reading; both containers are sampled at once.
-        const samples = await Promise.all(infos.map(async ({ name, info }) => ({ name, sample: await readStatsSample(ctx.docker, info.Id).catch((e: Error) => e) })));
+        const samples = await Promise.all(
+          infos.map(async ({ name, info }) => ({ name, sample: await readStatsSample(ctx.docker, info.Id).catch((e: Error) => e) })),
+        );
         const lines: string[] = [];
         for (const { name, sample } of samples) {
           if (sample instanceof Error) {
             return fail(`a stats sample of ${name}`, sample.message, 'the engine could not report stats for it: is it still running?');
           }
           if (sample.memoryLimitBytes <= 0 || sample.memoryUsageBytes <= 0 || sample.pids < 1) {
-            return fail(`a stats sample of ${name} with memory use, a memory limit and at least one process`, statsLine(name, sample), 'a running container always uses some memory and has a process: is the engine reporting its cgroup?');
+            return fail(
+              `a stats sample of ${name} with memory use, a memory limit and at least one process`,
+              statsLine(name, sample),
+              'a running container always uses some memory and has a process: is the engine reporting its cgroup?',
+            );
           }
           lines.push(statsLine(name, sample));
         }

@@ -1,5 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { CheckFailure, defineLab, fail, httpFrom, imageBuildsCheck, pass, passWith, Wait, waitFor, waitUntil, type Check, type CheckContext } from '../../src/lab-kit/index.js';
+import {
+  CheckFailure,
+  defineLab,
+  fail,
+  httpFrom,
+  imageBuildsCheck,
+  pass,
+  passWith,
+  Wait,
+  waitFor,
+  waitUntil,
+  type Check,
+  type CheckContext,
+} from '../../src/lab-kit/index.js';
 
 /** The name the task gives the Flask container: nginx.conf forwards to it. */
 const FLASK_NAME = 'flask';
@@ -58,7 +71,7 @@ const proxyStarts: Check<Stack> = {
       binds: [`${ctx.sourcePath('nginx.conf')}:${CONF_TARGET}:ro`],
     });
     const port = await ctx.hostPort(nginx.id, '80');
-    if (!port) return fail('nginx\'s port 80 published', 'no published port', 'docklab publishes it itself: report this');
+    if (!port) return fail("nginx's port 80 published", 'no published port', 'docklab publishes it itself: report this');
     try {
       // Any HTTP answer means nginx read the file and listens; the next check judges what it answers.
       await waitUntil(
@@ -73,7 +86,8 @@ const proxyStarts: Check<Stack> = {
         { timeoutMs: 20_000, container: { docker: ctx.docker, id: nginx.id } },
       );
     } catch (error) {
-      if (error instanceof CheckFailure) throw new CheckFailure(error.expected, error.found, error.hint, (await nginxErrors(ctx, nginx.id)).concat(error.details).slice(0, 8));
+      if (error instanceof CheckFailure)
+        throw new CheckFailure(error.expected, error.found, error.hint, (await nginxErrors(ctx, nginx.id)).concat(error.details).slice(0, 8));
       throw error;
     }
     return passWith({ flask: flask.id, nginx: nginx.id, port }, `Flask as '${FLASK_NAME}' and nginx on ${network}; nginx published on 127.0.0.1:${port}`);
@@ -82,7 +96,7 @@ const proxyStarts: Check<Stack> = {
 
 export default defineLab({
   title: 'nginx as a reverse proxy to Flask',
-  summary: 'Put nginx in front of a Flask container and pass on the client\'s address and host name.',
+  summary: "Put nginx in front of a Flask container and pass on the client's address and host name.",
   images: ['python:3.11-slim', 'nginx:latest'],
   evidence: 'files',
   requiredFiles: ['Dockerfile', 'app.py', 'requirements.txt', 'nginx.conf'],
@@ -92,7 +106,7 @@ export default defineLab({
     proxyStarts,
     {
       id: 'proxied-answer',
-      title: 'GET / through nginx returns Flask\'s answer',
+      title: "GET / through nginx returns Flask's answer",
       dependsOn: [proxyStarts],
       timeoutMs: 40_000,
       run: async (ctx) => {
@@ -113,7 +127,7 @@ export default defineLab({
             } else if (last.status === 200 || last.status === 404) {
               hint = `nginx answered by itself instead of forwarding: put proxy_pass http://${FLASK_NAME}:${FLASK_PORT}; in location / of nginx.conf`;
             } else {
-              hint = 'nginx answered, but not with Flask\'s page: its error lines are below';
+              hint = "nginx answered, but not with Flask's page: its error lines are below";
             }
             return { hint, found: `HTTP ${last.status} with body ${JSON.stringify(last.body.slice(0, 80))}`, details: errors };
           });
@@ -123,7 +137,7 @@ export default defineLab({
     },
     {
       id: 'forwarded-headers',
-      title: 'Flask sees the client\'s address in X-Forwarded-For and the original Host',
+      title: "Flask sees the client's address in X-Forwarded-For and the original Host",
       dependsOn: ['proxied-answer', proxyStarts],
       run: async (ctx) => {
         const { nginx, port } = ctx.get(proxyStarts);
@@ -133,24 +147,36 @@ export default defineLab({
         try {
           seen = JSON.parse(answer.body);
         } catch {
-          return fail('Flask\'s JSON answer from /whoami', `HTTP ${answer.status} ${JSON.stringify(answer.body.slice(0, 80))}`, 'forward every path to Flask (location /), not only /');
+          return fail(
+            "Flask's JSON answer from /whoami",
+            `HTTP ${answer.status} ${JSON.stringify(answer.body.slice(0, 80))}`,
+            'forward every path to Flask (location /), not only /',
+          );
         }
         // The client address as nginx saw it: the first field of its access-log line for this request.
         const line = (await ctx.logTail(nginx, 40)).find((l) => l.includes(`probe=${probe}`));
         const nginxSaw = line?.split(' ')[0];
         const own = await addressesOf(ctx, nginx);
         const clients = nginxSaw ? [nginxSaw] : [...own.gateways, '127.0.0.1'];
-        const forwarded = (seen.x_forwarded_for ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        const forwarded = (seen.x_forwarded_for ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         const problems: string[] = [];
         if (!forwarded.some((f) => clients.includes(f))) {
-          problems.push(seen.x_forwarded_for ? `X-Forwarded-For is ${JSON.stringify(seen.x_forwarded_for)}, not the client's address (${clients.join(' or ')})` : 'no X-Forwarded-For header');
+          problems.push(
+            seen.x_forwarded_for
+              ? `X-Forwarded-For is ${JSON.stringify(seen.x_forwarded_for)}, not the client's address (${clients.join(' or ')})`
+              : 'no X-Forwarded-For header',
+          );
         }
         // The Host exactly as the client sent it (no port): `$host:$server_port` adds nginx's own port inside the
         // container (80), not the one the client used (the published port), so URLs Flask builds would point elsewhere.
         let portHint = '';
         if (seen.host !== ASKED_HOST) {
           problems.push(`Host is ${JSON.stringify(seen.host)}, not ${JSON.stringify(ASKED_HOST)} as the client asked`);
-          if (seen.host?.split(':')[0] === ASKED_HOST) portHint = ` The client sent no port: a port added to Host (as $host:$server_port does, with nginx's port inside the container, not the published one) sends Flask's links to the wrong place; $host or $http_host pass on what the client sent.`;
+          if (seen.host?.split(':')[0] === ASKED_HOST)
+            portHint = ` The client sent no port: a port added to Host (as $host:$server_port does, with nginx's port inside the container, not the published one) sends Flask's links to the wrong place; $host or $http_host pass on what the client sent.`;
         }
         const expected = `Flask to see X-Forwarded-For naming the client (${clients.join(' or ')}) and Host ${ASKED_HOST}`;
         if (problems.length > 0) {
@@ -161,7 +187,8 @@ export default defineLab({
             [`Flask saw: ${answer.body.trim()}`],
           );
         }
-        const peerNote = seen.peer && own.ips.includes(seen.peer) ? `; Flask's peer ${seen.peer} is the nginx container` : seen.peer ? `; Flask's peer: ${seen.peer}` : '';
+        const peerNote =
+          seen.peer && own.ips.includes(seen.peer) ? `; Flask's peer ${seen.peer} is the nginx container` : seen.peer ? `; Flask's peer: ${seen.peer}` : '';
         return pass(`X-Forwarded-For: ${seen.x_forwarded_for}; Host: ${seen.host}${peerNote}`);
       },
     },

@@ -1,4 +1,14 @@
-import { containerEvents, containerName, containerRunsImage, defineLab, execRuns, fail, inspectSettled, pass, type CheckContext } from '../../src/lab-kit/index.js';
+import {
+  containerEvents,
+  containerName,
+  containerRunsImage,
+  defineLab,
+  execRuns,
+  fail,
+  inspectSettled,
+  pass,
+  type CheckContext,
+} from '../../src/lab-kit/index.js';
 
 const NAME = 'ubuntu-container';
 /** By repository, any tag or digest, or the same image under another name. */
@@ -20,8 +30,18 @@ export default defineLab({
       title: `A container named ${NAME}, from ubuntu, is running`,
       run: async (ctx) => {
         const info = await findContainer(ctx);
-        if (!info) return fail(`a container named ${NAME}`, 'none', `start it in the background with a command that keeps running: docker run -d --name ${NAME} ubuntu sleep infinity`);
-        if (!(await containerRunsImage(ctx.docker, info, UBUNTU))) return fail('a container from the ubuntu image', `${containerName(info)} is from ${info.Config.Image}`, `remove it (docker rm -f ${NAME}) and start one from ubuntu`);
+        if (!info)
+          return fail(
+            `a container named ${NAME}`,
+            'none',
+            `start it in the background with a command that keeps running: docker run -d --name ${NAME} ubuntu sleep infinity`,
+          );
+        if (!(await containerRunsImage(ctx.docker, info, UBUNTU)))
+          return fail(
+            'a container from the ubuntu image',
+            `${containerName(info)} is from ${info.Config.Image}`,
+            `remove it (docker rm -f ${NAME}) and start one from ubuntu`,
+          );
         if (!info.State.Running) {
           return fail(
             `${NAME} running`,
@@ -47,10 +67,11 @@ export default defineLab({
             `run a command in the running container: docker exec ${NAME} ls / (the engine remembers only its recent events: verify soon after)`,
           );
         }
-        const lines = runs.map((r) => `${new Date(r.startedAt * 1000).toISOString()}  ${r.command}  → ${r.exitCode === undefined ? 'still running' : `exit code ${r.exitCode}`}`);
+        const lines = runs.map(
+          (r) => `${new Date(r.startedAt * 1000).toISOString()}  ${r.command}  → ${r.exitCode === undefined ? 'still running' : `exit code ${r.exitCode}`}`,
+        );
         return pass(`${runs.length} exec run${runs.length === 1 ? '' : 's'}; last: ${lines[lines.length - 1]}`, lines);
       },
     },
   ],
 });
-

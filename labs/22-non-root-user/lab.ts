@@ -1,4 +1,16 @@
-import { CheckFailure, defineLab, fail, imageBuildsCheck, pass, passWith, serveApp, type Check, type CheckContext, type ServesOptions, type ServingContainer } from '../../src/lab-kit/index.js';
+import {
+  CheckFailure,
+  defineLab,
+  fail,
+  imageBuildsCheck,
+  pass,
+  passWith,
+  serveApp,
+  type Check,
+  type CheckContext,
+  type ServesOptions,
+  type ServingContainer,
+} from '../../src/lab-kit/index.js';
 
 const IMAGE = 'non-root-app';
 const imageBuilds = imageBuildsCheck({ image: IMAGE });
@@ -56,7 +68,11 @@ export default defineLab({
       run: async (ctx) => {
         const user = await configuredUser(ctx);
         if (isRoot(user)) {
-          return fail('a USER other than root in the image configuration', user ? `USER ${user}` : 'no USER: containers run as root', 'create a user in a RUN step (useradd/adduser) and switch to it with a USER instruction after the steps that need root');
+          return fail(
+            'a USER other than root in the image configuration',
+            user ? `USER ${user}` : 'no USER: containers run as root',
+            'create a user in a RUN step (useradd/adduser) and switch to it with a USER instruction after the steps that need root',
+          );
         }
         return pass(`USER ${user}`);
       },
@@ -73,10 +89,18 @@ export default defineLab({
         const status = await ctx.exec(id, ['cat', '/proc/1/status']);
         const processUid = /^Uid:\s+(\d+)/m.exec(status.stdout)?.[1];
         if (who.exitCode !== 0 || uid === '') {
-          return fail('`id -u` to answer with a user id', `exit ${who.exitCode}: ${(who.stderr || who.stdout).trim().slice(0, 120)}`, 'the image needs the id command (coreutils) for this check');
+          return fail(
+            '`id -u` to answer with a user id',
+            `exit ${who.exitCode}: ${(who.stderr || who.stdout).trim().slice(0, 120)}`,
+            'the image needs the id command (coreutils) for this check',
+          );
         }
         if (uid === '0' || processUid === '0') {
-          return fail('a user id other than 0', `id -u: ${uid}; the app process (PID 1) runs as uid ${processUid ?? '?'}`, 'USER must come before CMD and must name a user other than root');
+          return fail(
+            'a user id other than 0',
+            `id -u: ${uid}; the app process (PID 1) runs as uid ${processUid ?? '?'}`,
+            'USER must come before CMD and must name a user other than root',
+          );
         }
         return pass(`id -u: ${uid}; the app process (PID 1) runs as uid ${processUid ?? '?'}`);
       },

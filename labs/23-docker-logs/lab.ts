@@ -4,7 +4,6 @@ const NAME = 'log-demo';
 const STARTUP = /started/i;
 const WRITER = `docker run -d --name ${NAME} busybox sh -c 'echo "${NAME} started"; while true; do date; echo oops >&2; sleep 1; done'`;
 
-
 export default defineLab({
   title: 'Watch a container with docker logs',
   summary: 'Run a container that writes to stdout and stderr, and follow its output with docker logs.',
@@ -17,7 +16,12 @@ export default defineLab({
       run: async (ctx) => {
         const info = await findContainer(ctx, NAME);
         if (!info) return fail(`a container named ${NAME}`, 'none', `start one in the background that keeps writing, e.g. ${WRITER}`);
-        if (!info.State.Running) return fail(`${NAME} running`, `it is ${info.State.Status} (exit code ${info.State.ExitCode})`, 'its command must keep running (a loop that writes a line and sleeps); `docker logs` still shows what it wrote before it stopped');
+        if (!info.State.Running)
+          return fail(
+            `${NAME} running`,
+            `it is ${info.State.Status} (exit code ${info.State.ExitCode})`,
+            'its command must keep running (a loop that writes a line and sleeps); `docker logs` still shows what it wrote before it stopped',
+          );
         return pass(`${containerName(info)} (${info.Config.Image}) running since ${info.State.StartedAt}`);
       },
     },
@@ -45,7 +49,12 @@ export default defineLab({
         const opening = (logs.tty || logs.stdout.length === 0 ? logs.all : logs.stdout).slice(0, 3);
         const first = opening.find((l) => STARTUP.test(l));
         if (!first) {
-          return fail(`a startup line (containing "started") among the first lines of its output`, `first lines: ${opening.map((l) => JSON.stringify(l.slice(0, 80))).join(', ')}`, `make the container's command print a line such as "${NAME} started" to stdout before anything else`, logs.all.slice(0, 5));
+          return fail(
+            `a startup line (containing "started") among the first lines of its output`,
+            `first lines: ${opening.map((l) => JSON.stringify(l.slice(0, 80))).join(', ')}`,
+            `make the container's command print a line such as "${NAME} started" to stdout before anything else`,
+            logs.all.slice(0, 5),
+          );
         }
         return pass(`${logs.all.length} lines so far; startup line: ${JSON.stringify(first)}`);
       },
@@ -58,7 +67,11 @@ export default defineLab({
       run: async (ctx) => {
         const info = (await findContainer(ctx, NAME))!;
         if (info.Config.Tty) {
-          return fail('stdout and stderr kept apart', 'the container has a terminal (-t): its logs are one merged stream', `start it without -t: a terminal merges stderr into stdout, so \`docker logs ${NAME} 2>/dev/null\` can no longer hide the errors`);
+          return fail(
+            'stdout and stderr kept apart',
+            'the container has a terminal (-t): its logs are one merged stream',
+            `start it without -t: a terminal merges stderr into stdout, so \`docker logs ${NAME} 2>/dev/null\` can no longer hide the errors`,
+          );
         }
         const logs = await waitUntil(
           {
@@ -66,12 +79,16 @@ export default defineLab({
             hint: `write something to stderr too (in sh: echo text >&2)`,
             attempt: async () => {
               const read = await readLogs(ctx.docker, info.Id);
-              return read.stdout.length && read.stderr.length ? { ok: true, value: read } : { ok: false, seen: `${read.stdout.length} lines on stdout, ${read.stderr.length} on stderr` };
+              return read.stdout.length && read.stderr.length
+                ? { ok: true, value: read }
+                : { ok: false, seen: `${read.stdout.length} lines on stdout, ${read.stderr.length} on stderr` };
             },
           },
           { timeoutMs: 8_000 },
         );
-        return pass(`${logs.stdout.length} on stdout (last ${JSON.stringify(logs.stdout.at(-1))}), ${logs.stderr.length} on stderr (last ${JSON.stringify(logs.stderr.at(-1))})`);
+        return pass(
+          `${logs.stdout.length} on stdout (last ${JSON.stringify(logs.stdout.at(-1))}), ${logs.stderr.length} on stderr (last ${JSON.stringify(logs.stderr.at(-1))})`,
+        );
       },
     },
     {
@@ -101,7 +118,10 @@ export default defineLab({
         }
         const out = lines.filter((l) => l.stream === 'stdout').length;
         const err = lines.filter((l) => l.stream === 'stderr').length;
-        return pass(`${lines.length - fresh.length} earlier and ${fresh.length} new lines while following (${out} stdout, ${err} stderr${lines.some((l) => l.stream === 'tty') ? ', merged by a terminal' : ''})`, lines.map((l) => `[${l.stream}, ${history(l)}] ${l.text}`));
+        return pass(
+          `${lines.length - fresh.length} earlier and ${fresh.length} new lines while following (${out} stdout, ${err} stderr${lines.some((l) => l.stream === 'tty') ? ', merged by a terminal' : ''})`,
+          lines.map((l) => `[${l.stream}, ${history(l)}] ${l.text}`),
+        );
       },
     },
   ],

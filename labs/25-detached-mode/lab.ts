@@ -4,7 +4,6 @@ import { containerName, defineLab, fail, findContainer, pass, waitUntil } from '
 const NAME = 'detached-web';
 const MIN_UPTIME_MS = 3_000;
 
-
 function restartPolicy(info: Docker.ContainerInspectInfo): string {
   const policy = info.HostConfig.RestartPolicy;
   if (!policy?.Name || policy.Name === 'no') return 'no (the default: a stopped container stays stopped)';
@@ -22,7 +21,8 @@ export default defineLab({
       title: `A container named ${NAME} exists`,
       run: async (ctx) => {
         const info = await findContainer(ctx, NAME);
-        if (!info) return fail(`a container named ${NAME}`, 'none', `docker run --help: look for the options that name a container and run it in the background`);
+        if (!info)
+          return fail(`a container named ${NAME}`, 'none', `docker run --help: look for the options that name a container and run it in the background`);
         return pass(`${containerName(info)} from ${info.Config.Image}, ${info.State.Status}`);
       },
     },
@@ -50,9 +50,14 @@ export default defineLab({
       timeoutMs: 20_000,
       run: async (ctx) => {
         const first = (await findContainer(ctx, NAME))!;
-        const stoppedHint = 'a container lives as long as its main process: the command must stay in the foreground inside the container (a server such as nginx does; a command that finishes, or a daemon that forks into the background, ends the container)';
+        const stoppedHint =
+          'a container lives as long as its main process: the command must stay in the foreground inside the container (a server such as nginx does; a command that finishes, or a daemon that forks into the background, ends the container)';
         if (!first.State.Running) {
-          return fail(`${NAME} running`, `it is ${first.State.Status} (exit code ${first.State.ExitCode}), command: ${[first.Path, ...first.Args].join(' ')}`, stoppedHint);
+          return fail(
+            `${NAME} running`,
+            `it is ${first.State.Status} (exit code ${first.State.ExitCode}), command: ${[first.Path, ...first.Args].join(' ')}`,
+            stoppedHint,
+          );
         }
         // Watch it long enough to see it stay up rather than crash and restart.
         const later = await waitUntil(
@@ -62,7 +67,9 @@ export default defineLab({
             attempt: async () => {
               const info = await ctx.docker.getContainer(first.Id).inspect();
               if (!info.State.Running) return { ok: true, value: info };
-              return Date.now() - Date.parse(info.State.StartedAt) >= MIN_UPTIME_MS ? { ok: true, value: info } : { ok: false, seen: `up since ${info.State.StartedAt}` };
+              return Date.now() - Date.parse(info.State.StartedAt) >= MIN_UPTIME_MS
+                ? { ok: true, value: info }
+                : { ok: false, seen: `up since ${info.State.StartedAt}` };
             },
           },
           { timeoutMs: MIN_UPTIME_MS + 5_000, intervalMs: 500 },
@@ -72,7 +79,11 @@ export default defineLab({
           return fail(`${NAME} still running`, `it stopped (exit code ${later.State.ExitCode}); restart policy ${policy}`, stoppedHint);
         }
         if (later.RestartCount > first.RestartCount || later.State.StartedAt !== first.State.StartedAt) {
-          return fail(`${NAME} running without restarts`, `it was restarted (${later.RestartCount} restarts so far, restart policy ${policy})`, `it keeps crashing and the restart policy brings it back: docker logs ${NAME} says why`);
+          return fail(
+            `${NAME} running without restarts`,
+            `it was restarted (${later.RestartCount} restarts so far, restart policy ${policy})`,
+            `it keeps crashing and the restart policy brings it back: docker logs ${NAME} says why`,
+          );
         }
         const up = Math.round((Date.now() - Date.parse(later.State.StartedAt)) / 1000);
         return pass(`running for ${up} s, ${later.RestartCount} restarts; restart policy: ${policy}`, [`restart policy: ${policy}`]);

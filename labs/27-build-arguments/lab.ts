@@ -1,4 +1,15 @@
-import { defineLab, dockerfileStages, fail, pass, readDockerfile, serveAndRequest, variablesUsed, type CheckContext, type CheckDefinition, type DockerfileInstruction } from '../../src/lab-kit/index.js';
+import {
+  defineLab,
+  dockerfileStages,
+  fail,
+  pass,
+  readDockerfile,
+  serveAndRequest,
+  variablesUsed,
+  type CheckContext,
+  type CheckDefinition,
+  type DockerfileInstruction,
+} from '../../src/lab-kit/index.js';
 
 const ARG = 'GREETING';
 
@@ -28,7 +39,12 @@ function analyse(ctx: CheckContext): ArgAnalysis {
   const usedBefore = uses.find((i) => !declared || i.line < declared.line);
   const valueOf = (i: DockerfileInstruction | undefined) => {
     const raw = i ? /=(.*)$/s.exec(i.args.trim())?.[1] : undefined;
-    return raw === undefined ? undefined : raw.trim().replace(/^"(.*)"$/s, '$1').replace(/^'(.*)'$/s, '$1');
+    return raw === undefined
+      ? undefined
+      : raw
+          .trim()
+          .replace(/^"(.*)"$/s, '$1')
+          .replace(/^'(.*)'$/s, '$1');
   };
   // `ARG NAME=default` before FROM, then `ARG NAME` in the stage: the stage takes the global default (Docker's documented pattern).
   const defaultValue = valueOf(declared) ?? (declared ? valueOf(global) : undefined);
@@ -38,16 +54,22 @@ function analyse(ctx: CheckContext): ArgAnalysis {
 
 /** Why the served text is not the argument's value, from the Dockerfile's shape. */
 function explain(a: ArgAnalysis): string {
-  if (a.onlyGlobal) return `ARG ${ARG} on line ${a.onlyGlobal.line} comes before FROM, where only FROM lines see it: declare it again (ARG ${ARG}) inside the stage`;
+  if (a.onlyGlobal)
+    return `ARG ${ARG} on line ${a.onlyGlobal.line} comes before FROM, where only FROM lines see it: declare it again (ARG ${ARG}) inside the stage`;
   if (!a.declared) return `declare the argument in the Dockerfile: ARG ${ARG}="a default greeting"`;
-  if (a.usedBefore) return `line ${a.usedBefore.line} uses $${ARG} before ARG ${ARG} is declared on line ${a.declared.line}: there it is empty; move the ARG line up`;
-  if (!a.passedOn) return `an ARG exists only while the image is built; the running app reads its environment: pass the value on with ENV ${ARG}=$${ARG} after the ARG line`;
+  if (a.usedBefore)
+    return `line ${a.usedBefore.line} uses $${ARG} before ARG ${ARG} is declared on line ${a.declared.line}: there it is empty; move the ARG line up`;
+  if (!a.passedOn)
+    return `an ARG exists only while the image is built; the running app reads its environment: pass the value on with ENV ${ARG}=$${ARG} after the ARG line`;
   return `the app (app.py) must answer with the ${ARG} environment variable, and the image must set it from the build argument`;
 }
 
 /** What a page says: its text without tags and surrounding white space ("<h1>Hi</h1>\n" says "Hi"). */
 function pageText(body: string): string {
-  return body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  return body
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function buildAndServe(options: { id: string; title: string; image: string; value?: (ctx: CheckContext) => string }): CheckDefinition {
@@ -59,7 +81,11 @@ function buildAndServe(options: { id: string; title: string; image: string; valu
       const analysis = analyse(ctx);
       const wanted = options.value ? options.value(ctx) : analysis.defaultValue;
       if (wanted === undefined || wanted === '') {
-        return fail(`a default value for ARG ${ARG}`, analysis.declared ? `ARG ${analysis.declared.args} (line ${analysis.declared.line}) has no default` : `no ARG ${ARG} in the final stage`, explain(analysis));
+        return fail(
+          `a default value for ARG ${ARG}`,
+          analysis.declared ? `ARG ${analysis.declared.args} (line ${analysis.declared.line}) has no default` : `no ARG ${ARG} in the final stage`,
+          explain(analysis),
+        );
       }
       const built = await ctx.build({ name: options.image, buildArgs: options.value ? { [ARG]: wanted } : undefined });
       // Any answer first (a wrong one need not be waited out), then its text.
@@ -86,9 +112,22 @@ export default defineLab({
       run: async (ctx) => {
         const a = analyse(ctx);
         if (!a.declared || a.usedBefore) {
-          return fail(`ARG ${ARG}=<default> in the final stage, before any line that uses $${ARG}`, a.declared ? `ARG on line ${a.declared.line}, but $${ARG} used on line ${a.usedBefore!.line}` : a.onlyGlobal ? `ARG ${ARG} only before FROM (line ${a.onlyGlobal.line})` : `no ARG ${ARG}`, explain(a));
+          return fail(
+            `ARG ${ARG}=<default> in the final stage, before any line that uses $${ARG}`,
+            a.declared
+              ? `ARG on line ${a.declared.line}, but $${ARG} used on line ${a.usedBefore!.line}`
+              : a.onlyGlobal
+                ? `ARG ${ARG} only before FROM (line ${a.onlyGlobal.line})`
+                : `no ARG ${ARG}`,
+            explain(a),
+          );
         }
-        if (!a.defaultValue) return fail(`a default value: ARG ${ARG}="..."`, `ARG ${a.declared.args} (line ${a.declared.line})`, 'give the argument a default after an equals sign, used when the build passes none');
+        if (!a.defaultValue)
+          return fail(
+            `a default value: ARG ${ARG}="..."`,
+            `ARG ${a.declared.args} (line ${a.declared.line})`,
+            'give the argument a default after an equals sign, used when the build passes none',
+          );
         return pass(`line ${a.declared.line}: ARG ${a.declared.args}`);
       },
     },

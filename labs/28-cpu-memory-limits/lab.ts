@@ -1,5 +1,18 @@
 import type Docker from 'dockerode';
-import { binarySize, containerName, containerRunsImage, defineLab, fail, findContainer, pass, passWith, readStatsSample, waitUntil, type Check, type CheckContext } from '../../src/lab-kit/index.js';
+import {
+  binarySize,
+  containerName,
+  containerRunsImage,
+  defineLab,
+  fail,
+  findContainer,
+  pass,
+  passWith,
+  readStatsSample,
+  waitUntil,
+  type Check,
+  type CheckContext,
+} from '../../src/lab-kit/index.js';
 
 const LIMITED = 'limited';
 const HOG = 'memory-hog';
@@ -11,7 +24,6 @@ const WANTED_MEMORY = 32 * 1024 * 1024;
 /** Two busy loops, bounded in time, so that more than one CPU's worth is asked for. */
 const BUSY = 'for n in 1 2; do timeout 4 sh -c "while :; do :; done" & done; wait';
 
-
 /** The CPU limit in CPUs: --cpus sets NanoCpus; --cpu-quota/--cpu-period set the pair. */
 function cpuLimit(info: Docker.ContainerInspectInfo): number | undefined {
   const host = info.HostConfig;
@@ -22,8 +34,10 @@ function cpuLimit(info: Docker.ContainerInspectInfo): number | undefined {
 
 async function limited(ctx: CheckContext): Promise<Docker.ContainerInspectInfo> {
   const info = await findContainer(ctx, LIMITED);
-  if (!info) return ctx.failWith(`a container named ${LIMITED}`, 'none', `docker run -d --name ${LIMITED} --cpus 0.5 --memory 32m --memory-swap 32m busybox sleep 1000`);
-  if (!info.State.Running) return ctx.failWith(`${LIMITED} running`, `${LIMITED} is ${info.State.Status}`, 'give it a long-running command (sleep 1000) and -d');
+  if (!info)
+    return ctx.failWith(`a container named ${LIMITED}`, 'none', `docker run -d --name ${LIMITED} --cpus 0.5 --memory 32m --memory-swap 32m busybox sleep 1000`);
+  if (!info.State.Running)
+    return ctx.failWith(`${LIMITED} running`, `${LIMITED} is ${info.State.Status}`, 'give it a long-running command (sleep 1000) and -d');
   return info;
 }
 
@@ -42,9 +56,14 @@ const limitsSet: Check<Limits> = {
     const memory = info.HostConfig.Memory ?? 0;
     const swap = info.HostConfig.MemorySwap ?? 0;
     const said = `${containerName(info)}: ${cpus ? `${cpus} CPUs` : 'no CPU limit'}, ${memory ? `memory ${binarySize(memory)}` : 'no memory limit'}${memory ? `, memory+swap ${swap > 0 ? binarySize(swap) : swap === -1 ? 'unlimited' : 'engine default'}` : ''}`;
-    if (!(await containerRunsImage(ctx.docker, info, BUSYBOX))) return fail(`${LIMITED} from the busybox image`, `${containerName(info)} from ${info.Config.Image}`, 'use busybox, as the task says');
+    if (!(await containerRunsImage(ctx.docker, info, BUSYBOX)))
+      return fail(`${LIMITED} from the busybox image`, `${containerName(info)} from ${info.Config.Image}`, 'use busybox, as the task says');
     if (!cpus || !memory) {
-      return fail(`a CPU limit and a memory limit on ${LIMITED}`, said, 'limits are given when the container is made: --cpus 0.5 --memory 32m (docker update can change them on a running container)');
+      return fail(
+        `a CPU limit and a memory limit on ${LIMITED}`,
+        said,
+        'limits are given when the container is made: --cpus 0.5 --memory 32m (docker update can change them on a running container)',
+      );
     }
     return passWith({ cpus, memory }, said);
   },
@@ -52,7 +71,7 @@ const limitsSet: Check<Limits> = {
 
 export default defineLab({
   title: 'CPU and memory limits',
-  summary: 'Limit a busybox container\'s CPU and memory, and watch the kernel stop a process that wants more memory.',
+  summary: "Limit a busybox container's CPU and memory, and watch the kernel stop a process that wants more memory.",
   images: ['busybox:latest'],
   evidence: 'state',
   checks: [
@@ -70,7 +89,9 @@ export default defineLab({
         const off = [
           cpus !== WANTED_CPUS ? `${cpus} CPUs instead of ${WANTED_CPUS}` : '',
           memory !== WANTED_MEMORY ? `memory ${binarySize(memory)} instead of ${binarySize(WANTED_MEMORY)}` : '',
-          swap !== memory ? `memory+swap ${swap > 0 ? binarySize(swap) : swap === -1 ? 'unlimited' : 'left to the engine (twice the memory)'} instead of the memory limit itself` : '',
+          swap !== memory
+            ? `memory+swap ${swap > 0 ? binarySize(swap) : swap === -1 ? 'unlimited' : 'left to the engine (twice the memory)'} instead of the memory limit itself`
+            : '',
         ].filter(Boolean);
         if (off.length > 0) {
           return fail(
@@ -84,7 +105,7 @@ export default defineLab({
     },
     {
       id: 'stats-show-limit',
-      title: 'The stats sample\'s memory limit equals the limit',
+      title: "The stats sample's memory limit equals the limit",
       dependsOn: [limitsSet],
       run: async (ctx) => {
         const info = await limited(ctx);
@@ -92,17 +113,25 @@ export default defineLab({
         const sample = await readStatsSample(ctx.docker, info.Id);
         const machine = (await ctx.docker.info()) as { MemTotal?: number };
         if (machine.MemTotal && memory >= machine.MemTotal) {
-          return fail(`a memory limit below the machine's ${binarySize(machine.MemTotal)}`, `a limit of ${binarySize(memory)}; docker stats shows ${binarySize(sample.memoryLimitBytes)}`, 'a limit above the machine\'s memory limits nothing: stats show the machine\'s memory instead. Give a small one, e.g. --memory 32m');
+          return fail(
+            `a memory limit below the machine's ${binarySize(machine.MemTotal)}`,
+            `a limit of ${binarySize(memory)}; docker stats shows ${binarySize(sample.memoryLimitBytes)}`,
+            "a limit above the machine's memory limits nothing: stats show the machine's memory instead. Give a small one, e.g. --memory 32m",
+          );
         }
         if (sample.memoryLimitBytes !== memory) {
-          return fail(`a memory limit of ${binarySize(memory)} in docker stats`, binarySize(sample.memoryLimitBytes), 'the engine did not apply the limit to the container\'s cgroup: does `docker info` warn about missing memory limit support?');
+          return fail(
+            `a memory limit of ${binarySize(memory)} in docker stats`,
+            binarySize(sample.memoryLimitBytes),
+            "the engine did not apply the limit to the container's cgroup: does `docker info` warn about missing memory limit support?",
+          );
         }
         return pass(`MEM USAGE / LIMIT ${binarySize(sample.memoryUsageBytes)} / ${binarySize(sample.memoryLimitBytes)} (${sample.memoryPercent.toFixed(2)}%)`);
       },
     },
     {
       id: 'cpu-limit-holds',
-      title: 'The CPU limit is below the machine\'s CPUs and two busy loops in it stay within it',
+      title: "The CPU limit is below the machine's CPUs and two busy loops in it stay within it",
       dependsOn: [limitsSet],
       timeoutMs: 30_000,
       run: async (ctx) => {
@@ -127,7 +156,11 @@ export default defineLab({
           const sample = await readStatsSample(ctx.docker, info.Id);
           const measured = `${sample.cpuPercent.toFixed(1)}% CPU while two busy loops ran`;
           if (machine.NCPU && cpus >= machine.NCPU) {
-            return fail(`a CPU limit below the machine's ${machine.NCPU} CPUs`, `a limit of ${cpus} CPUs; ${measured}`, `a limit of every CPU the machine has limits nothing: give a fraction, e.g. --cpus 0.5`);
+            return fail(
+              `a CPU limit below the machine's ${machine.NCPU} CPUs`,
+              `a limit of ${cpus} CPUs; ${measured}`,
+              `a limit of every CPU the machine has limits nothing: give a fraction, e.g. --cpus 0.5`,
+            );
           }
           // The kernel enforces the quota per period: allow some spill over one sample.
           const ceiling = cpus * 100 * 1.15 + 5;
@@ -146,16 +179,23 @@ export default defineLab({
       timeoutMs: 40_000,
       run: async (ctx) => {
         const info = await findContainer(ctx, HOG);
-        if (!info) return fail(`a container named ${HOG}`, 'none', `docker run --name ${HOG} --memory 32m --memory-swap 32m busybox sh -c 'x=a; while true; do x=$x$x; done'`);
+        if (!info)
+          return fail(
+            `a container named ${HOG}`,
+            'none',
+            `docker run --name ${HOG} --memory 32m --memory-swap 32m busybox sh -c 'x=a; while true; do x=$x$x; done'`,
+          );
         const memory = info.HostConfig.Memory ?? 0;
-        if (!memory) return fail(`a memory limit on ${HOG}`, 'none', 'never run a memory hog without --memory: it takes the whole machine\'s memory');
+        if (!memory) return fail(`a memory limit on ${HOG}`, 'none', "never run a memory hog without --memory: it takes the whole machine's memory");
         const state = await waitUntil(
           {
             expected: `${HOG} to stop`,
             hint: 'its command should grow its memory until the kernel stops it; with a small limit (32m) that takes a second or two',
             attempt: async () => {
               const s = (await ctx.docker.getContainer(info.Id).inspect()).State;
-              return s.Running ? { ok: false, seen: `still running, using ${binarySize((await readStatsSample(ctx.docker, info.Id)).memoryUsageBytes)}` } : { ok: true, value: s };
+              return s.Running
+                ? { ok: false, seen: `still running, using ${binarySize((await readStatsSample(ctx.docker, info.Id)).memoryUsageBytes)}` }
+                : { ok: true, value: s };
             },
           },
           { timeoutMs: 30_000, intervalMs: 500 },

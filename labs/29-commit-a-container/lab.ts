@@ -37,7 +37,12 @@ const imageTagged: Check<{ ref: string; image: Docker.ImageInspectInfo }> = {
   run: async (ctx) => {
     const ref = ctx.imageName(REPOSITORY, TAG);
     const image = await imageIfPresent(ctx.docker, ref);
-    if (!image) return fail(`an image ${REPOSITORY}:${TAG}`, 'none', `docker commit takes the container and the image name to give the snapshot: docker commit CONTAINER ${REPOSITORY}:${TAG}`);
+    if (!image)
+      return fail(
+        `an image ${REPOSITORY}:${TAG}`,
+        'none',
+        `docker commit takes the container and the image name to give the snapshot: docker commit CONTAINER ${REPOSITORY}:${TAG}`,
+      );
     return passWith({ ref, image }, `${REPOSITORY}:${TAG} = ${image.Id.slice(7, 19)}, created ${image.Created}`);
   },
 };
@@ -54,10 +59,18 @@ const builtOnBase: Check<void> = {
     const baseLayers = base.RootFS?.Layers ?? [];
     const onTop = baseLayers.length > 0 && baseLayers.every((layer, i) => layers[i] === layer);
     if (!onTop) {
-      return fail(`the layers of ${BASE} at the bottom of ${REPOSITORY}:${TAG}`, `${layers.length} layers, not starting with ${BASE}'s ${baseLayers.length}`, `start the container you change and commit from ${BASE}: a snapshot keeps the layers of the image its container came from`);
+      return fail(
+        `the layers of ${BASE} at the bottom of ${REPOSITORY}:${TAG}`,
+        `${layers.length} layers, not starting with ${BASE}'s ${baseLayers.length}`,
+        `start the container you change and commit from ${BASE}: a snapshot keeps the layers of the image its container came from`,
+      );
     }
     if (layers.length === baseLayers.length) {
-      return fail(`a layer of its own on top of ${BASE}`, `the very layers of ${BASE}, nothing added`, 'change the container before you commit it: a snapshot of an untouched container is the base image again');
+      return fail(
+        `a layer of its own on top of ${BASE}`,
+        `the very layers of ${BASE}, nothing added`,
+        'change the container before you commit it: a snapshot of an untouched container is the base image again',
+      );
     }
     return pass(`${baseLayers.length} layers of ${BASE}, then ${layers.length - baseLayers.length} of its own`);
   },
@@ -88,7 +101,8 @@ const defaultCommand: Check<void> = {
     const { ref, image } = ctx.get(imageTagged);
     const ran = await runOnce(ctx, ref, 'default-command');
     const cmd = [...(image.Config?.Entrypoint ?? []), ...(image.Config?.Cmd ?? [])].join(' ') || 'none';
-    if (ran.exitCode === 0 && ran.output.some((l) => l.includes(GREETING))) return pass(`default command ${JSON.stringify(cmd)}: ${JSON.stringify(ran.output.join(' ').trim())}`);
+    if (ran.exitCode === 0 && ran.output.some((l) => l.includes(GREETING)))
+      return pass(`default command ${JSON.stringify(cmd)}: ${JSON.stringify(ran.output.join(' ').trim())}`);
     return fail(
       `\`docker run ${REPOSITORY}:${TAG}\` to print "${GREETING}" and exit 0`,
       `default command ${JSON.stringify(cmd)}: ${said(ran)}`,

@@ -34,7 +34,10 @@ export function imageBuildsCheck(options: { image: string; id?: string; buildArg
     run: async (ctx) => {
       const built = await ctx.build({ name: options.image, buildArgs: options.buildArgs });
       const info = await ctx.docker.getImage(built.ref).inspect();
-      return passWith({ ...built, sizeBytes: info.Size }, `${options.image}: ${formatBytes(info.Size)}, ${built.steps.length} steps, built in ${(built.durationMs / 1000).toFixed(1)} s`);
+      return passWith(
+        { ...built, sizeBytes: info.Size },
+        `${options.image}: ${formatBytes(info.Size)}, ${built.steps.length} steps, built in ${(built.durationMs / 1000).toFixed(1)} s`,
+      );
     },
   };
 }
@@ -63,7 +66,9 @@ export function appServesCheck(options: ServesOptions): Check<ServingContainer> 
   const path = options.path ?? '/';
   return {
     id: options.id ?? 'app-answers',
-    title: options.title ?? `A container from it answers ${JSON.stringify(String(options.body instanceof RegExp ? options.body.source : options.body))} on ${options.containerPort === 'exposed' ? 'its port' : `port ${options.containerPort}`}`,
+    title:
+      options.title ??
+      `A container from it answers ${JSON.stringify(String(options.body instanceof RegExp ? options.body.source : options.body))} on ${options.containerPort === 'exposed' ? 'its port' : `port ${options.containerPort}`}`,
     dependsOn: options.dependsOn ?? (isCheck(options.image) ? [options.image] : []),
     timeoutMs: 60_000,
     run: async (ctx) => {

@@ -18,7 +18,9 @@ export async function executeCheck(
 ): Promise<CheckResult> {
   const started = Date.now();
   const base = { id: check.id, title: check.title };
-  const blocker = dependencyIds(check).map((id) => earlier.find((r) => r.id === id)).find((r) => r && r.status !== 'pass');
+  const blocker = dependencyIds(check)
+    .map((id) => earlier.find((r) => r.id === id))
+    .find((r) => r && r.status !== 'pass');
   if (blocker) {
     return { ...base, status: 'skipped', reason: `'${blocker.id}' did not pass`, durationMs: 0 };
   }
@@ -60,9 +62,25 @@ export async function executeCheck(
       return { ...base, status: 'fail', expected: error.expected, found: error.found, hint: error.hint, details: error.details, durationMs };
     }
     if (error instanceof DocklabError) {
-      return { ...base, status: 'fail', code: error.code, expected: check.title, found: `${error.message} [${error.code}]`, hint: hintFor(error), details: error.details, durationMs };
+      return {
+        ...base,
+        status: 'fail',
+        code: error.code,
+        expected: check.title,
+        found: `${error.message} [${error.code}]`,
+        hint: hintFor(error),
+        details: error.details,
+        durationMs,
+      };
     }
-    return { ...base, status: 'fail', expected: check.title, found: `an error: ${(error as Error).message?.split('\n')[0]}`, hint: 'this may be a docklab bug if the message makes no sense', durationMs };
+    return {
+      ...base,
+      status: 'fail',
+      expected: check.title,
+      found: `an error: ${(error as Error).message?.split('\n')[0]}`,
+      hint: 'this may be a docklab bug if the message makes no sense',
+      durationMs,
+    };
   } finally {
     clearTimeout(timer);
   }

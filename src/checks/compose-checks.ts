@@ -66,8 +66,14 @@ export function composeFileCheck(options: { roles: ServiceRole[]; file?: string 
       for (const role of options.roles) {
         const matches = Object.entries(project.file.services).filter(([, s]) => typeof s.image === 'string' && role.image.test(s.image));
         if (matches.length === 0) {
-          const listed = Object.entries(project.file.services).map(([n, s]) => `${n} (${typeof s.image === 'string' ? `image ${s.image}` : s.build !== undefined ? 'built' : 'no image'})`);
-          return fail(`a service running the ${role.role} image`, `services: ${listed.join(', ')}`, `add a service for ${role.role} under services:, e.g. \`${role.example}\``);
+          const listed = Object.entries(project.file.services).map(
+            ([n, s]) => `${n} (${typeof s.image === 'string' ? `image ${s.image}` : s.build !== undefined ? 'built' : 'no image'})`,
+          );
+          return fail(
+            `a service running the ${role.role} image`,
+            `services: ${listed.join(', ')}`,
+            `add a service for ${role.role} under services:, e.g. \`${role.example}\``,
+          );
         }
         services[role.role] = matches[0]![0];
         found.push(`${role.role}: ${matches[0]![0]}`);
@@ -114,7 +120,8 @@ export function composeUpCheck(options: UpOptions = {}): CheckDefinition {
         return fail(
           `\`${project.tool.display} up -d${args.length ? ` ${args.join(' ')}` : ''}\` to succeed`,
           `it exited with ${result.exitCode}${result.timedOut ? ' (timed out)' : ''}: ${firstError(errors, result.output)}`,
-          options.hint?.(ctx, result.output) ?? `the compose tool's own message is below; \`${project.tool.display} config\` in your folder checks the file without running it`,
+          options.hint?.(ctx, result.output) ??
+            `the compose tool's own message is below; \`${project.tool.display} config\` in your folder checks the file without running it`,
           result.output.slice(-8),
         );
       }
@@ -137,5 +144,8 @@ export { envOf } from '../lab-kit/inspect/containers.js';
 /** The most telling line of a failed compose run, without container ids. */
 function firstError(errors: string[], output: string[]): string {
   const line = errors.find((l) => /^ERROR/.test(l)) ?? errors[0] ?? output[output.length - 1] ?? 'no output';
-  return line.replace(/\s*\([0-9a-f]{64}\)/g, '').replace(/^ERROR:\s*/, '').slice(0, 300);
+  return line
+    .replace(/\s*\([0-9a-f]{64}\)/g, '')
+    .replace(/^ERROR:\s*/, '')
+    .slice(0, 300);
 }

@@ -66,7 +66,13 @@ export function dockerfileStages(instructions: DockerfileInstruction[]): Dockerf
     if (instruction.keyword === 'FROM') {
       const words = instruction.args.split(/\s+/).filter((w) => !w.startsWith('--'));
       const asIndex = words.findIndex((w) => w.toUpperCase() === 'AS');
-      stages.push({ index: stages.length, base: words[0] ?? '', name: asIndex >= 0 ? words[asIndex + 1]?.toLowerCase() : undefined, line: instruction.line, instructions: [] });
+      stages.push({
+        index: stages.length,
+        base: words[0] ?? '',
+        name: asIndex >= 0 ? words[asIndex + 1]?.toLowerCase() : undefined,
+        line: instruction.line,
+        instructions: [],
+      });
     } else {
       stages[stages.length - 1]?.instructions.push(instruction);
     }

@@ -40,7 +40,10 @@ export function plainRegistry(hostPort: string): RegistryTarget {
  * Docker Hub, with the account `docker login` stored in ~/.docker/config.json.
  * Undefined when no account is stored there in a form docklab can read.
  */
-export function dockerHubRegistry(configPath = join(process.env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json')): { target?: RegistryTarget; problem?: string } {
+export function dockerHubRegistry(configPath = join(process.env.DOCKER_CONFIG ?? join(homedir(), '.docker'), 'config.json')): {
+  target?: RegistryTarget;
+  problem?: string;
+} {
   let config: { auths?: Record<string, { auth?: string; username?: string }>; credsStore?: string };
   try {
     config = JSON.parse(readFileSync(configPath, 'utf8'));

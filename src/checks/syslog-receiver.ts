@@ -92,11 +92,12 @@ export async function startSyslogReceiver(options: { protocol: 'udp' | 'tcp'; ho
     host,
     port: typeof address === 'object' && address ? address.port : 0,
     messages,
-    close: () => new Promise((resolve) => {
-      server.close(() => resolve());
-      // Open connections would keep close() waiting.
-      for (const connection of open) connection.destroy();
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Open connections would keep close() waiting.
+        for (const connection of open) connection.destroy();
+      }),
   };
 }
 

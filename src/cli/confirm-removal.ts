@@ -14,7 +14,12 @@ export async function confirmRemovalOfUnlabelled(lab: Lab, yes: boolean): Promis
   );
   if (containers.length === 0) return;
   const names = containers.map((c) => c.Names[0]?.replace(/^\//, '') ?? c.Id.slice(0, 12));
-  const approved = yes || (process.stdin.isTTY && (await (await import('@inquirer/prompts')).confirm({ message: `remove your containers ${names.join(', ')} (docklab did not make them)?`, default: false })));
+  const approved =
+    yes ||
+    (process.stdin.isTTY &&
+      (await (
+        await import('@inquirer/prompts')
+      ).confirm({ message: `remove your containers ${names.join(', ')} (docklab did not make them)?`, default: false })));
   if (!approved) {
     process.stdout.write(`left in place: ${names.join(', ')} (pass --yes to remove without asking)\n`);
     return;

@@ -13,14 +13,16 @@ export function acceptLabOptions(command: Command): Command {
   return command
     .allowUnknownOption(true)
     .allowExcessArguments(true)
-    .addHelpText('after', "\nA lab may take options of its own (lab 0: --lb haproxy|docklab; lab 5: --registry host:port): `docklab show N` lists them.");
+    .addHelpText('after', '\nA lab may take options of its own (lab 0: --lb haproxy|docklab; lab 5: --registry host:port): `docklab show N` lists them.');
 }
 
 /** The lab's options from the words after the lab's id; anything else is a usage error naming what the lab takes. */
 export function readLabOptions(lab: Lab, words: readonly string[], command?: Command): Record<string, string> {
   const declared = lab.definition.options ?? [];
   const values: Record<string, string> = {};
-  const takes = declared.length ? `its options: ${declared.map((o) => `--${o.name} <${o.placeholder ?? 'value'}>`).join(', ')}` : 'it takes no options of its own';
+  const takes = declared.length
+    ? `its options: ${declared.map((o) => `--${o.name} <${o.placeholder ?? 'value'}>`).join(', ')}`
+    : 'it takes no options of its own';
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
     const match = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(word);
@@ -34,9 +36,13 @@ export function readLabOptions(lab: Lab, words: readonly string[], command?: Com
       throw new DocklabError('DOCKLAB_USAGE', `unknown option '--${match[1]}' for lab ${lab.number} (${takes})`);
     }
     const value = match[2] ?? words[++i];
-    if (value === undefined || value.startsWith('--')) throw new DocklabError('DOCKLAB_USAGE', `option '--${option.name} <${option.placeholder ?? 'value'}>' argument missing`);
+    if (value === undefined || value.startsWith('--'))
+      throw new DocklabError('DOCKLAB_USAGE', `option '--${option.name} <${option.placeholder ?? 'value'}>' argument missing`);
     if (option.choices && !option.choices.includes(value)) {
-      throw new DocklabError('DOCKLAB_USAGE', `option '--${option.name} <${option.placeholder ?? 'value'}>' argument '${value}' is invalid. Allowed choices are ${option.choices.join(', ')}.`);
+      throw new DocklabError(
+        'DOCKLAB_USAGE',
+        `option '--${option.name} <${option.placeholder ?? 'value'}>' argument '${value}' is invalid. Allowed choices are ${option.choices.join(', ')}.`,
+      );
     }
     values[option.name] = value;
   }

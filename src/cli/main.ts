@@ -40,7 +40,12 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
 
 /** commander's message ("error: unknown command 'x'\n(Did you mean y?)") as one line with its code. */
 export function usageLine(text: string): string {
-  const words = text.split('\n').map((l) => l.trim()).filter(Boolean).join(' ').replace(/^error: /, '');
+  const words = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ')
+    .replace(/^error: /, '');
   return `docklab: ${words} [DOCKLAB_USAGE]`;
 }
 
@@ -78,6 +83,8 @@ export function reportError(error: unknown): number {
     for (const line of error.details) process.stderr.write(`  | ${line}\n`);
     return error.exitCode;
   }
-  process.stderr.write(`docklab: internal error: ${(error as Error)?.stack ?? String(error)}\n[DOCKLAB_INTERNAL] please report this with the command you ran\n`);
+  process.stderr.write(
+    `docklab: internal error: ${(error as Error)?.stack ?? String(error)}\n[DOCKLAB_INTERNAL] please report this with the command you ran\n`,
+  );
   return 3;
 }

@@ -49,7 +49,13 @@ export function toolTasks(): ListrTask[] {
       title: 'Dockerfile frontend (docker/dockerfile:1)',
       task: async (_: unknown, task: Output) => {
         const engine = await connectEngine();
-        const present = await engine.docker.getImage('docker/dockerfile:1').inspect().then(() => true, () => false);
+        const present = await engine.docker
+          .getImage('docker/dockerfile:1')
+          .inspect()
+          .then(
+            () => true,
+            () => false,
+          );
         if (!present && (await noGo(task, 'Dockerfile frontend'))) return;
         const outcome = await ensureDockerfileFrontend(engine.docker, { onLine: (l) => (task.output = l) });
         task.title = `Dockerfile frontend: docker/dockerfile:1 ${outcome.source}${outcome.source === 'built' ? ` in ${seconds(outcome.durationMs)}` : ''}${outcome.standin ? ` (stand-in: ${outcome.standin})` : ''}`;

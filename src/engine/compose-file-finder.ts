@@ -50,7 +50,10 @@ export function findComposeFile(dir: string): FoundComposeFile | undefined {
 /** One line saying which file is used and why, for a check's found text and the run's log. */
 export function describeComposeChoice(found: FoundComposeFile): string {
   const parts = [found.name];
-  if (found.unused.length > 0) parts.push(`(${found.unused.join(' and ')} ${found.unused.length > 1 ? 'are' : 'is'} there too and not read: \`docker compose\` prefers ${found.name}, and so does docklab)`);
+  if (found.unused.length > 0)
+    parts.push(
+      `(${found.unused.join(' and ')} ${found.unused.length > 1 ? 'are' : 'is'} there too and not read: \`docker compose\` prefers ${found.name}, and so does docklab)`,
+    );
   if (found.override) {
     parts.push(`with ${found.override.name} merged over it`);
     if (found.override.unused.length > 0) parts.push(`(${found.override.unused.join(' and ')} not read)`);

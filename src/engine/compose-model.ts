@@ -40,8 +40,15 @@ export async function resolvedModel(tool: ComposeTool, path: string, signal?: Ab
   });
   if (result.exitCode !== 0) return undefined;
   try {
-    const model = JSON.parse(String(result.stdout)) as { services?: Record<string, Record<string, unknown>>; networks?: Record<string, { external?: unknown }>; volumes?: Record<string, { external?: unknown }> };
-    const own = (section: Record<string, { external?: unknown }> | undefined) => Object.entries(section ?? {}).filter(([, v]) => !v?.external).map(([k]) => k);
+    const model = JSON.parse(String(result.stdout)) as {
+      services?: Record<string, Record<string, unknown>>;
+      networks?: Record<string, { external?: unknown }>;
+      volumes?: Record<string, { external?: unknown }>;
+    };
+    const own = (section: Record<string, { external?: unknown }> | undefined) =>
+      Object.entries(section ?? {})
+        .filter(([, v]) => !v?.external)
+        .map(([k]) => k);
     return { services: model.services ?? {}, networks: own(model.networks), volumes: own(model.volumes) };
   } catch {
     return undefined;
@@ -60,7 +67,8 @@ export function addIncluded(file: ComposeFile, model: ResolvedModel): void {
 /** The text of the Dockerfile a service builds from (`build: DIR` or `build: { context, dockerfile }`), when it can be read. */
 export function dockerfileTextOf(service: ComposeService, projectDir: string): string | undefined {
   const build = service.build;
-  const context = typeof build === 'string' ? build : typeof build === 'object' && build !== null ? String((build as { context?: unknown }).context ?? '.') : undefined;
+  const context =
+    typeof build === 'string' ? build : typeof build === 'object' && build !== null ? String((build as { context?: unknown }).context ?? '.') : undefined;
   if (context === undefined || /^[a-z]+:\/\//i.test(context) || context.startsWith('git@')) return undefined;
   const dockerfile = typeof build === 'object' && build !== null ? (build as { dockerfile?: unknown }).dockerfile : undefined;
   const contextDir = resolve(projectDir, context);

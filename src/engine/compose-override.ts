@@ -15,7 +15,10 @@ export function mergeOverride(file: ComposeFile, override: Record<string, unknow
     const base = file.services[name];
     file.services[name] = base ? (mergeService(base as Record<string, unknown>, over) as ComposeService) : (over as ComposeService);
   }
-  for (const [section, list] of [['networks', file.networks], ['volumes', file.volumes]] as const) {
+  for (const [section, list] of [
+    ['networks', file.networks],
+    ['volumes', file.volumes],
+  ] as const) {
     const declared = override[section];
     if (!isRecord(declared)) continue;
     for (const [key, value] of Object.entries(declared)) {

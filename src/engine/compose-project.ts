@@ -62,7 +62,11 @@ export function readComposeFile(path: string): ComposeFile {
     text = readFileSync(path, 'utf8');
   } catch {
     const folder = existsSync(path) && statSync(path).isDirectory();
-    throw new CheckFailure(`a compose file at ${path}`, folder ? 'a folder of that name' : 'no such file', `name it compose.yaml (or ${COMPOSE_FILE_NAMES.slice(1).join(', ')}), in the folder you verify`);
+    throw new CheckFailure(
+      `a compose file at ${path}`,
+      folder ? 'a folder of that name' : 'no such file',
+      `name it compose.yaml (or ${COMPOSE_FILE_NAMES.slice(1).join(', ')}), in the folder you verify`,
+    );
   }
   const lines = text.split('\n');
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -76,7 +80,9 @@ export function readComposeFile(path: string): ComposeFile {
     const column = deeper ? undefined : first.linePos?.[0]?.col;
     const where = line ? `line ${line}${column ? `, column ${column}` : ''}` : 'an unknown line';
     const shown = line ? [line > 1 ? `${line - 1} | ${lines[line - 2] ?? ''}` : '', `${line} | ${lines[line - 1] ?? ''}`] : [];
-    const problem = deeper ? `it is indented deeper than the line above it, whose key already has a value (${JSON.stringify(lines[deeper - 2]!.trim())})` : problemOf(first);
+    const problem = deeper
+      ? `it is indented deeper than the line above it, whose key already has a value (${JSON.stringify(lines[deeper - 2]!.trim())})`
+      : problemOf(first);
     throw new CheckFailure(
       `${shortName(path)} readable as YAML`,
       `a YAML syntax error at ${where}: ${problem}`,
@@ -86,18 +92,35 @@ export function readComposeFile(path: string): ComposeFile {
   }
   const data = doc.toJS() as unknown;
   if (!isRecord(data)) {
-    throw new CheckFailure(`${shortName(path)} holding a mapping with a services: key`, data === null || data === undefined ? 'an empty file' : `a YAML ${Array.isArray(data) ? 'list' : typeof data} at the top`, 'the file starts with `services:` and, indented under it, one key per service');
+    throw new CheckFailure(
+      `${shortName(path)} holding a mapping with a services: key`,
+      data === null || data === undefined ? 'an empty file' : `a YAML ${Array.isArray(data) ? 'list' : typeof data} at the top`,
+      'the file starts with `services:` and, indented under it, one key per service',
+    );
   }
   const services = data.services;
   if (!isRecord(services) || Object.keys(services).length === 0) {
-    throw new CheckFailure(`a services: mapping in ${shortName(path)}`, isRecord(services) ? 'services: with no service in it' : `top-level keys: ${Object.keys(data).join(', ') || 'none'}`, 'put each service under `services:`, indented, e.g. `services:` / `  web:` / `    image: nginx`');
+    throw new CheckFailure(
+      `a services: mapping in ${shortName(path)}`,
+      isRecord(services) ? 'services: with no service in it' : `top-level keys: ${Object.keys(data).join(', ') || 'none'}`,
+      'put each service under `services:`, indented, e.g. `services:` / `  web:` / `    image: nginx`',
+    );
   }
   for (const [name, service] of Object.entries(services)) {
     if (!isRecord(service)) {
-      throw new CheckFailure(`service '${name}' to be a mapping of settings`, `'${name}: ${JSON.stringify(service)}'`, `indent the service's settings (image:, ports:, …) under '${name}:'`);
+      throw new CheckFailure(
+        `service '${name}' to be a mapping of settings`,
+        `'${name}: ${JSON.stringify(service)}'`,
+        `indent the service's settings (image:, ports:, …) under '${name}:'`,
+      );
     }
   }
-  const declared = (section: unknown): string[] => (isRecord(section) ? Object.entries(section).filter(([, v]) => !(isRecord(v) && v.external)).map(([k]) => k) : []);
+  const declared = (section: unknown): string[] =>
+    isRecord(section)
+      ? Object.entries(section)
+          .filter(([, v]) => !(isRecord(v) && v.external))
+          .map(([k]) => k)
+      : [];
   return {
     path,
     version: data.version === undefined ? undefined : String(data.version),
@@ -140,7 +163,11 @@ export class ComposeProject {
    */
   static async open(ctx: ComposeRunContext, relativePath?: string): Promise<ComposeProject> {
     const tool = await findComposeTool();
-    if (!tool) throw new DocklabError('DOCKLAB_COMPOSE_MISSING', 'this lab runs a compose file: install Docker Compose (`npm run setup` builds `docker compose`, v2) and run `docklab doctor`');
+    if (!tool)
+      throw new DocklabError(
+        'DOCKLAB_COMPOSE_MISSING',
+        'this lab runs a compose file: install Docker Compose (`npm run setup` builds `docker compose`, v2) and run `docklab doctor`',
+      );
     const found = relativePath === undefined ? findComposeFile(resolve(ctx.sourcePath())) : undefined;
     if (relativePath === undefined && !found) {
       throw new CheckFailure(
@@ -219,7 +246,10 @@ export class ComposeProject {
     });
     if (result.isCanceled) signal?.throwIfAborted();
     const shown = `${this.tool.display} ${args.join(' ')}`;
-    const output = (result.all ?? '').split('\n').map((l) => l.trimEnd()).filter(Boolean);
+    const output = (result.all ?? '')
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter(Boolean);
     this.ctx.log(`${shown}: exit ${result.exitCode ?? 'killed'}`);
     return { exitCode: result.exitCode ?? -1, output, command: shown, timedOut: result.timedOut };
   }
@@ -312,7 +342,11 @@ function readOverrideFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new CheckFailure(`${shortName(path)} readable`, (error as Error).message, '`docker compose` merges this override file over the main one when it is there: make it a file, or remove it');
+    throw new CheckFailure(
+      `${shortName(path)} readable`,
+      (error as Error).message,
+      '`docker compose` merges this override file over the main one when it is there: make it a file, or remove it',
+    );
   }
   const doc = parseDocument(text, { uniqueKeys: true });
   // readComposeFile throws the precise error (line, column, what is wrong) for a file that does not parse.

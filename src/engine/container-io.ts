@@ -33,7 +33,11 @@ export async function logTail(docker: Docker, containerId: string, lines = 15): 
   // The engine's HTTP client parses a body that happens to be valid JSON
   // (a TTY log that reads "12.7"): take such a value back as text.
   const text = !Buffer.isBuffer(raw) ? String(raw) : info?.Config?.Tty ? raw.toString('utf8') : demuxBuffer(raw).all;
-  return text.split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-lines);
+  return text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean)
+    .slice(-lines);
 }
 
 /** Splits a multiplexed log buffer (stream type, 3 zero bytes, 4-byte length, payload). */

@@ -63,7 +63,10 @@ export async function ensurePlugin(plugin: PluginName, options: GoBinaryOptions 
   const after = await pluginVersion(plugin);
   if (!goodEnough(plugin, after)) {
     const { DocklabError } = await import('../errors.js');
-    throw new DocklabError('DOCKLAB_SETUP_FAILED', `installed ${path}, but \`docker ${plugin} version\` does not answer; another docker-${plugin} earlier in the Docker CLI's plugin folders may hide it`);
+    throw new DocklabError(
+      'DOCKLAB_SETUP_FAILED',
+      `installed ${path}, but \`docker ${plugin} version\` does not answer; another docker-${plugin} earlier in the Docker CLI's plugin folders may hide it`,
+    );
   }
   return { plugin, status: 'installed', version: after, path, built: binary.built, durationMs: Date.now() - started };
 }

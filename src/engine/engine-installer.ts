@@ -31,7 +31,16 @@ export const BROWSER_PACKAGES = ['chromium'];
  */
 export const SWARM_TEST_PACKAGES = ['iproute2'];
 
-export const SETUP_PACKAGES = ['docker.io', 'docker-compose', 'debootstrap', 'haproxy', 'wrk', ...CHECKED_SERVER_PACKAGES, ...BROWSER_PACKAGES, ...SWARM_TEST_PACKAGES];
+export const SETUP_PACKAGES = [
+  'docker.io',
+  'docker-compose',
+  'debootstrap',
+  'haproxy',
+  'wrk',
+  ...CHECKED_SERVER_PACKAGES,
+  ...BROWSER_PACKAGES,
+  ...SWARM_TEST_PACKAGES,
+];
 
 export function isDebianLike(): boolean {
   try {
@@ -70,11 +79,23 @@ export async function installPackages(packages: string[], onLine?: (line: string
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [['update'], ['install', '-y', '--no-install-recommends', ...packages]]) {
     const run = execa('apt-get', args, { env, all: true, reject: false });
-    run.all?.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => onLine?.(l)));
+    run.all?.on('data', (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((l) => onLine?.(l)),
+    );
     const result = await run;
     if (result.exitCode !== 0) {
-      const tail = String(result.all ?? '').split('\n').slice(-6);
-      throw new DocklabError('DOCKLAB_SETUP_FAILED', `apt-get ${args[0]} failed (exit ${result.exitCode}); check the apt sources and network, then run \`npm run setup\` again`, { details: tail });
+      const tail = String(result.all ?? '')
+        .split('\n')
+        .slice(-6);
+      throw new DocklabError(
+        'DOCKLAB_SETUP_FAILED',
+        `apt-get ${args[0]} failed (exit ${result.exitCode}); check the apt sources and network, then run \`npm run setup\` again`,
+        { details: tail },
+      );
     }
   }
 }

@@ -82,7 +82,11 @@ export function fromDockerHost(value: string, source: string, env: NodeJS.Proces
       };
       if (tls) {
         const certDir = env.DOCKER_CERT_PATH ?? join(homedir(), '.docker');
-        for (const [key, file] of [['ca', 'ca.pem'], ['cert', 'cert.pem'], ['key', 'key.pem']] as const) {
+        for (const [key, file] of [
+          ['ca', 'ca.pem'],
+          ['cert', 'cert.pem'],
+          ['key', 'key.pem'],
+        ] as const) {
           const path = join(certDir, file);
           if (existsSync(path)) options[key] = readFileSync(path);
         }
@@ -130,7 +134,11 @@ function fromContext(name: string, env: NodeJS.ProcessEnv, from: string): Engine
   if (host.startsWith('tcp://') && existsSync(tlsDir)) {
     endpoint.options.protocol = 'https';
     if (!url(host).port) endpoint.options.port = 2376;
-    for (const [key, file] of [['ca', 'ca.pem'], ['cert', 'cert.pem'], ['key', 'key.pem']] as const) {
+    for (const [key, file] of [
+      ['ca', 'ca.pem'],
+      ['cert', 'cert.pem'],
+      ['key', 'key.pem'],
+    ] as const) {
       const path = join(tlsDir, file);
       if (existsSync(path)) endpoint.options[key] = readFileSync(path);
     }

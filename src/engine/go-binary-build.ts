@@ -72,25 +72,45 @@ export async function buildGoBinary(spec: GoBinarySpec, options: GoBinaryOptions
   const started = Date.now();
   const go = await findGo();
   if (!go) {
-    throw new DocklabError('DOCKLAB_SETUP_FAILED', `building ${spec.name} ${spec.version} needs Go (1.24 or newer): install it (https://go.dev/doc/install) or set DOCKLAB_GO to its \`go\` command, then run \`npm run setup\` again`);
+    throw new DocklabError(
+      'DOCKLAB_SETUP_FAILED',
+      `building ${spec.name} ${spec.version} needs Go (1.24 or newer): install it (https://go.dev/doc/install) or set DOCKLAB_GO to its \`go\` command, then run \`npm run setup\` again`,
+    );
   }
   const env = { ...process.env, GOFLAGS: mergeGoFlags(process.env.GOFLAGS, '-mod=mod'), ...(spec.static ? { CGO_ENABLED: '0' } : {}) };
   const run = async (args: string[], cwd?: string) => {
     options.signal?.throwIfAborted();
     const child = execa(go.command, args, { cwd, env, all: true, reject: false, cancelSignal: options.signal, forceKillAfterDelay: 3_000 });
-    child.all?.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => options.onLine?.(l)));
+    child.all?.on('data', (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((l) => options.onLine?.(l)),
+    );
     const result = await child;
     if (result.isCanceled) options.signal?.throwIfAborted();
     if (result.exitCode !== 0) {
-      const tail = String(result.all ?? '').split('\n').filter(Boolean).slice(-8);
-      throw new DocklabError('DOCKLAB_SETUP_FAILED', `\`go ${args[0]}\` for ${spec.module}@${spec.version} failed (exit ${result.exitCode}); \`go env GOPROXY\` names where modules come from`, { details: tail });
+      const tail = String(result.all ?? '')
+        .split('\n')
+        .filter(Boolean)
+        .slice(-8);
+      throw new DocklabError(
+        'DOCKLAB_SETUP_FAILED',
+        `\`go ${args[0]}\` for ${spec.module}@${spec.version} failed (exit ${result.exitCode}); \`go env GOPROXY\` names where modules come from`,
+        { details: tail },
+      );
     }
     return String(result.stdout ?? '');
   };
 
   options.onLine?.(`fetching ${spec.module}@${spec.version}`);
-  const downloaded = JSON.parse(await run(['mod', 'download', '-json', `${spec.module}@${spec.version}`], cacheDir('tools'))) as { Dir?: string; Error?: string };
-  if (!downloaded.Dir) throw new DocklabError('DOCKLAB_SETUP_FAILED', `go mod download ${spec.module}@${spec.version}: ${downloaded.Error ?? 'no source folder'}`);
+  const downloaded = JSON.parse(await run(['mod', 'download', '-json', `${spec.module}@${spec.version}`], cacheDir('tools'))) as {
+    Dir?: string;
+    Error?: string;
+  };
+  if (!downloaded.Dir)
+    throw new DocklabError('DOCKLAB_SETUP_FAILED', `go mod download ${spec.module}@${spec.version}: ${downloaded.Error ?? 'no source folder'}`);
 
   const work = join(cacheDir('tools'), `.work-${spec.name}-${process.pid}-${started}`);
   const output = `${path}.partial-${process.pid}`;

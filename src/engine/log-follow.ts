@@ -80,7 +80,11 @@ export async function readLogs(docker: Docker, containerId: string): Promise<{ t
   const container = docker.getContainer(containerId);
   const tty = Boolean((await container.inspect()).Config.Tty);
   const raw: unknown = await container.logs({ stdout: true, stderr: true, follow: false });
-  const split = (text: string) => text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim());
+  const split = (text: string) =>
+    text
+      .split('\n')
+      .map((l) => l.replace(/\r$/, ''))
+      .filter((l) => l.trim());
   if (!Buffer.isBuffer(raw) || tty) {
     const all = split(Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw));
     return { tty, stdout: tty ? [] : all, stderr: [], all };

@@ -69,7 +69,9 @@ export function recordLayer(runId: string, imageId: string, list: LayerList = 'l
 
 export function readLayers(runId: string, list: LayerList): string[] {
   try {
-    return readFileSync(join(runFolder(runId), list), 'utf8').split('\n').filter(Boolean);
+    return readFileSync(join(runFolder(runId), list), 'utf8')
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return [];
   }

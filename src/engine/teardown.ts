@@ -108,7 +108,7 @@ export async function removeLayers(docker: Docker, imageIds: string[], run?: str
   const removed: RemovedResource[] & { stuck?: string[] } = [];
   if (imageIds.length === 0) return removed;
   const all = await docker.listImages({ all: true });
-  const full = (id: string) => (id.startsWith('sha256:') ? id : all.find((i) => i.Id.startsWith(`sha256:${id}`))?.Id ?? id);
+  const full = (id: string) => (id.startsWith('sha256:') ? id : (all.find((i) => i.Id.startsWith(`sha256:${id}`))?.Id ?? id));
   const children = new Map<string, string[]>();
   for (const image of all) if (image.ParentId) children.set(image.ParentId, [...(children.get(image.ParentId) ?? []), image.Id]);
   // Post-order: every layer after the layers built on it.
@@ -178,11 +178,24 @@ export async function removeBuildCache(docker: Docker, labs?: string[]): Promise
   const { readLedger, writeLedger } = await import('./run-folder.js');
   const entries = readLedger();
   const chosen = entries.filter((e) => !labs || labs.includes(e.lab));
-  const removed: RemovedResource[] = await removeLayers(docker, chosen.map((e) => e.imageId));
+  const removed: RemovedResource[] = await removeLayers(
+    docker,
+    chosen.map((e) => e.imageId),
+  );
   // Layers still needed by something (a child image, a container) stay listed for next time.
   const left = [];
   for (const entry of entries) {
-    if (!chosen.includes(entry) || (await docker.getImage(entry.imageId).inspect().then(() => true, () => false))) left.push(entry);
+    if (
+      !chosen.includes(entry) ||
+      (await docker
+        .getImage(entry.imageId)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        ))
+    )
+      left.push(entry);
   }
   writeLedger(left);
   return removed;

@@ -35,7 +35,9 @@ export async function typeIntoTerminal(docker: Docker, containerId: string, opti
   const container = docker.getContainer(containerId);
   const prompt = options.prompt ?? /[#$]\s*$/;
   const stepTimeoutMs = options.stepTimeoutMs ?? 10_000;
-  const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream & { destroy(): void };
+  const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream & {
+    destroy(): void;
+  };
   let output = '';
   let ended = false;
   const waiters = new Set<() => void>();
@@ -59,7 +61,9 @@ export async function typeIntoTerminal(docker: Docker, containerId: string, opti
       if (test()) return resolve();
       const timer = setTimeout(() => {
         waiters.delete(check);
-        reject(new Error(`${what} did not come within ${stepTimeoutMs / 1000} s; the terminal showed: ${JSON.stringify(stripTerminalCodes(output).slice(-200))}`));
+        reject(
+          new Error(`${what} did not come within ${stepTimeoutMs / 1000} s; the terminal showed: ${JSON.stringify(stripTerminalCodes(output).slice(-200))}`),
+        );
       }, stepTimeoutMs);
       const check = () => {
         if (!test()) return;

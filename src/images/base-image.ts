@@ -98,11 +98,23 @@ async function debootstrapRootfs(docker: Docker, onLine?: (line: string) => void
   try {
     onLine?.(`debootstrap bookworm from ${mirror}`);
     const run = execa('debootstrap', ['--variant=minbase', 'bookworm', dir, mirror], { all: true, reject: false });
-    run.all?.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => onLine?.(l)));
+    run.all?.on('data', (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((l) => onLine?.(l)),
+    );
     const result = await run;
     if (result.exitCode !== 0) {
-      const tail = String(result.all ?? '').split('\n').slice(-8);
-      throw new DocklabError('DOCKLAB_IMAGE_BUILD_FAILED', `debootstrap from ${mirror} failed (exit ${result.exitCode}); set DOCKLAB_DEBIAN_MIRROR to another mirror if this one is at fault`, { details: tail });
+      const tail = String(result.all ?? '')
+        .split('\n')
+        .slice(-8);
+      throw new DocklabError(
+        'DOCKLAB_IMAGE_BUILD_FAILED',
+        `debootstrap from ${mirror} failed (exit ${result.exitCode}); set DOCKLAB_DEBIAN_MIRROR to another mirror if this one is at fault`,
+        { details: tail },
+      );
     }
     for (const path of ['var/cache/apt/archives', 'var/lib/apt/lists', 'usr/share/doc', 'usr/share/man', 'usr/share/locale', 'usr/share/info']) {
       await execa('find', [join(dir, path), '-mindepth', '1', '-delete'], { reject: false });
@@ -113,11 +125,14 @@ async function debootstrapRootfs(docker: Docker, onLine?: (line: string) => void
     // tar(1), not a JavaScript tar writer: a root filesystem holds device
     // nodes (/dev/console, /dev/null) and exact ownership that must survive.
     const tar = spawn('tar', ['-C', dir, '--numeric-owner', '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const stream = (await docker.importImage(tar.stdout as unknown as NodeJS.ReadableStream, {
-      repo: 'docklab/rootfs',
-      tag: 'bookworm',
-      changes: ['CMD ["bash"]', 'ENV LANG=C.UTF-8'],
-    } as never)) as unknown as NodeJS.ReadableStream;
+    const stream = (await docker.importImage(
+      tar.stdout as unknown as NodeJS.ReadableStream,
+      {
+        repo: 'docklab/rootfs',
+        tag: 'bookworm',
+        changes: ['CMD ["bash"]', 'ENV LANG=C.UTF-8'],
+      } as never,
+    )) as unknown as NodeJS.ReadableStream;
     await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (e) => (e ? reject(e) : resolve())));
   } finally {
     rmSync(dir, { recursive: true, force: true });

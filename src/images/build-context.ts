@@ -94,7 +94,10 @@ function entryOf(name: Buffer, path: Buffer, type: ContextEntry['type'], stat: S
 }
 
 function unreadable(path: Buffer, error: unknown): DocklabError {
-  return new DocklabError('DOCKLAB_IMAGE_BUILD_FAILED', `cannot read ${path.toString()} for the build context: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  return new DocklabError(
+    'DOCKLAB_IMAGE_BUILD_FAILED',
+    `cannot read ${path.toString()} for the build context: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+  );
 }
 
 /** The biggest files, for the warning about a large context. */
@@ -171,7 +174,14 @@ export function* headerBlocks(header: Header): Generator<Buffer> {
     yield records;
     yield padding(records.length);
   }
-  yield ustar({ name: header.name.subarray(0, 100), mode: header.mode, size: header.size, mtime: header.mtime, flag: TYPE_FLAGS[header.type], link: link.subarray(0, 100) });
+  yield ustar({
+    name: header.name.subarray(0, 100),
+    mode: header.mode,
+    size: header.size,
+    mtime: header.mtime,
+    flag: TYPE_FLAGS[header.type],
+    link: link.subarray(0, 100),
+  });
 }
 
 /** "<length> key=value\n", where the length counts itself. */

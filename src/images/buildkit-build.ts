@@ -47,17 +47,20 @@ export async function runBuildkitBuild(
   const buildArgs = { ...request.buildArgs, ...(options.frontend ? { BUILDKIT_SYNTAX: options.frontend } : {}) };
   const served = options.frontend ? await serveContext(context) : undefined;
   try {
-    const stream = (await docker.buildImage((served ? Readable.from([]) : context) as unknown as NodeJS.ReadableStream, {
-      t: request.tag,
-      remote: served?.url,
-      dockerfile: options.dockerfile,
-      version: '2',
-      abortSignal: request.signal,
-      buildargs: buildArgs,
-      labels: request.labels,
-      networkmode: request.networkMode,
-      nocache: request.noCache,
-    } as unknown as Docker.ImageBuildOptions)) as unknown as NodeJS.ReadableStream;
+    const stream = (await docker.buildImage(
+      (served ? Readable.from([]) : context) as unknown as NodeJS.ReadableStream,
+      {
+        t: request.tag,
+        remote: served?.url,
+        dockerfile: options.dockerfile,
+        version: '2',
+        abortSignal: request.signal,
+        buildargs: buildArgs,
+        labels: request.labels,
+        networkmode: request.networkMode,
+        nocache: request.noCache,
+      } as unknown as Docker.ImageBuildOptions,
+    )) as unknown as NodeJS.ReadableStream;
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(
         stream,
@@ -114,13 +117,24 @@ function buildkitFailure(request: BuildRequest, progress: BuildkitProgress, reas
   const failing = progress.failed();
   const tail = (failing?.output ?? []).filter((l) => l.trim()).slice(-12);
   if (/no space left on device/i.test(reason) || tail.some((l) => /no space left on device/i.test(l))) {
-    return new DocklabError('DOCKLAB_DISK_FULL', `the disk filled up while building ${request.tag}; free space (docker system prune, or delete files) and run again; nothing was tagged`);
+    return new DocklabError(
+      'DOCKLAB_DISK_FULL',
+      `the disk filled up while building ${request.tag}; free space (docker system prune, or delete files) and run again; nothing was tagged`,
+    );
   }
   // A base image that cannot be had fails while BuildKit reads its metadata.
-  const metadata = /^\[internal\] load metadata for (\S+)/.exec(failing?.name ?? '') ?? /failed to (?:solve|resolve)[^:]*: (?:[^:]*: )?(\S+?): (?:not found|pull access denied)/.exec(reason);
-  if (metadata && /pull access denied|not found|no such host|manifest unknown|repository does not exist|dial tcp|failed to resolve|failed to do request/i.test(reason)) {
+  const metadata =
+    /^\[internal\] load metadata for (\S+)/.exec(failing?.name ?? '') ??
+    /failed to (?:solve|resolve)[^:]*: (?:[^:]*: )?(\S+?): (?:not found|pull access denied)/.exec(reason);
+  if (
+    metadata &&
+    /pull access denied|not found|no such host|manifest unknown|repository does not exist|dial tcp|failed to resolve|failed to do request/i.test(reason)
+  ) {
     const image = metadata[1]!.replace(/^docker\.io\/(library\/)?/, '');
-    return new DocklabError('DOCKLAB_IMAGE_UNAVAILABLE', `the Dockerfile starts FROM ${image}, which cannot be had here (no registry answers); ${whatCanBeHadLazy(image)}`);
+    return new DocklabError(
+      'DOCKLAB_IMAGE_UNAVAILABLE',
+      `the Dockerfile starts FROM ${image}, which cannot be had here (no registry answers); ${whatCanBeHadLazy(image)}`,
+    );
   }
   const where = failing?.name ? ` at ${failing.name}` : '';
   return new DocklabError('DOCKLAB_IMAGE_BUILD_FAILED', `building ${request.tag} failed${where}: ${shorten(reason)}`, { details: tail });

@@ -60,9 +60,15 @@ export async function frontendPresent(docker: Docker): Promise<boolean> {
 }
 
 /** Present → use it; else pull the official image; else build the stand-in (Go, then a FROM scratch image). */
-export async function ensureDockerfileFrontend(docker: Docker, options: { onLine?: (line: string) => void; signal?: AbortSignal; pull?: boolean } = {}): Promise<FrontendOutcome> {
+export async function ensureDockerfileFrontend(
+  docker: Docker,
+  options: { onLine?: (line: string) => void; signal?: AbortSignal; pull?: boolean } = {},
+): Promise<FrontendOutcome> {
   const started = Date.now();
-  const present = await docker.getImage(FRONTEND_REF).inspect().catch(() => undefined);
+  const present = await docker
+    .getImage(FRONTEND_REF)
+    .inspect()
+    .catch(() => undefined);
   if (present) return { ref: FRONTEND_REF, source: 'present', standin: present.Config?.Labels?.[LABEL.standin], durationMs: Date.now() - started };
   if (options.pull !== false && process.env.DOCKLAB_OFFLINE !== '1') {
     const pulled = await pullImage(docker, FRONTEND_REF, options.onLine);
@@ -77,7 +83,9 @@ export async function ensureDockerfileFrontend(docker: Docker, options: { onLine
       join(context, 'Dockerfile'),
       [
         'FROM scratch',
-        `LABEL ${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`,
+        `LABEL ${Object.entries(labels)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(' ')}`,
         'COPY dockerfile-frontend /bin/dockerfile-frontend',
         'ENTRYPOINT ["/bin/dockerfile-frontend"]',
         '',
@@ -85,7 +93,14 @@ export async function ensureDockerfileFrontend(docker: Docker, options: { onLine
     );
     // Built with the plain builder on purpose: the frontend cannot be asked to build itself.
     const { buildImage } = await import('./image-build.js');
-    await buildImage(docker, { contextDir: context, tag: FRONTEND_REF, logName: 'dockerfile-frontend', builder: 'legacy', onLine: options.onLine, signal: options.signal });
+    await buildImage(docker, {
+      contextDir: context,
+      tag: FRONTEND_REF,
+      logName: 'dockerfile-frontend',
+      builder: 'legacy',
+      onLine: options.onLine,
+      signal: options.signal,
+    });
     for (const tag of FRONTEND_TAGS.slice(1)) await docker.getImage(FRONTEND_REF).tag({ repo: FRONTEND_IMAGE, tag });
   } finally {
     rmSync(context, { recursive: true, force: true });

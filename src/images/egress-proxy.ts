@@ -1,4 +1,3 @@
-
 export interface EgressProxy {
   /** Build args (HTTP_PROXY, …) for builds and the network mode they need. */
   buildArgs: Record<string, string>;

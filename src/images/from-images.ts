@@ -29,7 +29,10 @@ export function fromImages(dockerfile: string, buildArgs: Record<string, string 
     const from = /^FROM\s+(.+)$/i.exec(line);
     if (!from) continue;
     seenFrom = true;
-    const words = from[1]!.trim().split(/\s+/).filter((w) => !w.startsWith('--'));
+    const words = from[1]!
+      .trim()
+      .split(/\s+/)
+      .filter((w) => !w.startsWith('--'));
     const image = substitute(words[0] ?? '', globalArgs);
     const as = words.length >= 3 && words[1]!.toLowerCase() === 'as' ? words[2]!.toLowerCase() : undefined;
     if (image && image.toLowerCase() !== 'scratch' && !stages.has(image.toLowerCase()) && !/\$/.test(image)) images.push(image);
@@ -113,7 +116,8 @@ export function composeImages(file: { path: string; services: Record<string, { i
   const refs: string[] = [];
   for (const service of Object.values(file.services)) {
     if (service.build !== undefined && service.build !== null) {
-      const build = typeof service.build === 'string' ? { context: service.build } : (service.build as { context?: unknown; dockerfile?: unknown; args?: unknown });
+      const build =
+        typeof service.build === 'string' ? { context: service.build } : (service.build as { context?: unknown; dockerfile?: unknown; args?: unknown });
       const context = resolve(dirname(file.path), typeof build.context === 'string' ? build.context : '.');
       const text = dockerfileText(context, typeof build.dockerfile === 'string' ? build.dockerfile : undefined);
       if (text) refs.push(...fromImages(text, buildArgsOf(build.args)));
@@ -127,7 +131,9 @@ export function composeImages(file: { path: string; services: Record<string, { i
 /** Compose's `args:` as a mapping or as a list of NAME=value. */
 function buildArgsOf(args: unknown): Record<string, string> {
   if (Array.isArray(args)) {
-    return Object.fromEntries(args.filter((a): a is string => typeof a === 'string' && a.includes('=')).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      args.filter((a): a is string => typeof a === 'string' && a.includes('=')).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]),
+    );
   }
   if (args && typeof args === 'object') return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, String(v ?? '')]));
   return {};

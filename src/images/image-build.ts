@@ -91,7 +91,8 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
     } catch (error) {
       if (!(error instanceof BuildkitUnavailable)) {
         await new Promise((resolve) => log.end(resolve));
-        if (error instanceof DocklabError && !error.message.includes(logPath)) throw new DocklabError(error.code, `${error.message}. Whole log: ${logPath}`, { details: error.details });
+        if (error instanceof DocklabError && !error.message.includes(logPath))
+          throw new DocklabError(error.code, `${error.message}. Whole log: ${logPath}`, { details: error.details });
         throw error;
       }
       const fallback = fallBackToLegacy(error.message);
@@ -111,16 +112,19 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
   let imageId = '';
   let errorText: string | undefined;
   try {
-    const stream: NodeJS.ReadableStream = await docker.buildImage(context as unknown as NodeJS.ReadableStream, {
-      t: request.tag,
-      dockerfile: labelled ? LABELLED_DOCKERFILE : dockerfile,
-      abortSignal: request.signal,
-      buildargs: request.buildArgs,
-      networkmode: request.networkMode,
-      nocache: request.noCache,
-      rm: true,
-      forcerm: true,
-    } as Docker.ImageBuildOptions) as unknown as NodeJS.ReadableStream;
+    const stream: NodeJS.ReadableStream = (await docker.buildImage(
+      context as unknown as NodeJS.ReadableStream,
+      {
+        t: request.tag,
+        dockerfile: labelled ? LABELLED_DOCKERFILE : dockerfile,
+        abortSignal: request.signal,
+        buildargs: request.buildArgs,
+        networkmode: request.networkMode,
+        nocache: request.noCache,
+        rm: true,
+        forcerm: true,
+      } as Docker.ImageBuildOptions,
+    )) as unknown as NodeJS.ReadableStream;
     await new Promise<void>((resolve, reject) => {
       docker.modem.followProgress(
         stream,
@@ -172,7 +176,10 @@ export async function buildImage(docker: Docker, request: BuildRequest): Promise
     const from = /^Step \d+\/\d+ : FROM\s+(?:--platform=\S+\s+)?(\S+)/i.exec(failing?.instruction ?? '');
     if (from && /pull access denied|not found|no such host|manifest unknown|repository does not exist|dial tcp/i.test(reason)) {
       const { whatCanBeHad } = await import('./provisioner.js');
-      throw new DocklabError('DOCKLAB_IMAGE_UNAVAILABLE', `the Dockerfile starts FROM ${from[1]}, which cannot be had here (no registry answers); ${whatCanBeHad(from[1]!)}`);
+      throw new DocklabError(
+        'DOCKLAB_IMAGE_UNAVAILABLE',
+        `the Dockerfile starts FROM ${from[1]}, which cannot be had here (no registry answers); ${whatCanBeHad(from[1]!)}`,
+      );
     }
     throw new DocklabError(
       'DOCKLAB_IMAGE_BUILD_FAILED',

@@ -54,7 +54,10 @@ export async function pullImage(docker: Docker, ref: string, onLine?: (line: str
 }
 
 function firstLine(text: string): string {
-  return text.replace(/^\(HTTP code \d+\)[^-]*- /, '').split('\n')[0]!.trim();
+  return text
+    .replace(/^\(HTTP code \d+\)[^-]*- /, '')
+    .split('\n')[0]!
+    .trim();
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -132,7 +132,10 @@ export async function buildStandIn(docker: Docker, entry: CatalogEntry, options:
     await labelAndTag(docker, scratchTag, entry, standin);
     return standin;
   } finally {
-    await docker.getImage(scratchTag).remove({ noprune: false }).catch(() => {});
+    await docker
+      .getImage(scratchTag)
+      .remove({ noprune: false })
+      .catch(() => {});
     await egress.close();
   }
 }
@@ -154,7 +157,10 @@ async function runVersionCommand(docker: Docker, image: string, command?: string
 async function labelAndTag(docker: Docker, built: string, entry: CatalogEntry, standin: string): Promise<void> {
   const context = mkdtempSync(join(tmpdir(), 'docklab-label-'));
   try {
-    writeFileSync(join(context, 'Dockerfile'), `FROM ${built}\nLABEL ${LABEL.standin}=${JSON.stringify(standin)} ${RECIPE_LABEL}=${JSON.stringify(recipeOf(entry))}\n`);
+    writeFileSync(
+      join(context, 'Dockerfile'),
+      `FROM ${built}\nLABEL ${LABEL.standin}=${JSON.stringify(standin)} ${RECIPE_LABEL}=${JSON.stringify(recipeOf(entry))}\n`,
+    );
     const [first, ...rest] = entry.tags;
     await buildImage(docker, { contextDir: context, tag: `${entry.image}:${first}`, logName: `label-${entryKey(entry)}` });
     for (const tag of rest) await docker.getImage(`${entry.image}:${first}`).tag({ repo: entry.image, tag });

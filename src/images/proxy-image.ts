@@ -84,7 +84,10 @@ async function buildIfStale(docker: Docker, options: { onLine?: (line: string) =
     });
     // The image this build replaced is now untagged: remove it unless a container still uses it.
     if (present && (await imageIfPresent(docker, ref))?.Id !== present.Id) {
-      await docker.getImage(present.Id).remove().catch(() => undefined);
+      await docker
+        .getImage(present.Id)
+        .remove()
+        .catch(() => undefined);
     }
     return ref;
   } finally {

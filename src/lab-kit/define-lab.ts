@@ -74,7 +74,8 @@ export function defineLab(definition: LabDefinition): LabDefinition {
   if (typeof definition.title !== 'string' || !definition.title) throw invalid("'title' must be a non-empty string");
   if (typeof definition.summary !== 'string') throw invalid("'summary' must be a string");
   if (!Array.isArray(definition.images)) throw invalid('images must be a list of image names');
-  if (!['files', 'state', 'both'].includes(definition.evidence)) throw invalid(`evidence must be 'files', 'state' or 'both', not '${String(definition.evidence)}'`);
+  if (!['files', 'state', 'both'].includes(definition.evidence))
+    throw invalid(`evidence must be 'files', 'state' or 'both', not '${String(definition.evidence)}'`);
   if (!Array.isArray(definition.checks)) throw invalid('checks must be a list');
   if (definition.evidence === 'state' && definition.setup) throw invalid('a state lab keeps no setup of its own: write its steps as scenario.yaml');
   const ids = new Set<string>();
@@ -93,7 +94,8 @@ export function defineLab(definition: LabDefinition): LabDefinition {
     if (!OPTION_NAME.test(option?.name ?? '')) throw invalid(`option name '${option?.name}' must be lower-case words joined by '-'`);
     if (RESERVED_OPTIONS.has(option.name)) throw invalid(`option --${option.name} belongs to docklab's own commands`);
     if (names.has(option.name)) throw invalid(`option --${option.name} is declared twice`);
-    if (option.default !== undefined && option.choices && !option.choices.includes(option.default)) throw invalid(`option --${option.name}: default '${option.default}' is not one of its choices`);
+    if (option.default !== undefined && option.choices && !option.choices.includes(option.default))
+      throw invalid(`option --${option.name}: default '${option.default}' is not one of its choices`);
     names.add(option.name);
   }
   return definition;

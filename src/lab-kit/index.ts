@@ -41,10 +41,37 @@ export * from './inspect/container-deaths.js';
 export * from './inspect/prune-events.js';
 
 // --- shared checks ---
-export { appServesCheck, imageBuildsCheck, serveAndRequest, serveApp, type BuiltImage, type ImageHandle, type ServesOptions, type ServingContainer } from '../checks/app-checks.js';
+export {
+  appServesCheck,
+  imageBuildsCheck,
+  serveAndRequest,
+  serveApp,
+  type BuiltImage,
+  type ImageHandle,
+  type ServesOptions,
+  type ServingContainer,
+} from '../checks/app-checks.js';
 export { imageBuildsCheckRetrying, isVanishedImageError } from '../checks/build-retry.js';
-export { COMPOSE_FILE_CHECK, composeFileCheck, composeFileUsed, composeProject, composeUpCheck, serviceContainers, serviceFor, type ComposeServices, type ServiceRole, type UpOptions } from '../checks/compose-checks.js';
-export { dockerfileStages, parseDockerfile, readDockerfile, variablesUsed, type DockerfileInstruction, type DockerfileStage } from '../checks/dockerfile-parse.js';
+export {
+  COMPOSE_FILE_CHECK,
+  composeFileCheck,
+  composeFileUsed,
+  composeProject,
+  composeUpCheck,
+  serviceContainers,
+  serviceFor,
+  type ComposeServices,
+  type ServiceRole,
+  type UpOptions,
+} from '../checks/compose-checks.js';
+export {
+  dockerfileStages,
+  parseDockerfile,
+  readDockerfile,
+  variablesUsed,
+  type DockerfileInstruction,
+  type DockerfileStage,
+} from '../checks/dockerfile-parse.js';
 export { dockerHubRegistry, listTags, manifestFor, plainRegistry, type RegistryTarget } from '../checks/registry-api.js';
 export { freePort, startSyslogReceiver, type SyslogMessage, type SyslogReceiver } from '../checks/syslog-receiver.js';
 export { inspectSettled } from '../checks/container-settle.js';

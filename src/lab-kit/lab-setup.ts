@@ -20,7 +20,10 @@ export function labSetup<T>(make: (ctx: CheckContext) => Promise<T>): LabSetup<T
 }
 
 /** Runs a lab's set-up (either form); returns what it hands on, if anything. */
-export async function runLabSetup(setup: LabSetup<unknown> | ((ctx: CheckContext) => Promise<void>), ctx: CheckContext): Promise<{ value: unknown } | undefined> {
+export async function runLabSetup(
+  setup: LabSetup<unknown> | ((ctx: CheckContext) => Promise<void>),
+  ctx: CheckContext,
+): Promise<{ value: unknown } | undefined> {
   if (typeof setup === 'function') {
     await setup(ctx);
     return undefined;

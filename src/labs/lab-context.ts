@@ -62,7 +62,8 @@ export class LabContext implements CheckContext {
 
   get<T>(check: CheckDefinition<T> | string): T {
     const id = typeof check === 'string' ? check : check.id;
-    if (!this.handles.has(id)) throw new Error(`check '${id}' handed nothing on: it must pass (with passWith) before a check that reads it, and be in its dependsOn`);
+    if (!this.handles.has(id))
+      throw new Error(`check '${id}' handed nothing on: it must pass (with passWith) before a check that reads it, and be in its dependsOn`);
     return this.handles.get(id) as T;
   }
 
@@ -129,11 +130,17 @@ export class LabContext implements CheckContext {
     const source = options.dir ? (options.dir.startsWith('/') ? options.dir : this.sourcePath(options.dir)) : this.sourcePath();
     this.stopIfAborted();
     const egress = await egressProxyForBuilds();
-    const assembled = this.mode === 'run' && this.lab.definition.templates?.length ? assembleContext(this.lab.definition.templates, source, this.tempDir('context')) : undefined;
+    const assembled =
+      this.mode === 'run' && this.lab.definition.templates?.length
+        ? assembleContext(this.lab.definition.templates, source, this.tempDir('context'))
+        : undefined;
     const dir = assembled ?? source;
     try {
       // A catalog image named by FROM is provisioned (pulled or its stand-in built) before the builder asks a registry for it.
-      await provisionNeeded(this.docker, fromImages(dockerfileText(dir, options.dockerfile) ?? '', options.buildArgs), { onLine: (line) => this.log(line), signal: this.signal });
+      await provisionNeeded(this.docker, fromImages(dockerfileText(dir, options.dockerfile) ?? '', options.buildArgs), {
+        onLine: (line) => this.log(line),
+        signal: this.signal,
+      });
       const result = await buildImage(this.docker, {
         contextDir: dir,
         tag: ref,
@@ -211,7 +218,11 @@ export class LabContext implements CheckContext {
 
   /** Removes the tags tagImage added (only the names: the images stay, as `docker rmi` of one of several tags does). */
   async untagForeign(): Promise<void> {
-    for (const ref of this.foreignTags.splice(0)) await this.docker.getImage(ref).remove({ noprune: true }).catch(() => undefined);
+    for (const ref of this.foreignTags.splice(0))
+      await this.docker
+        .getImage(ref)
+        .remove({ noprune: true })
+        .catch(() => undefined);
   }
 
   async createNetwork(what: string, options: { subnet?: string } = {}): Promise<string> {
@@ -286,5 +297,3 @@ export class LabContext implements CheckContext {
     throw new CheckFailure(expected, found, hint, details);
   }
 }
-
-

@@ -53,7 +53,10 @@ function nearestLabs(wanted: string, folders: Array<{ id: string; slug: string }
     label: `${Number(f.id)} (${f.slug})`,
     score: Number.isFinite(number) ? Math.abs(Number(f.id) - number) : editDistance(wanted, f.slug),
   }));
-  return scored.sort((a, b) => a.score - b.score).slice(0, 3).map((s) => s.label);
+  return scored
+    .sort((a, b) => a.score - b.score)
+    .slice(0, 3)
+    .map((s) => s.label);
 }
 
 export function editDistance(a: string, b: string): number {
@@ -103,7 +106,8 @@ function readBrokenCases(labDir: string, definition: LabDefinition): BrokenCase[
       } catch (error) {
         throw new DocklabError('DOCKLAB_LAB_INVALID', `${file} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
       }
-      if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new DocklabError('DOCKLAB_LAB_INVALID', `${file} must be a JSON object with "fails"`);
+      if (typeof data !== 'object' || data === null || Array.isArray(data))
+        throw new DocklabError('DOCKLAB_LAB_INVALID', `${file} must be a JSON object with "fails"`);
       if (!data.fails || !definition.checks.some((c) => c.id === data.fails)) {
         throw new DocklabError('DOCKLAB_LAB_INVALID', `${file}: "fails" must name one of the lab's checks (${definition.checks.map((c) => c.id).join(', ')})`);
       }

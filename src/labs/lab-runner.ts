@@ -64,7 +64,11 @@ export async function runLab(lab: Lab, options: LabRunOptions): Promise<LabRunRe
   const runId = newRunId();
   createRunFolder(runId, lab.id);
   const signal = AbortSignal.any([interruption.signal, ...(options.signal ? [options.signal] : [])]);
-  const labOptions = { ...(options.registry ? { registry: options.registry } : {}), ...(options.balancer ? { lb: options.balancer } : {}), ...options.labOptions };
+  const labOptions = {
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.balancer ? { lb: options.balancer } : {}),
+    ...options.labOptions,
+  };
   const ctx = new LabContext(engine, lab, options.mode, runId, sourceDir, { keep: options.keep, labOptions, onLine: options.onLine, signal });
   const results: CheckResult[] = [];
   const definition = lab.definition;
@@ -114,7 +118,14 @@ export async function runLab(lab: Lab, options: LabRunOptions): Promise<LabRunRe
           }
         },
       },
-      ...(plan.setUp.kind !== 'none' ? [{ title: `Set up from ${plan.setUp.from}`, run: async () => void (ctx.scenario = await withSignal(signal, () => setUp(ctx, definition, plan, ctx.handles))) }] : []),
+      ...(plan.setUp.kind !== 'none'
+        ? [
+            {
+              title: `Set up from ${plan.setUp.from}`,
+              run: async () => void (ctx.scenario = await withSignal(signal, () => setUp(ctx, definition, plan, ctx.handles))),
+            },
+          ]
+        : []),
       ...definition.checks.map((check) => ({
         title: check.title,
         run: async () => {
@@ -146,14 +157,19 @@ function resolveSourceDir(lab: Lab, options: LabRunOptions): string | undefined 
   if (!dir) {
     throw new DocklabError('DOCKLAB_USAGE', `lab ${Number(lab.id)} judges your files: pass the folder with --dir DIR`);
   }
-  if (!existsSync(dir)) throw new DocklabError('DOCKLAB_FILE_MISSING', `folder ${dir} does not exist; create it with \`docklab init ${Number(lab.id)} ${dir}\``);
+  if (!existsSync(dir))
+    throw new DocklabError('DOCKLAB_FILE_MISSING', `folder ${dir} does not exist; create it with \`docklab init ${Number(lab.id)} ${dir}\``);
   // A symlink counts as present even when it leads nowhere: the build says what is wrong with it.
   // A compose file counts under any name `docker compose` finds by itself (compose.yaml first).
-  const present = (f: string) => entryExists(join(dir, f)) || (f === 'Dockerfile' && entryExists(join(dir, 'dockerfile'))) || (isComposeFileName(f) && findComposeFile(dir) !== undefined);
+  const present = (f: string) =>
+    entryExists(join(dir, f)) || (f === 'Dockerfile' && entryExists(join(dir, 'dockerfile'))) || (isComposeFileName(f) && findComposeFile(dir) !== undefined);
   const missing = (definition.requiredFiles ?? []).filter((f) => !present(f));
   const named = (f: string) => (isComposeFileName(f) ? `a compose file (${COMPOSE_FILE_NAMES.join(', ')})` : f);
   if (missing.length > 0 && options.mode === 'verify') {
-    throw new DocklabError('DOCKLAB_SOLUTION_INCOMPLETE', `${dir} lacks ${missing.map(named).join(', ')}, which lab ${Number(lab.id)} needs; \`docklab show ${Number(lab.id)}\` says what each is for`);
+    throw new DocklabError(
+      'DOCKLAB_SOLUTION_INCOMPLETE',
+      `${dir} lacks ${missing.map(named).join(', ')}, which lab ${Number(lab.id)} needs; \`docklab show ${Number(lab.id)}\` says what each is for`,
+    );
   }
   if (options.mode === 'verify' && definition.requiredFiles?.includes('Dockerfile')) assertDockerfileUsable(dir, defaultDockerfile(dir));
   return dir;

@@ -10,20 +10,28 @@ import { StickHost, readStickConfig } from './stick/stick-host.js';
 /** Where the haproxy image keeps its configuration; used when -f is not given. */
 const DEFAULT_CONFIG = '/usr/local/etc/haproxy/haproxy.cfg';
 
-interface MainOptions { file: string; checkOnly: boolean; workers: number | undefined }
+interface MainOptions {
+  file: string;
+  checkOnly: boolean;
+  workers: number | undefined;
+}
 
 function parseArgs(argv: readonly string[]): MainOptions {
   const o: MainOptions = { file: DEFAULT_CONFIG, checkOnly: false, workers: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '-f' || a === '--file') { const v = argv[++i]; if (!v) throw usage('-f needs a file'); o.file = v; }
-    else if (a === '-c' || a === '--check') o.checkOnly = true;
+    if (a === '-f' || a === '--file') {
+      const v = argv[++i];
+      if (!v) throw usage('-f needs a file');
+      o.file = v;
+    } else if (a === '-c' || a === '--check') o.checkOnly = true;
     else if (a === '--workers') {
       const v = argv[++i];
       o.workers = v === 'auto' ? availableParallelism() : Number(v);
       if (!Number.isInteger(o.workers) || o.workers < 1) throw usage('--workers needs a whole number or auto');
-    } else if (a === '-W' || a === '-db') { /* haproxy image flags: master-worker and foreground are how we run anyway */ }
-    else throw usage(`unknown argument '${a}'`);
+    } else if (a === '-W' || a === '-db') {
+      /* haproxy image flags: master-worker and foreground are how we run anyway */
+    } else throw usage(`unknown argument '${a}'`);
   }
   return o;
 }
@@ -37,7 +45,9 @@ function report(e: unknown): void {
     process.stderr.write(`docklab proxy: ${e.message} [${e.code}]\n`);
     process.exitCode = e.exitCode;
   } else {
-    process.stderr.write(`docklab proxy: internal error: ${e instanceof Error ? e.stack : String(e)}\n[DOCKLAB_INTERNAL] please report this with the command you ran\n`);
+    process.stderr.write(
+      `docklab proxy: internal error: ${e instanceof Error ? e.stack : String(e)}\n[DOCKLAB_INTERNAL] please report this with the command you ran\n`,
+    );
     process.exitCode = 3;
   }
 }
@@ -50,14 +60,21 @@ function report(e: unknown): void {
  */
 export async function runProxyMain(argv: readonly string[]): Promise<void> {
   let opts: MainOptions;
-  try { opts = parseArgs(argv); } catch (e) { report(e); return; }
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    report(e);
+    return;
+  }
   if (opts.checkOnly) {
     try {
       const { config, router } = await loadConfig(opts.file);
       router.retire();
       for (const w of config.warnings) process.stderr.write(`${w}\n`);
       process.stdout.write('Configuration file is valid\n');
-    } catch (e) { report(e); }
+    } catch (e) {
+      report(e);
+    }
     return;
   }
   let workers = opts.workers;
@@ -66,9 +83,15 @@ export async function runProxyMain(argv: readonly string[]): Promise<void> {
       const { config, router } = await loadConfig(opts.file);
       router.retire();
       workers = config.global.nbthread;
-    } catch (e) { report(e); return; }
+    } catch (e) {
+      report(e);
+      return;
+    }
   }
-  if (cluster.isPrimary && workers !== undefined && workers > 1) { await runPrimary(opts, workers); return; }
+  if (cluster.isPrimary && workers !== undefined && workers > 1) {
+    await runPrimary(opts, workers);
+    return;
+  }
   await runSingle(opts);
 }
 
@@ -77,9 +100,13 @@ async function runSingle(opts: MainOptions): Promise<void> {
   if (cluster.isWorker) {
     // Stick tables live in the primary so that limits hold for the whole proxy.
     const onStick = installStickWorker((m) => process.send?.(m as object));
-    process.on('message', (m) => { onStick(m); });
+    process.on('message', (m) => {
+      onStick(m);
+    });
   }
-  try { proxy = await startProxyFromFile(opts.file); } catch (e) {
+  try {
+    proxy = await startProxyFromFile(opts.file);
+  } catch (e) {
     report(e);
     if (cluster.isWorker) process.exit(process.exitCode ?? 2);
     return;
@@ -90,7 +117,10 @@ async function runSingle(opts: MainOptions): Promise<void> {
     const onHup = () => {
       proxy.reload().then(
         () => process.stderr.write('docklab proxy: configuration reloaded\n'),
-        (e: unknown) => process.stderr.write(`docklab proxy: reload refused, still serving the previous configuration: ${isDocklabError(e) ? `${e.message} [${e.code}]` : String(e)}\n`),
+        (e: unknown) =>
+          process.stderr.write(
+            `docklab proxy: reload refused, still serving the previous configuration: ${isDocklabError(e) ? `${e.message} [${e.code}]` : String(e)}\n`,
+          ),
       );
     };
     const onStop = () => {
@@ -104,7 +134,11 @@ async function runSingle(opts: MainOptions): Promise<void> {
     process.on('SIGTERM', onStop);
     process.on('SIGINT', onStop);
     process.on('SIGUSR1', onStop);
-    if (cluster.isWorker) process.on('message', (m) => { if (m === 'reload') onHup(); else if (m === 'stop') onStop(); });
+    if (cluster.isWorker)
+      process.on('message', (m) => {
+        if (m === 'reload') onHup();
+        else if (m === 'stop') onStop();
+      });
   });
   if (cluster.isWorker) process.exit(0);
 }
@@ -118,13 +152,25 @@ async function runPrimary(opts: MainOptions, n: number): Promise<void> {
   let reloadPending = false;
   const ready = new Set<number>();
   const live = () => Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
-  const each = (m: string) => { for (const w of live()) w!.send(m); };
+  const each = (m: string) => {
+    for (const w of live()) w!.send(m);
+  };
   // Stick tables are held here; workers send their table operations.
   const stick = new StickHost();
-  const loadStick = () => { const c = readStickConfig(opts.file); if (c) stick.load(c); };
+  const loadStick = () => {
+    const c = readStickConfig(opts.file);
+    if (c) stick.load(c);
+  };
   loadStick();
   // A reload waits until every worker is up, so that none misses it.
-  const reload = () => { loadStick(); if (ready.size < live().length) { reloadPending = true; return; } each('reload'); };
+  const reload = () => {
+    loadStick();
+    if (ready.size < live().length) {
+      reloadPending = true;
+      return;
+    }
+    each('reload');
+  };
   const fork = () => {
     const w = cluster.fork();
     w.on('message', (m) => {
@@ -132,10 +178,16 @@ async function runPrimary(opts: MainOptions, n: number): Promise<void> {
       if (m !== 'ready') return;
       ready.add(w.id);
       if (ready.size >= n) everReady = true;
-      if (reloadPending && ready.size === live().length) { reloadPending = false; each('reload'); }
+      if (reloadPending && ready.size === live().length) {
+        reloadPending = false;
+        each('reload');
+      }
     });
   };
-  const stop = () => { stopping = true; each('stop'); };
+  const stop = () => {
+    stopping = true;
+    each('stop');
+  };
   for (let i = 0; i < n; i++) fork();
   cluster.on('exit', (w, code) => {
     ready.delete(w.id);
@@ -149,7 +201,9 @@ async function runPrimary(opts: MainOptions, n: number): Promise<void> {
     // Replace a lost worker; if the file on disk is broken now, try again later.
     const delay = code === 2 ? 5000 : 0;
     if (code === 2) process.stderr.write('docklab proxy: a replacement worker refused the current file; retrying in 5s\n');
-    setTimeout(() => { if (!stopping) fork(); }, delay).unref();
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, delay).unref();
   });
   process.on('SIGHUP', reload);
   process.on('SIGTERM', stop);
@@ -157,7 +211,10 @@ async function runPrimary(opts: MainOptions, n: number): Promise<void> {
   process.on('SIGUSR1', stop);
   await new Promise<void>((resolve) => {
     const check = setInterval(() => {
-      if (stopping && live().length === 0) { clearInterval(check); resolve(); }
+      if (stopping && live().length === 0) {
+        clearInterval(check);
+        resolve();
+      }
     }, 50);
   });
 }
@@ -169,7 +226,11 @@ function fileURLToPathSafe(url: string): string {
 function isMainModule(): boolean {
   const entry = process.argv[1];
   if (!entry) return false;
-  try { return pathToFileURL(realpathSync(entry)).href === import.meta.url; } catch { return false; }
+  try {
+    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
+  } catch {
+    return false;
+  }
 }
 
 if (isMainModule()) {

@@ -25,7 +25,12 @@ export interface ProxyOptions {
   onWarning?: (line: string) => void;
 }
 
-export interface ListenAddress { frontend: string; host: string; port: number; ssl: boolean }
+export interface ListenAddress {
+  frontend: string;
+  host: string;
+  port: number;
+  ssl: boolean;
+}
 
 export interface RunningProxy {
   /** Where the proxy listens (ports resolved when the config said :0). */
@@ -50,7 +55,9 @@ interface Listener {
 /** Reads, parses and compiles a configuration file without starting anything. */
 export async function loadConfig(path: string): Promise<{ config: ConfigModel; router: Router }> {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch {
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
     throw new DocklabError('DOCKLAB_FILE_MISSING', `${path}: cannot read the configuration file; check the path given with -f`);
   }
   const config = ConfigParser.parseText(text, basename(path), { dir: dirname(resolve(path)), fromFile: true });
@@ -72,16 +79,26 @@ class ProxyInstance implements RunningProxy {
   private stoppingFlag = false;
   /** Counts a socket among the open ones until it closes (one listener function for all sockets, no closure each). */
   private readonly track = ((sockets: Set<Socket>) => {
-    function untrack(this: Socket): void { sockets.delete(this); }
-    return (s: Socket): void => { sockets.add(s); s.once('close', untrack); };
+    function untrack(this: Socket): void {
+      sockets.delete(this);
+    }
+    return (s: Socket): void => {
+      sockets.add(s);
+      s.once('close', untrack);
+    };
   })(this.sockets);
   warnings: string[] = [];
   /** `hard-stop-after`: how long a stop waits for open connections (10 s when unset). */
   private hardStopAfter = 10_000;
 
-  constructor(private readonly path: string, private readonly opts: Required<ProxyOptions>) {}
+  constructor(
+    private readonly path: string,
+    private readonly opts: Required<ProxyOptions>,
+  ) {}
 
-  get addresses(): ListenAddress[] { return this.listeners.map((l) => l.address); }
+  get addresses(): ListenAddress[] {
+    return this.listeners.map((l) => l.address);
+  }
 
   async start(): Promise<void> {
     const { config, router } = await this.compile();
@@ -90,7 +107,9 @@ class ProxyInstance implements RunningProxy {
 
   private async compile(): Promise<{ config: ConfigModel; router: Router }> {
     let text: string;
-    try { text = readFileSync(this.path, 'utf8'); } catch {
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch {
       throw new DocklabError('DOCKLAB_FILE_MISSING', `${this.path}: cannot read the configuration file; check the path given with -f`);
     }
     const config = ConfigParser.parseText(text, basename(this.path), { dir: dirname(resolve(this.path)), fromFile: true });
@@ -146,11 +165,17 @@ class ProxyInstance implements RunningProxy {
     let h2: H2SessionHost | undefined;
     const ctx: ListenerContext = {
       upgradeToH2: (socket, preread) => {
-        if (!h2) { h2 = new H2SessionHost(ctx); this.h2Hosts.push(h2); }
+        if (!h2) {
+          h2 = new H2SessionHost(ctx);
+          this.h2Hosts.push(h2);
+        }
         h2.accept(socket, preread);
       },
-      frontendName, ssl,
-      get localPort() { return port(); },
+      frontendName,
+      ssl,
+      get localPort() {
+        return port();
+      },
       router: () => this.router,
       log: this.opts.onLog,
       stopping: () => this.stoppingFlag,
@@ -178,10 +203,16 @@ class ProxyInstance implements RunningProxy {
         // One TLS server for every ALPN list: h2 sessions are handed to the HTTP/2 host,
         // everything else (http/1.1, no ALPN) to the HTTP/1 client connection, upgrades included.
         const tls = createTlsServer({ ...tlsOptions, ...(bind.alpn.length ? { ALPNProtocols: bind.alpn } : {}) }, (s: TLSSocket) => {
-          if (!acceptTlsClient(s, bind)) { s.destroy(); return; }
+          if (!acceptTlsClient(s, bind)) {
+            s.destroy();
+            return;
+          }
           track(s);
           if (!admitConnection(s, ctx, bind)) return;
-          if (s.alpnProtocol === 'h2') { ctx.upgradeToH2!(s); return; }
+          if (s.alpnProtocol === 'h2') {
+            ctx.upgradeToH2!(s);
+            return;
+          }
           const c = new ClientConnection(s, ctx);
           this.connections.add(c);
           s.once('close', () => this.connections.delete(c));
@@ -209,7 +240,13 @@ class ProxyInstance implements RunningProxy {
    */
   private openProxied(bind: BindModel, ctx: ListenerContext, track: (s: Socket) => void): NetServer {
     const upgrade = bind.ssl
-      ? tlsUpgrade(bind, { ...bindTlsOptions(bind, bind.certFiles.map((f) => loadPem(f, bind))), ...(bind.alpn.length ? { ALPNProtocols: bind.alpn } : {}) })
+      ? tlsUpgrade(bind, {
+          ...bindTlsOptions(
+            bind,
+            bind.certFiles.map((f) => loadPem(f, bind)),
+          ),
+          ...(bind.alpn.length ? { ALPNProtocols: bind.alpn } : {}),
+        })
       : undefined;
     const serve = (s: Socket) => {
       const c = new ClientConnection(s, ctx);
@@ -221,7 +258,10 @@ class ProxyInstance implements RunningProxy {
       if (!admitConnection(raw, ctx, bind)) return;
       void readProxyHeaderFrom(raw).then(async (r) => {
         // No PROXY header: HAProxy drops the connection without lingering (the client sees a reset).
-        if (!r) { dropConnection(raw); return; }
+        if (!r) {
+          dropConnection(raw);
+          return;
+        }
         if (r.addresses) presentAs(raw, r.addresses);
         if (!upgrade) {
           if (r.rest.length) raw.unshift(r.rest);
@@ -241,20 +281,45 @@ class ProxyInstance implements RunningProxy {
   /** A `mode tcp` listener: every connection becomes a TcpSession (TLS terminated first on `ssl` binds). */
   private openTcp(bind: BindModel, ctx: ListenerContext, track: (s: Socket) => void): NetServer {
     const upgrade = bind.ssl
-      ? tlsUpgrade(bind, { ...bindTlsOptions(bind, bind.certFiles.map((f) => loadPem(f, bind))), ...(bind.alpn.length ? { ALPNProtocols: bind.alpn } : {}) })
+      ? tlsUpgrade(bind, {
+          ...bindTlsOptions(
+            bind,
+            bind.certFiles.map((f) => loadPem(f, bind)),
+          ),
+          ...(bind.alpn.length ? { ALPNProtocols: bind.alpn } : {}),
+        })
       : undefined;
-    return createTcpServer({ noDelay: true, allowHalfOpen: true }, (s) => { track(s); new TcpSession(s, ctx, bind, upgrade); });
+    return createTcpServer({ noDelay: true, allowHalfOpen: true }, (s) => {
+      track(s);
+      new TcpSession(s, ctx, bind, upgrade);
+    });
   }
 
-  private listen(key: string, bind: BindModel, frontendName: string, config: ConfigModel, server: NetServer | Http2SecureServer, bound: { port: number }): Promise<Listener> {
+  private listen(
+    key: string,
+    bind: BindModel,
+    frontendName: string,
+    config: ConfigModel,
+    server: NetServer | Http2SecureServer,
+    bound: { port: number },
+  ): Promise<Listener> {
     const fe = config.frontends.find((f) => f.name === frontendName);
     const maxconn = fe?.settings.maxconn ?? config.global.maxconn;
     if (maxconn) (server as NetServer).maxConnections = maxconn;
     return new Promise((resolve, reject) => {
       const onError = (e: NodeJS.ErrnoException) => {
         const where = `${bind.loc.file}:${bind.loc.line}`;
-        if (e.code === 'EADDRINUSE') reject(new DocklabError('DOCKLAB_PORT_IN_USE', `${where}: ${bind.host || '*'}:${bind.port} is already in use; stop what listens there or bind another port`));
-        else reject(new DocklabError('DOCKLAB_PORT_IN_USE', `${where}: cannot listen on ${bind.host || '*'}:${bind.port} (${e.code ?? e.message}); check the address`));
+        if (e.code === 'EADDRINUSE')
+          reject(
+            new DocklabError(
+              'DOCKLAB_PORT_IN_USE',
+              `${where}: ${bind.host || '*'}:${bind.port} is already in use; stop what listens there or bind another port`,
+            ),
+          );
+        else
+          reject(
+            new DocklabError('DOCKLAB_PORT_IN_USE', `${where}: cannot listen on ${bind.host || '*'}:${bind.port} (${e.code ?? e.message}); check the address`),
+          );
       };
       server.once('error', onError);
       server.listen({ host: bind.host || '0.0.0.0', port: bind.port }, () => {
@@ -275,7 +340,14 @@ class ProxyInstance implements RunningProxy {
   async close(): Promise<void> {
     this.stoppingFlag = true;
     // A listener reports closed only once its connections are gone: idle ones are closed first, not after.
-    const listenersClosed = Promise.all(this.listeners.map((l) => new Promise<void>((r) => { l.server.close(() => r()); })));
+    const listenersClosed = Promise.all(
+      this.listeners.map(
+        (l) =>
+          new Promise<void>((r) => {
+            l.server.close(() => r());
+          }),
+      ),
+    );
     for (const c of this.connections) c.closeIfIdle();
     for (const h of this.h2Hosts) h.close();
     await listenersClosed;
@@ -299,8 +371,16 @@ function bindKey(b: BindModel, frontend: string): string {
 
 export async function startProxyFromFile(path: string, options: ProxyOptions = {}): Promise<RunningProxy> {
   const instance = new ProxyInstance(path, {
-    onLog: options.onLog ?? ((line) => { process.stdout.write(`${line}\n`); }),
-    onWarning: options.onWarning ?? ((line) => { process.stderr.write(`${line}\n`); }),
+    onLog:
+      options.onLog ??
+      ((line) => {
+        process.stdout.write(`${line}\n`);
+      }),
+    onWarning:
+      options.onWarning ??
+      ((line) => {
+        process.stderr.write(`${line}\n`);
+      }),
   });
   await instance.start();
   return instance;

@@ -26,7 +26,9 @@ export function classFromDocuments(learners: LearnerResults[]): ClassFromDocumen
   const names = uniqueNames(kept.map((l) => l.name));
   const checks = new Map<string, string>();
   for (const l of kept) for (const t of l.document?.tests ?? []) if (!checks.has(t.id)) checks.set(t.id, t.name);
-  const outcomes: LearnerOutcome[] = kept.map((l, i) => (l.document ? { name: names[i]!, run: runFromDocument(l.document) } : { name: names[i]!, error: l.error ?? 'no results' }));
+  const outcomes: LearnerOutcome[] = kept.map((l, i) =>
+    l.document ? { name: names[i]!, run: runFromDocument(l.document) } : { name: names[i]!, error: l.error ?? 'no results' },
+  );
   const lab = first?.lab ?? { id: 0, slug: 'unknown', title: 'unknown lab' };
   return {
     report: {

@@ -32,7 +32,10 @@ export function renderClassPage(page: ClassPage): string {
 <p class="meta"><span id="counts">${h(counts)}</span> · lab ${h(page.lab.slug)} · made ${h(page.generatedAt)}</p>
 <h2>Where the class struggles</h2>
 <ol class="checks" id="check-bars">
-${[...page.checks].sort((a, b) => b.failShare - a.failShare || 0).map(checkBar).join('\n')}
+${[...page.checks]
+  .sort((a, b) => b.failShare - a.failShare || 0)
+  .map(checkBar)
+  .join('\n')}
 </ol>
 <h2>Learners</h2>
 <div class="controls">
@@ -66,8 +69,12 @@ function checkHeader(c: PageCheck): string {
 
 function learnerRow(l: PageLearner): string {
   const cells = l.cells
-    .map((c) => `<td class="cell ${c.status}" data-check="${h(c.checkId)}" data-status="${c.status}" data-tip="${h(c.tip)}" aria-label="${h(c.tip)}" tabindex="0">${h(c.text)}</td>`)
+    .map(
+      (c) =>
+        `<td class="cell ${c.status}" data-check="${h(c.checkId)}" data-status="${c.status}" data-tip="${h(c.tip)}" aria-label="${h(c.tip)}" tabindex="0">${h(c.text)}</td>`,
+    )
     .join('');
-  const result = l.status === 'not-graded' ? `not graded: ${l.error ?? 'no results'}` : `${l.status === 'pass' ? 'PASS' : 'FAIL'} ${l.passed} of ${l.cells.length} passed`;
+  const result =
+    l.status === 'not-graded' ? `not graded: ${l.error ?? 'no results'}` : `${l.status === 'pass' ? 'PASS' : 'FAIL'} ${l.passed} of ${l.cells.length} passed`;
   return `<tr class="${l.status}" data-learner="${h(l.name)}" data-status="${l.status}" data-passed="${l.passed}" data-failed="${l.failed}"><th scope="row" class="learner">${h(l.name)}</th>${cells}<td class="result">${h(result)}</td></tr>`;
 }

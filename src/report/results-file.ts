@@ -45,7 +45,8 @@ export function readResultsFile(path: string): LearnerResults[] {
     return parsed.map((entry, index) => {
       const where = `[${index}]`;
       if (!isObject(entry)) throw invalid(path, `${where} is not an object`);
-      if (typeof entry.learner !== 'string' || entry.learner.trim() === '') throw invalid(path, `${where}.learner is missing (a class list names each learner)`);
+      if (typeof entry.learner !== 'string' || entry.learner.trim() === '')
+        throw invalid(path, `${where}.learner is missing (a class list names each learner)`);
       if (entry.version === undefined && typeof entry.error === 'string') return { name: entry.learner, error: entry.error };
       return { name: entry.learner, ...documentOrError(path, entry, `${where}.`) };
     });
@@ -75,7 +76,8 @@ export function validateDocument(path: string, value: Record<string, unknown>, a
   }
   optionalString(path, value, 'message', at);
   if (!Array.isArray(value.tests)) throw invalid(path, `${at}tests is missing or not a list`);
-  if (value.status === 'error') return { version: 2, status: 'error', message: value.message as string | undefined, lab: { id: 0, slug: '', title: '' }, tests: [] };
+  if (value.status === 'error')
+    return { version: 2, status: 'error', message: value.message as string | undefined, lab: { id: 0, slug: '', title: '' }, tests: [] };
   const lab = value.lab;
   if (!isObject(lab)) throw invalid(path, `${at}lab is missing: write the file with \`docklab verify N --json\``);
   if (typeof lab.id !== 'number' || !Number.isInteger(lab.id) || lab.id < 0) throw invalid(path, `${at}lab.id is ${JSON.stringify(lab.id)}, not a lab number`);

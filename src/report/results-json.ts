@@ -41,12 +41,7 @@ export function toResultsDocument(run: LabRunResult): ResultsDocument {
       id: r.id,
       name: r.title,
       status: r.status,
-      message:
-        r.status === 'fail'
-          ? `expected ${r.expected}; found ${r.found}; hint: ${r.hint}`
-          : r.status === 'skipped'
-            ? `skipped: ${r.reason}`
-            : r.found,
+      message: r.status === 'fail' ? `expected ${r.expected}; found ${r.found}; hint: ${r.hint}` : r.status === 'skipped' ? `skipped: ${r.reason}` : r.found,
       output: r.details?.length ? r.details.join('\n') : undefined,
       expected: r.expected,
       found: r.found,

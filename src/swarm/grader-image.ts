@@ -23,7 +23,11 @@ const COPIED = ['dist/src', 'dist/labs', 'labs', 'templates'];
 
 export function graderTag(): string {
   const hash = createHash('sha256');
-  for (const dir of COPIED) hash.update(dir).update('\0').update(distHash(join(PROJECT_ROOT, dir)));
+  for (const dir of COPIED)
+    hash
+      .update(dir)
+      .update('\0')
+      .update(distHash(join(PROJECT_ROOT, dir)));
   return `${DOCKLAB_VERSION}-${hash.digest('hex').slice(0, 12)}`;
 }
 

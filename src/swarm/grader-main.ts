@@ -43,7 +43,12 @@ async function grade(): Promise<number> {
 
   const doc: GradedLearner = { node: process.env.DOCKLAB_NODE };
   try {
-    const run = await runLab(lab, { mode: 'verify', sourceDir: dir, balancer: process.env.DOCKLAB_LB === 'haproxy' ? 'haproxy' : process.env.DOCKLAB_LB === 'docklab' ? 'docklab' : undefined, output: 'silent' });
+    const run = await runLab(lab, {
+      mode: 'verify',
+      sourceDir: dir,
+      balancer: process.env.DOCKLAB_LB === 'haproxy' ? 'haproxy' : process.env.DOCKLAB_LB === 'docklab' ? 'docklab' : undefined,
+      output: 'silent',
+    });
     doc.run = { runId: run.runId, status: run.status, results: run.results, durationMs: run.durationMs, output: run.output };
   } catch (error) {
     if (isInterrupted(error) || !(error instanceof DocklabError) || error.code === 'DOCKLAB_ENGINE_UNREACHABLE') throw error;
@@ -97,7 +102,14 @@ async function main(): Promise<number> {
     }
     // The class's stopped graders go too: their tasks are gone with the service.
     const stopped = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [label], status: ['exited', 'dead', 'created'] }) });
-    await Promise.all(stopped.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      stopped.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     const removed = await sweepGraderOrphans(docker);
     const sweeps = await removeStoppedSweeps(docker);
     process.stdout.write(`swept ${removed.length} resources, ${stopped.length} stopped graders, ${sweeps} stopped sweeps\n`);
@@ -117,7 +129,9 @@ main().then(
   (code) => process.exit(code),
   (error) => {
     if (isInterrupted(error)) return; // the interruption handler exits once its teardown is done
-    process.stderr.write(`docklab grader: ${error instanceof DocklabError ? `${error.message} [${error.code}]` : ((error as Error)?.stack ?? String(error))}\n`);
+    process.stderr.write(
+      `docklab grader: ${error instanceof DocklabError ? `${error.message} [${error.code}]` : ((error as Error)?.stack ?? String(error))}\n`,
+    );
     process.exit(1);
   },
 );

@@ -20,7 +20,9 @@ export async function verifyClassOnSwarm(lab: Lab, root: string, learners: strin
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const started = Date.now();
   const { outcomes, tasksPerNode } = await gradeClassOnSwarm(lab, { root, learners, parallel, balancer: flags.lb, ...checkSwarmFlags(flags), onLine: say });
-  const perNode = Object.entries(tasksPerNode).map(([node, count]) => `${node}: ${count}`).join(', ');
+  const perNode = Object.entries(tasksPerNode)
+    .map(([node, count]) => `${node}: ${count}`)
+    .join(', ');
   say(`swarm: ${learners.length} learners in ${((Date.now() - started) / 1000).toFixed(1)} s; judged per node: ${perNode || 'none'}`);
   return outcomes;
 }

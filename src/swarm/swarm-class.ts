@@ -11,7 +11,17 @@ import { packClass } from './learner-archive.js';
 import { GRADER_HOST_PREFIX, GRADER_LABEL } from './node-sweep.js';
 import { decodeResultLines, demuxLogs } from './result-lines.js';
 import { publishToSwarmRegistry, swarmRegistryPort } from './swarm-registry.js';
-import { assertSwarmManager, listNodes, removeConfigs, removeService, serviceTasks, SWARM_LABEL, sweepNodes, taskLogs, type SwarmTask } from './swarm-manager.js';
+import {
+  assertSwarmManager,
+  listNodes,
+  removeConfigs,
+  removeService,
+  serviceTasks,
+  SWARM_LABEL,
+  sweepNodes,
+  taskLogs,
+  type SwarmTask,
+} from './swarm-manager.js';
 
 export interface SwarmClassOptions {
   root: string;
@@ -64,7 +74,10 @@ export async function gradeClassOnSwarm(lab: Lab, options: SwarmClassOptions): P
   let image = await ensureGraderImage(docker, { onLine: options.onLine, signal });
   const registryPort = await swarmRegistryPort(docker);
   if (registryPort) image = await publishToSwarmRegistry(docker, registryPort, image, lab.definition.images, options.onLine);
-  else options.onLine?.(`the swarm has no registry of docklab's (\`docklab swarm prepare\`): every node needs ${image} and ${lab.definition.images.join(', ')} already`);
+  else
+    options.onLine?.(
+      `the swarm has no registry of docklab's (\`docklab swarm prepare\`): every node needs ${image} and ${lab.definition.images.join(', ')} already`,
+    );
 
   const klass = newRunId();
   const classLabel = `${SWARM_LABEL.klass}=${klass}`;
@@ -88,10 +101,14 @@ export async function gradeClassOnSwarm(lab: Lab, options: SwarmClassOptions): P
     const attempts = options.attempts ?? 3;
     const spec = (name: string, slot: string, configs: MountedConfig[], completions: number, avoidNodes: string[] = []) =>
       graderService({ name, image, klass, lab, labels, slot, configs, completions, avoidNodes, attempts, registryPort, options });
-    const service = (await docker.createService(spec(`docklab-grade-${klass}`, '{{.Task.Slot}}', [index, ...archivesAsConfigs], options.learners.length) as never)) as { id?: string; ID?: string };
+    const service = (await docker.createService(
+      spec(`docklab-grade-${klass}`, '{{.Task.Slot}}', [index, ...archivesAsConfigs], options.learners.length) as never,
+    )) as { id?: string; ID?: string };
     // Swarm does not start a job's task again when its node dies: such a learner gets a job of its own on the nodes that are up.
     const rescue = async (slot: number, avoidNodes: string[], attempt: number) => {
-      const created = (await docker.createService(spec(`docklab-grade-${klass}-${slot}-${attempt}`, String(slot), [index, archivesAsConfigs[slot]!], 1, avoidNodes) as never)) as { id?: string; ID?: string };
+      const created = (await docker.createService(
+        spec(`docklab-grade-${klass}-${slot}-${attempt}`, String(slot), [index, archivesAsConfigs[slot]!], 1, avoidNodes) as never,
+      )) as { id?: string; ID?: string };
       return created.id ?? created.ID!;
     };
     return await gather(docker, lab, service.id ?? service.ID!, rescue, options, attempts, signal);
@@ -113,7 +130,10 @@ async function createConfig(docker: Docker, name: string, labels: Record<string,
 }
 
 async function removeServices(docker: Docker, label: string): Promise<void> {
-  const services = (await docker.listServices({ filters: JSON.stringify({ label: [label] }) })) as Array<{ ID: string; Spec: { Labels?: Record<string, string> } }>;
+  const services = (await docker.listServices({ filters: JSON.stringify({ label: [label] }) })) as Array<{
+    ID: string;
+    Spec: { Labels?: Record<string, string> };
+  }>;
   await Promise.all(services.filter((s) => s.Spec.Labels?.[SWARM_LABEL.kind] === 'grade').map((s) => removeService(docker, s.ID)));
 }
 
@@ -216,7 +236,10 @@ async function gather(
           settled.set(slot, toOutcome(lab, name, join(options.root, name), doc, nodeName(complete.NodeID)));
           options.onLine?.(`graded ${name} on ${nodeName(complete.NodeID)}`);
         } else if ((unreadable.get(slot) ?? 0) >= 10) {
-          settled.set(slot, { name, error: `not graded: its task completed on ${nodeName(complete.NodeID)}, but its result could not be read from the task's logs` });
+          settled.set(slot, {
+            name,
+            error: `not graded: its task completed on ${nodeName(complete.NodeID)}, but its result could not be read from the task's logs`,
+          });
         } else unreadable.set(slot, (unreadable.get(slot) ?? 0) + 1);
         continue;
       }
@@ -225,7 +248,10 @@ async function gather(
       const faults = own.filter((t) => TERMINAL_FAULTS.has(t.Status.State) || stranded.includes(t));
       const last = faults.at(-1);
       if (faults.length > attempts) {
-        settled.set(slot, { name, error: `not graded: its task did not complete in ${faults.length} attempts; the last ${describeFault(last!, nodeName(last!.NodeID), down)}` });
+        settled.set(slot, {
+          name,
+          error: `not graded: its task did not complete in ${faults.length} attempts; the last ${describeFault(last!, nodeName(last!.NodeID), down)}`,
+        });
         continue;
       }
       const live = own.filter((t) => !TERMINAL_FAULTS.has(t.Status.State) && !stranded.includes(t));
@@ -260,10 +286,26 @@ function toOutcome(lab: Lab, name: string, localDir: string, doc: ReturnType<typ
   const inTask = join(EXTRACT_DIR, name);
   const local = (text: string | undefined) => text?.split(inTask).join(localDir);
   if (!doc.run) return { name, node, error: local(doc.error) ?? 'not graded: the grader reported nothing' };
-  const results = doc.run.results.map((r) => ({ ...r, expected: local(r.expected), found: local(r.found), hint: local(r.hint), reason: local(r.reason), details: r.details?.map((d) => local(d)!) }));
+  const results = doc.run.results.map((r) => ({
+    ...r,
+    expected: local(r.expected),
+    found: local(r.found),
+    hint: local(r.hint),
+    reason: local(r.reason),
+    details: r.details?.map((d) => local(d)!),
+  }));
   return {
     name,
     node,
-    run: { lab, runId: doc.run.runId, mode: 'verify', sourceDir: localDir, status: doc.run.status, results, durationMs: doc.run.durationMs, output: doc.run.output },
+    run: {
+      lab,
+      runId: doc.run.runId,
+      mode: 'verify',
+      sourceDir: localDir,
+      status: doc.run.status,
+      results,
+      durationMs: doc.run.durationMs,
+      output: doc.run.output,
+    },
   };
 }

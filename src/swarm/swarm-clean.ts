@@ -11,7 +11,10 @@ import { assertSwarmManager, removeConfigs, removeService, SWARM_LABEL, sweepNod
  */
 export async function cleanSwarm(docker: Docker, address: string): Promise<string[]> {
   await assertSwarmManager(docker, address);
-  const services = (await docker.listServices({ filters: JSON.stringify({ label: [`${SWARM_LABEL.kind}`] }) })) as Array<{ ID: string; Spec: { Labels?: Record<string, string> } }>;
+  const services = (await docker.listServices({ filters: JSON.stringify({ label: [`${SWARM_LABEL.kind}`] }) })) as Array<{
+    ID: string;
+    Spec: { Labels?: Record<string, string> };
+  }>;
   for (const service of services) {
     if (['grade', 'sweep'].includes(service.Spec.Labels?.[SWARM_LABEL.kind] ?? '')) await removeService(docker, service.ID);
   }

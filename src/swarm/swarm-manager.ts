@@ -27,16 +27,26 @@ export async function assertSwarmManager(docker: Docker, address: string): Promi
   const info = (await docker.info()) as { Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } };
   const state = info.Swarm?.LocalNodeState ?? 'inactive';
   if (state !== 'active') {
-    throw new DocklabError('DOCKLAB_SWARM_UNAVAILABLE', `the engine at ${address} is not part of a swarm (swarm: ${state}): run \`docker swarm init\` on it, or point DOCKER_HOST at a swarm manager`);
+    throw new DocklabError(
+      'DOCKLAB_SWARM_UNAVAILABLE',
+      `the engine at ${address} is not part of a swarm (swarm: ${state}): run \`docker swarm init\` on it, or point DOCKER_HOST at a swarm manager`,
+    );
   }
   if (!info.Swarm?.ControlAvailable) {
-    throw new DocklabError('DOCKLAB_SWARM_UNAVAILABLE', `the engine at ${address} is a swarm worker; services are created on a manager: point DOCKER_HOST at a manager (\`docker node ls\` there lists them)`);
+    throw new DocklabError(
+      'DOCKLAB_SWARM_UNAVAILABLE',
+      `the engine at ${address} is a swarm worker; services are created on a manager: point DOCKER_HOST at a manager (\`docker node ls\` there lists them)`,
+    );
   }
 }
 
 export async function listNodes(docker: Docker): Promise<SwarmNodeInfo[]> {
   const nodes = (await docker.listNodes()) as Array<{ ID: string; Description?: { Hostname?: string }; Status?: { State?: string; Addr?: string } }>;
-  return nodes.map((n) => ({ id: n.ID, name: `${n.Description?.Hostname ?? n.ID.slice(0, 12)} (${n.Status?.Addr ?? '?'})`, state: n.Status?.State ?? 'unknown' }));
+  return nodes.map((n) => ({
+    id: n.ID,
+    name: `${n.Description?.Hostname ?? n.ID.slice(0, 12)} (${n.Status?.Addr ?? '?'})`,
+    state: n.Status?.State ?? 'unknown',
+  }));
 }
 
 export async function serviceTasks(docker: Docker, serviceId: string): Promise<SwarmTask[]> {
@@ -46,7 +56,11 @@ export async function serviceTasks(docker: Docker, serviceId: string): Promise<S
 /** A task's logs as text (frames undone), or undefined when its node cannot hand them over. */
 export async function taskLogs(docker: Docker, taskId: string): Promise<Buffer | undefined> {
   try {
-    const logs = (await (docker.getTask(taskId) as unknown as { logs(o: object): Promise<Buffer | NodeJS.ReadableStream> }).logs({ stdout: true, stderr: false, follow: false })) as Buffer | NodeJS.ReadableStream;
+    const logs = (await (docker.getTask(taskId) as unknown as { logs(o: object): Promise<Buffer | NodeJS.ReadableStream> }).logs({
+      stdout: true,
+      stderr: false,
+      follow: false,
+    })) as Buffer | NodeJS.ReadableStream;
     if (Buffer.isBuffer(logs)) return logs;
     const chunks: Buffer[] = [];
     for await (const chunk of logs as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -67,7 +81,14 @@ export async function removeService(docker: Docker, name: string): Promise<void>
 
 export async function removeConfigs(docker: Docker, filterLabel: string): Promise<void> {
   const configs = (await docker.listConfigs({ filters: JSON.stringify({ label: [filterLabel] }) })) as Array<{ ID: string }>;
-  await Promise.all(configs.map((c) => docker.getConfig(c.ID).remove().catch(() => undefined)));
+  await Promise.all(
+    configs.map((c) =>
+      docker
+        .getConfig(c.ID)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
 }
 
 export interface SweepOptions {
@@ -114,12 +135,18 @@ export async function sweepNodes(docker: Docker, name: string, options: SweepOpt
       if (pending.length === 0) {
         if (stuck.length > 0) {
           const why = stuck.map((n) => `${n.name}: ${refusals(n.id).at(-1)?.Status.Err ?? 'it failed'}`).join('; ');
-          throw new DocklabError('DOCKLAB_SWARM_UNAVAILABLE', `the clean-up job could not run on ${why}; run \`docklab swarm clean\` once the node can run the grader image`);
+          throw new DocklabError(
+            'DOCKLAB_SWARM_UNAVAILABLE',
+            `the clean-up job could not run on ${why}; run \`docklab swarm clean\` once the node can run the grader image`,
+          );
         }
         return [...done].map((nodeId) => ready.find((n) => n.id === nodeId)?.name ?? String(nodeId));
       }
       if (Date.now() > deadline) {
-        throw new DocklabError('DOCKLAB_SWARM_UNAVAILABLE', `the clean-up job did not finish on ${pending.map((n) => n.name).join(', ')} within ${Math.round((options.timeoutMs ?? 150_000) / 1000)} s; run \`docklab swarm clean\` once they answer`);
+        throw new DocklabError(
+          'DOCKLAB_SWARM_UNAVAILABLE',
+          `the clean-up job did not finish on ${pending.map((n) => n.name).join(', ')} within ${Math.round((options.timeoutMs ?? 150_000) / 1000)} s; run \`docklab swarm clean\` once they answer`,
+        );
       }
       await abortableDelay(1_000);
     }

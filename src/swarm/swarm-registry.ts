@@ -19,7 +19,10 @@ const REGISTRY_IMAGE = 'registry:2';
 /** The port the swarm's registry is published on, when `docklab swarm prepare` made one. */
 export async function swarmRegistryPort(docker: Docker): Promise<number | undefined> {
   try {
-    const service = (await docker.getService(REGISTRY_SERVICE).inspect()) as { Spec?: { Labels?: Record<string, string> }; Endpoint?: { Ports?: Array<{ PublishedPort?: number }> } };
+    const service = (await docker.getService(REGISTRY_SERVICE).inspect()) as {
+      Spec?: { Labels?: Record<string, string> };
+      Endpoint?: { Ports?: Array<{ PublishedPort?: number }> };
+    };
     if (service.Spec?.Labels?.[SWARM_LABEL.kind] !== 'registry') return undefined;
     return service.Endpoint?.Ports?.[0]?.PublishedPort;
   } catch {
@@ -65,7 +68,13 @@ export async function prepareSwarmRegistry(docker: Docker, options: PrepareOptio
 }
 
 /** Pushes the grader and the lab's images (quick when the registry has them); returns the grader's reference in the registry. */
-export async function publishToSwarmRegistry(docker: Docker, port: number, graderImage: string, images: string[], onLine?: (line: string) => void): Promise<string> {
+export async function publishToSwarmRegistry(
+  docker: Docker,
+  port: number,
+  graderImage: string,
+  images: string[],
+  onLine?: (line: string) => void,
+): Promise<string> {
   const mirrored = await pushToRegistry(docker, port, graderImage, onLine);
   for (const image of images) {
     await ensureImage(docker, image, { onLine });
@@ -85,7 +94,10 @@ async function pushToRegistry(docker: Docker, port: number, image: string, onLin
     throw new DocklabError('DOCKLAB_SWARM_UNAVAILABLE', `the swarm's registry at 127.0.0.1:${port} refused ${image}: ${(error as Error).message}`);
   } finally {
     // The local name was only the way to push; the registry keeps the image.
-    await docker.getImage(`${target}:${tag}`).remove({ noprune: true }).catch(() => undefined);
+    await docker
+      .getImage(`${target}:${tag}`)
+      .remove({ noprune: true })
+      .catch(() => undefined);
   }
   return `${target}:${tag}`;
 }
@@ -94,10 +106,16 @@ async function pushToRegistry(docker: Docker, port: number, image: string, onLin
 async function waitForRegistry(docker: Docker, _port: number): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const tasks = (await docker.listTasks({ filters: JSON.stringify({ service: [REGISTRY_SERVICE], 'desired-state': ['running'] }) })) as Array<{ Status: { State: string; Err?: string } }>;
+    const tasks = (await docker.listTasks({ filters: JSON.stringify({ service: [REGISTRY_SERVICE], 'desired-state': ['running'] }) })) as Array<{
+      Status: { State: string; Err?: string };
+    }>;
     if (tasks.some((t) => t.Status.State === 'running')) return;
     if (Date.now() > deadline) {
-      const why = tasks.map((t) => t.Status.Err).filter(Boolean).at(-1) ?? 'no task is running';
+      const why =
+        tasks
+          .map((t) => t.Status.Err)
+          .filter(Boolean)
+          .at(-1) ?? 'no task is running';
       const nodes = (await listNodes(docker)).map((n) => n.name).join(', ');
       throw new DocklabError('DOCKLAB_SWARM_UNAVAILABLE', `the swarm's registry did not start within 60 s (${why}); nodes: ${nodes}`);
     }

@@ -24,7 +24,14 @@ export async function taskContainer(docker: Docker, taskId: string): Promise<Doc
 /** Containers of earlier sweeps that stopped and were never removed (their finisher was killed with its node, say). */
 export async function removeStoppedSweeps(docker: Docker): Promise<number> {
   const stopped = await docker.listContainers({ all: true, filters: JSON.stringify({ label: [SWEEP_LABEL], status: ['exited', 'dead', 'created'] }) });
-  await Promise.all(stopped.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    stopped.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   return stopped.length;
 }
 

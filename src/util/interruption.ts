@@ -84,7 +84,9 @@ export class Interruption {
   private async tearDownAll(signal: string): Promise<void> {
     const pending = [...this.teardowns];
     if (pending.length > 0) {
-      say(`docklab: ${signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`}: removing what ${pending.map((t) => t.what).join(', ')} made (Ctrl-C again to leave it)`);
+      say(
+        `docklab: ${signal === 'SIGINT' ? 'interrupted' : `stopped by ${signal}`}: removing what ${pending.map((t) => t.what).join(', ')} made (Ctrl-C again to leave it)`,
+      );
     }
     await Promise.allSettled(
       pending.map(async (t) => {
@@ -94,7 +96,8 @@ export class Interruption {
     );
     for (const t of pending) await t.afterAll?.().catch(() => undefined);
     const failed = [...this.teardowns];
-    if (failed.length > 0) say(`docklab: could not remove all of ${failed.map((t) => t.what).join(', ')}; remove with: ${failed.map((t) => t.remedy).join(' && ')}`);
+    if (failed.length > 0)
+      say(`docklab: could not remove all of ${failed.map((t) => t.what).join(', ')}; remove with: ${failed.map((t) => t.remedy).join(' && ')}`);
     this.exit(EXIT_CODES[signal] ?? 130);
   }
 
@@ -145,7 +148,11 @@ export function abortableDelay(ms: number, signal?: AbortSignal): Promise<void> 
  * (by default a rejection with the signal's reason). The listener goes with
  * the promise, so that many steps on one signal leave none behind.
  */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, onAbort: (reason: unknown) => Promise<T> = (reason) => Promise.reject(reason)): Promise<T> {
+export function raceAbort<T>(
+  promise: Promise<T>,
+  signal: AbortSignal,
+  onAbort: (reason: unknown) => Promise<T> = (reason) => Promise.reject(reason),
+): Promise<T> {
   if (signal.aborted) return onAbort(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const aborted = () => onAbort(signal.reason).then(resolve, reject);

@@ -39,7 +39,12 @@ export function formatBytes(bytes: number | undefined): string {
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => stripAnsi(r[i] ?? '').length)));
   return rows
-    .map((r) => r.map((cell, i) => cell + ' '.repeat(widths[i]! - stripAnsi(cell).length)).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((cell, i) => cell + ' '.repeat(widths[i]! - stripAnsi(cell).length))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 

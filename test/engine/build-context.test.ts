@@ -50,7 +50,11 @@ describe.skipIf(!engine)('build contexts, against `docker build`', () => {
     const cli = await execa('docker', ['build', '-q', '-t', `${tag}:cli`, dir], { reject: false, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
     expect(cli.exitCode, cli.stderr).toBe(0);
     const listing = async (image: string) =>
-      (await execa('docker', ['run', '--rm', image, 'sh', '-c', 'cd /ctx && find . | sort | while read -r f; do stat -c "%n %A" "$f"; done'], { encoding: 'buffer' })).stdout;
+      (
+        await execa('docker', ['run', '--rm', image, 'sh', '-c', 'cd /ctx && find . | sort | while read -r f; do stat -c "%n %A" "$f"; done'], {
+          encoding: 'buffer',
+        })
+      ).stdout;
     const ours = Buffer.from(await listing(`${tag}:docklab`));
     const theirs = Buffer.from(await listing(`${tag}:cli`));
     expect(ours.toString('latin1')).toBe(theirs.toString('latin1'));
@@ -100,12 +104,30 @@ describe.skipIf(!engine)('build contexts, against `docker build`', () => {
     // Content of its own: the steps from COPY index.js on are built, not taken from the cache.
     writeFileSync(join(dir, 'index.js'), `${readFileSync(join(dir, 'index.js'), 'utf8')}\n// ${randomBytes(8).toString('hex')}\n`);
     // The ledger lists the layers the legacy builder commits; BuildKit commits no image per step (its cache is its own).
-    const result = await execa(process.execPath, [CLI, 'verify', '3', '--dir', dir, '--json'], { reject: false, env: { ...process.env, CI: 'true', DOCKLAB_HOME: home, DOCKER_BUILDKIT: '0' } });
+    const result = await execa(process.execPath, [CLI, 'verify', '3', '--dir', dir, '--json'], {
+      reject: false,
+      env: { ...process.env, CI: 'true', DOCKLAB_HOME: home, DOCKER_BUILDKIT: '0' },
+    });
     expect(result.exitCode, result.stderr).toBe(0);
-    const ledger = readFileSync(join(home, 'build-cache'), 'utf8').split('\n').filter((l) => l.includes(' 03'));
+    const ledger = readFileSync(join(home, 'build-cache'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(' 03'));
     const layers = ledger.map((l) => l.split(' ')[1]!);
     expect(layers.length).toBeGreaterThan(0);
-    const present = async () => (await Promise.all(layers.map((id) => engine!.docker.getImage(id).inspect().then(() => 1, () => 0)))).reduce((a: number, b: number) => a + b, 0);
+    const present = async () =>
+      (
+        await Promise.all(
+          layers.map((id) =>
+            engine!.docker
+              .getImage(id)
+              .inspect()
+              .then(
+                () => 1,
+                () => 0,
+              ),
+          ),
+        )
+      ).reduce((a: number, b: number) => a + b, 0);
     expect(await present()).toBeGreaterThan(0);
     // What `docklab down 3 --images` does for the cache, scoped to this state folder's ledger (the engine is shared).
     const saved = process.env.DOCKLAB_HOME;

@@ -65,19 +65,23 @@ describe.skipIf(!engine)('builds with BuildKit', () => {
     await tearDown(docker, { runs: [run], images: true });
   });
 
-  it('regression: valid modern Dockerfiles build (heredocs, FROM --platform, RUN --mount=type=cache, COPY --chmod and --link under a syntax line)', { timeout: 300_000 }, async () => {
-    const dir = folder({ Dockerfile: MODERN, 'greet.sh': '#!/bin/sh\necho hello from greet\n', 'data.txt': 'data\n' });
-    dirs.push(dir);
-    const ref = `docklab-test-${run}/modern:latest`;
-    const built = await buildImage(docker, { contextDir: dir, tag: ref, labels, logName: 'test-modern' });
-    expect(built.builder).toBe('buildkit');
-    expect(built.steps.map((s) => s.keyword)).toEqual(expect.arrayContaining(['FROM', 'RUN', 'COPY']));
-    expect(await runIn(docker, ref, ['cat', '/built.txt'])).toMatch(/^built for amd64\nsecond line\n$/);
-    expect(await runIn(docker, ref, ['cat', '/from-cache.txt'])).toBe('kept\n');
-    expect(await runIn(docker, ref, ['greet'])).toBe('hello from greet\n');
-    expect(await runIn(docker, ref, ['cat', '/data/data.txt'])).toBe('data\n');
-    expect((await docker.getImage(ref).inspect()).Config.Labels?.[LABEL.run]).toBe(run);
-  });
+  it(
+    'regression: valid modern Dockerfiles build (heredocs, FROM --platform, RUN --mount=type=cache, COPY --chmod and --link under a syntax line)',
+    { timeout: 300_000 },
+    async () => {
+      const dir = folder({ Dockerfile: MODERN, 'greet.sh': '#!/bin/sh\necho hello from greet\n', 'data.txt': 'data\n' });
+      dirs.push(dir);
+      const ref = `docklab-test-${run}/modern:latest`;
+      const built = await buildImage(docker, { contextDir: dir, tag: ref, labels, logName: 'test-modern' });
+      expect(built.builder).toBe('buildkit');
+      expect(built.steps.map((s) => s.keyword)).toEqual(expect.arrayContaining(['FROM', 'RUN', 'COPY']));
+      expect(await runIn(docker, ref, ['cat', '/built.txt'])).toMatch(/^built for amd64\nsecond line\n$/);
+      expect(await runIn(docker, ref, ['cat', '/from-cache.txt'])).toBe('kept\n');
+      expect(await runIn(docker, ref, ['greet'])).toBe('hello from greet\n');
+      expect(await runIn(docker, ref, ['cat', '/data/data.txt'])).toBe('data\n');
+      expect((await docker.getImage(ref).inspect()).Config.Labels?.[LABEL.run]).toBe(run);
+    },
+  );
 
   it('regression: a heredoc without a syntax line builds, as Docker 23 and later build it', { timeout: 300_000 }, async () => {
     const dir = folder({ Dockerfile: 'FROM busybox:latest\nRUN <<EOF\necho one > /one.txt\nEOF\n' });
@@ -111,7 +115,10 @@ describe.skipIf(!engine)('builds with BuildKit', () => {
     dirs.push(dir);
     const ref = `docklab-test-${run}/broken:latest`;
     const error = await buildImage(docker, { contextDir: dir, tag: ref, labels, logName: 'test-broken' }).catch((e) => e);
-    expect(error).toMatchObject({ code: 'DOCKLAB_IMAGE_BUILD_FAILED', message: expect.stringMatching(/at \[2\/2\] RUN echo about to fail && exit 3: .*exit code: 3.*Whole log: \//s) });
+    expect(error).toMatchObject({
+      code: 'DOCKLAB_IMAGE_BUILD_FAILED',
+      message: expect.stringMatching(/at \[2\/2\] RUN echo about to fail && exit 3: .*exit code: 3.*Whole log: \//s),
+    });
     expect(error.details).toContain('about to fail');
     await expect(docker.getImage(ref).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });

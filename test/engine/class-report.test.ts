@@ -17,7 +17,8 @@ import { PROJECT_ROOT } from '../../src/version.js';
 const engine = await engineOrSkip();
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-if (engine && !haveChromium && !process.env.CI) process.stderr.write(`\n[docklab] class page browser test skipped: ${CHROMIUM} missing (npm run setup installs chromium)\n\n`);
+if (engine && !haveChromium && !process.env.CI)
+  process.stderr.write(`\n[docklab] class page browser test skipped: ${CHROMIUM} missing (npm run setup installs chromium)\n\n`);
 
 const CLI = join(PROJECT_ROOT, 'bin', 'docklab');
 const home = mkdtempSync(join(tmpdir(), 'docklab-home-'));
@@ -50,7 +51,9 @@ async function renderedTable(page: Page): Promise<RenderedRow[]> {
       .map((row) => ({
         learner: row.querySelector('th.learner')!.textContent!,
         cells: Object.fromEntries(
-          [...row.querySelectorAll('td[data-check]')].filter((td) => (td as HTMLElement).offsetParent !== null).map((td) => [td.getAttribute('data-check'), td.getAttribute('data-status')]),
+          [...row.querySelectorAll('td[data-check]')]
+            .filter((td) => (td as HTMLElement).offsetParent !== null)
+            .map((td) => [td.getAttribute('data-check'), td.getAttribute('data-status')]),
         ),
         result: row.querySelector('td.result')!.textContent!,
       })),
@@ -121,7 +124,11 @@ describe.skipIf(!engine || (!haveChromium && !process.env.CI))('the class page, 
     const bars = await page.$$eval('li.check-bar', (items) =>
       items.map((li) => {
         const whole = li.querySelector('.bar')!.getBoundingClientRect().width;
-        return { check: li.getAttribute('data-bar'), share: li.querySelector('.share')!.textContent, drawn: li.querySelector('.bar .failed')!.getBoundingClientRect().width / whole };
+        return {
+          check: li.getAttribute('data-bar'),
+          share: li.querySelector('.share')!.textContent,
+          drawn: li.querySelector('.bar .failed')!.getBoundingClientRect().width / whole,
+        };
       }),
     );
     expect(bars.map((b) => [b.check, b.share])).toEqual([

@@ -57,9 +57,14 @@ describe.skipIf(!engine)('the learner and instructor workflow through the CLI', 
     expect(csv).toMatch(/carol,image-builds,fail,.*node:99.*cannot be had here.*node:18/);
   });
 
-  it('judges a state lab from the learner\'s own container, and removes it only when told', { timeout: 120_000 }, async () => {
+  it("judges a state lab from the learner's own container, and removes it only when told", { timeout: 120_000 }, async () => {
     const docker = engine!.docker;
-    const container = await docker.createContainer({ Image: 'nginx:latest', name: `learner-web-${process.pid}`, ExposedPorts: { '80/tcp': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] } } });
+    const container = await docker.createContainer({
+      Image: 'nginx:latest',
+      name: `learner-web-${process.pid}`,
+      ExposedPorts: { '80/tcp': {} },
+      HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '8080' }] } },
+    });
     await container.start();
     try {
       const verified = await docklab('verify', '2');

@@ -58,7 +58,10 @@ describe.skipIf(!engine)('the compose tool', () => {
       resetComposeTool();
       const lab = await loadLab(labId);
       const reference = await runLab(lab, { mode: 'run', output: 'silent' });
-      expect(reference.results.filter((r) => r.status !== 'pass'), JSON.stringify(reference.results, null, 2)).toEqual([]);
+      expect(
+        reference.results.filter((r) => r.status !== 'pass'),
+        JSON.stringify(reference.results, null, 2),
+      ).toEqual([]);
       // v1 names containers project_service_N (v2: project-service-N).
       if (labId === '10') expect(reference.results.find((r) => r.id === 'stack-up')?.found).toMatch(/_web_1\b/);
       await nothingLeft(reference.runId);

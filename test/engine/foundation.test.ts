@@ -29,7 +29,10 @@ describe.skipIf(!engine)('foundation on a real engine', () => {
   beforeAll(async () => {
     await ensureImage(docker, 'busybox:latest');
     context = mkdtempSync(join(tmpdir(), 'docklab-test-'));
-    writeFileSync(join(context, 'Dockerfile'), 'FROM busybox:latest\nRUN echo built > /built.txt\nCMD ["sh", "-c", "echo out-line; echo err-line >&2; sleep 300"]\n');
+    writeFileSync(
+      join(context, 'Dockerfile'),
+      'FROM busybox:latest\nRUN echo built > /built.txt\nCMD ["sh", "-c", "echo out-line; echo err-line >&2; sleep 300"]\n',
+    );
     imageRef = `docklab-test-${run}/small:latest`;
   });
 
@@ -67,13 +70,30 @@ describe.skipIf(!engine)('foundation on a real engine', () => {
   it('lets two containers on a user network resolve each other by name', async () => {
     const network = name('net');
     await docker.createNetwork({ Name: network, Labels: labels });
-    const server = await docker.createContainer({ Image: 'busybox:latest', name: name('server'), Labels: labels, Cmd: ['sleep', '300'], HostConfig: { NetworkMode: network } });
+    const server = await docker.createContainer({
+      Image: 'busybox:latest',
+      name: name('server'),
+      Labels: labels,
+      Cmd: ['sleep', '300'],
+      HostConfig: { NetworkMode: network },
+    });
     await server.start();
-    const client = await docker.createContainer({ Image: 'busybox:latest', name: name('client'), Labels: labels, Cmd: ['ping', '-c', '1', '-W', '2', name('server')], HostConfig: { NetworkMode: network } });
+    const client = await docker.createContainer({
+      Image: 'busybox:latest',
+      name: name('client'),
+      Labels: labels,
+      Cmd: ['ping', '-c', '1', '-W', '2', name('server')],
+      HostConfig: { NetworkMode: network },
+    });
     await client.start();
     expect((await waitForExit(docker, client.id)).StatusCode).toBe(0);
     // The default bridge has no name resolution: the same ping fails there.
-    const lonely = await docker.createContainer({ Image: 'busybox:latest', name: name('lonely'), Labels: labels, Cmd: ['ping', '-c', '1', '-W', '2', name('server')] });
+    const lonely = await docker.createContainer({
+      Image: 'busybox:latest',
+      name: name('lonely'),
+      Labels: labels,
+      Cmd: ['ping', '-c', '1', '-W', '2', name('server')],
+    });
     await lonely.start();
     expect((await waitForExit(docker, lonely.id)).StatusCode).not.toBe(0);
   });
@@ -81,11 +101,21 @@ describe.skipIf(!engine)('foundation on a real engine', () => {
   it('keeps data on a named volume after its container is removed', async () => {
     const volume = name('data');
     await docker.createVolume({ Name: volume, Labels: labels });
-    const writer = await docker.createContainer({ Image: 'busybox:latest', Labels: labels, Cmd: ['sh', '-c', 'echo kept > /data/file'], HostConfig: { Binds: [`${volume}:/data`] } });
+    const writer = await docker.createContainer({
+      Image: 'busybox:latest',
+      Labels: labels,
+      Cmd: ['sh', '-c', 'echo kept > /data/file'],
+      HostConfig: { Binds: [`${volume}:/data`] },
+    });
     await writer.start();
     await waitForExit(docker, writer.id);
     await writer.remove();
-    const reader = await docker.createContainer({ Image: 'busybox:latest', Labels: labels, Cmd: ['cat', '/data/file'], HostConfig: { Binds: [`${volume}:/data`] } });
+    const reader = await docker.createContainer({
+      Image: 'busybox:latest',
+      Labels: labels,
+      Cmd: ['cat', '/data/file'],
+      HostConfig: { Binds: [`${volume}:/data`] },
+    });
     await reader.start();
     await waitForExit(docker, reader.id);
     expect(await logTail(docker, reader.id)).toEqual(['kept']);
@@ -96,14 +126,22 @@ describe.skipIf(!engine)('foundation on a real engine', () => {
     writeFileSync(join(broken, 'Dockerfile'), 'FROM busybox:latest\nRUN echo about to fail && exit 3\n');
     const ref = `docklab-test-${run}/broken:latest`;
     const error = await buildImage(docker, { contextDir: broken, tag: ref, labels, logName: 'test-broken' }).catch((e) => e);
-    expect(error).toMatchObject({ code: 'DOCKLAB_IMAGE_BUILD_FAILED', message: expect.stringMatching(/at (step 2\/\d+ : |\[2\/2\] )RUN echo about to fail && exit 3: .*(returned a non-zero code|exit code): 3.*Whole log: \//s) });
+    expect(error).toMatchObject({
+      code: 'DOCKLAB_IMAGE_BUILD_FAILED',
+      message: expect.stringMatching(
+        /at (step 2\/\d+ : |\[2\/2\] )RUN echo about to fail && exit 3: .*(returned a non-zero code|exit code): 3.*Whole log: \//s,
+      ),
+    });
     expect(error.details).toContain('about to fail');
     await expect(docker.getImage(ref).inspect()).rejects.toMatchObject({ statusCode: 404 });
     rmSync(broken, { recursive: true, force: true });
   });
 
   it('refuses an image it cannot have, naming the tags it can', async () => {
-    await expect(ensureImage(docker, 'golang:1.99')).rejects.toMatchObject({ code: 'DOCKLAB_IMAGE_UNAVAILABLE', message: expect.stringMatching(/golang:1\.99 cannot be had here .*golang:1\.19/) });
+    await expect(ensureImage(docker, 'golang:1.99')).rejects.toMatchObject({
+      code: 'DOCKLAB_IMAGE_UNAVAILABLE',
+      message: expect.stringMatching(/golang:1\.99 cannot be had here .*golang:1\.19/),
+    });
   });
 
   it('tears down everything of a run by label, and nothing else', async () => {

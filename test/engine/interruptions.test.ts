@@ -56,7 +56,9 @@ function building(home: Home, runId: string): boolean {
   if (layersOf(home, runId).length > 0) return true;
   const logs = join(home.dir, 'logs');
   if (!existsSync(logs)) return false;
-  return readdirSync(logs).some((f) => f.startsWith('build-') && /^(#\d+ \[[^\]]*\d+\/\d+\] |Step \d+\/\d+ : )(RUN|COPY)/m.test(readFileSync(join(logs, f), 'utf8')));
+  return readdirSync(logs).some(
+    (f) => f.startsWith('build-') && /^(#\d+ \[[^\]]*\d+\/\d+\] |Step \d+\/\d+ : )(RUN|COPY)/m.test(readFileSync(join(logs, f), 'utf8')),
+  );
 }
 
 function layersOf(home: Home, runId: string): string[] {
@@ -90,7 +92,17 @@ async function leftovers(home: Home, runIds: string[], layers: string[]): Promis
     count.processes += helpers.stdout.split('\n').filter(Boolean).length;
   }
   count.tempFolders = runFolders(home).filter((r) => runIds.includes(r)).length;
-  for (const id of layers) if (await docker.getImage(id).inspect().then(() => true, () => false)) count.layers++;
+  for (const id of layers)
+    if (
+      await docker
+        .getImage(id)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        )
+    )
+      count.layers++;
   return count;
 }
 
@@ -133,9 +145,18 @@ describe.skipIf(!engine)('nothing is left behind after a crash or an interruptio
     const random = seeded(5);
     // Typical run lengths here (warm images), so that kills land in every phase.
     const plan: Array<[lab: string, typicalMs: number]> = [
-      ['2', 1_000], ['3', 2_000], ['19', 9_000], ['10', 12_000],
-      ['2', 1_000], ['3', 2_000], ['19', 9_000], ['10', 12_000],
-      ['2', 1_000], ['3', 2_000], ['19', 9_000], ['10', 12_000],
+      ['2', 1_000],
+      ['3', 2_000],
+      ['19', 9_000],
+      ['10', 12_000],
+      ['2', 1_000],
+      ['3', 2_000],
+      ['19', 9_000],
+      ['10', 12_000],
+      ['2', 1_000],
+      ['3', 2_000],
+      ['19', 9_000],
+      ['10', 12_000],
     ];
     const killed: Array<{ lab: string; at: number; runIds: string[]; layers: string[]; made: Leftovers; after: Leftovers }> = [];
     for (const [lab, typical] of plan) {
@@ -165,7 +186,12 @@ describe.skipIf(!engine)('nothing is left behind after a crash or an interruptio
     expect(removed).toEqual([]);
     figures.push(
       `crash test: ${killed.length} kills; ${killed.filter((k) => k.runIds.length).length} had begun a run; left by the kills (before the next command): ${JSON.stringify(sum(killed.map((k) => k.made)))}\n` +
-        killed.map((k) => `  lab ${k.lab} ${k.at >= 0 ? `${k.at} ms into the run` : `${-k.at} ms after start${k.runIds.length ? '' : ', before the run began'}`}: left ${JSON.stringify(k.made)}`).join('\n') +
+        killed
+          .map(
+            (k) =>
+              `  lab ${k.lab} ${k.at >= 0 ? `${k.at} ms into the run` : `${-k.at} ms after start${k.runIds.length ? '' : ', before the run began'}`}: left ${JSON.stringify(k.made)}`,
+          )
+          .join('\n') +
         `\n  leftovers after the next command: ${JSON.stringify(sum(killed.map((k) => k.after)))}; removed by a scoped down of those runs afterwards: ${removed.length}`,
     );
   });
@@ -208,7 +234,11 @@ describe.skipIf(!engine)('nothing is left behind after a crash or an interruptio
       { lab: '2', phase: 'set-up (run folder made, no container yet)', when: async () => true },
       { lab: '2', phase: 'checks (container running)', when: async (_, runId) => (await runContainers(runId)) > 0 },
       { lab: '19', phase: 'image build (a RUN or COPY step begun)', when: async (home, runId) => building(home, runId) },
-      { lab: '10', phase: 'compose up (override written)', when: async (home, runId) => readdirSync(join(home.dir, 'runs', runId)).some((f) => f.startsWith('compose-')) },
+      {
+        lab: '10',
+        phase: 'compose up (override written)',
+        when: async (home, runId) => readdirSync(join(home.dir, 'runs', runId)).some((f) => f.startsWith('compose-')),
+      },
     ];
     const lines: string[] = [];
     for (const trial of trials) {
@@ -260,38 +290,46 @@ describe.skipIf(!engine)('nothing is left behind after a crash or an interruptio
     const docklabPid = Number((await execa('pgrep', ['-P', String(child.pid)])).stdout.trim().split('\n')[0]);
     // Killing the terminal program closes the pseudo-terminal: the kernel hangs up on docklab.
     child.kill('SIGKILL');
-    await until('docklab ended', () => {
-      try {
-        process.kill(docklabPid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 90_000);
+    await until(
+      'docklab ended',
+      () => {
+        try {
+          process.kill(docklabPid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      90_000,
+    );
     const after = await leftovers(home, [runId], []);
     figures.push(`terminal closed during lab 10's checks: left ${JSON.stringify(after)}`);
     expect(after).toEqual(NOTHING);
   });
 
-  it('regression: Ctrl-C without a terminal (--json) while `compose up` runs: the whole process group gets SIGINT, nothing is left', { timeout: 120_000 }, async () => {
-    const home = newHome();
-    // A process group of its own, as a shell's job: the signal reaches docklab and the compose tool at once, as Ctrl-C does.
-    const child = spawn(process.execPath, [CLI, 'run', '10', '--json'], { stdio: ['ignore', 'ignore', 'pipe'], env: home.env, detached: true });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = exitOf(child);
-    let runId = '';
-    await until('compose up is running', async () => {
-      runId = runFolders(home)[0] ?? '';
-      if (!runId) return false;
-      return (await execa('pgrep', ['-f', `docklab-10-${runId}.* up`], { reject: false })).stdout.trim() !== '';
-    });
-    process.kill(-child.pid!, 'SIGINT');
-    const { code } = await exited;
-    const after = await leftovers(home, [runId], []);
-    figures.push(`--json, SIGINT to the process group during compose up: exit ${code}, left ${JSON.stringify(after)}`);
-    expect({ code, after }, stderr).toEqual({ code: 130, after: NOTHING });
-  });
+  it(
+    'regression: Ctrl-C without a terminal (--json) while `compose up` runs: the whole process group gets SIGINT, nothing is left',
+    { timeout: 120_000 },
+    async () => {
+      const home = newHome();
+      // A process group of its own, as a shell's job: the signal reaches docklab and the compose tool at once, as Ctrl-C does.
+      const child = spawn(process.execPath, [CLI, 'run', '10', '--json'], { stdio: ['ignore', 'ignore', 'pipe'], env: home.env, detached: true });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = exitOf(child);
+      let runId = '';
+      await until('compose up is running', async () => {
+        runId = runFolders(home)[0] ?? '';
+        if (!runId) return false;
+        return (await execa('pgrep', ['-f', `docklab-10-${runId}.* up`], { reject: false })).stdout.trim() !== '';
+      });
+      process.kill(-child.pid!, 'SIGINT');
+      const { code } = await exited;
+      const after = await leftovers(home, [runId], []);
+      figures.push(`--json, SIGINT to the process group during compose up: exit ${code}, left ${JSON.stringify(after)}`);
+      expect({ code, after }, stderr).toEqual({ code: 130, after: NOTHING });
+    },
+  );
 
   it('regression: SIGTERM during `compose up` of lab 10 tears the stack down and exits 143', { timeout: 120_000 }, async () => {
     const lines: string[] = [];
@@ -340,27 +378,31 @@ describe.skipIf(!engine)('nothing is left behind after a crash or an interruptio
     expect(stderr).not.toMatch(/judging cy/);
   });
 
-  it('regression: two `run 2` at once: the loser says DOCKLAB_PORT_IN_USE naming the other run\'s container, never DOCKLAB_INTERNAL', { timeout: 180_000 }, async () => {
-    const home = newHome();
-    const outcomes: string[] = [];
-    for (let round = 0; round < 4; round++) {
-      const [a, b] = await Promise.all([
-        execa(process.execPath, [CLI, 'run', '2', '--json'], { reject: false, env: home.env }),
-        execa(process.execPath, [CLI, 'run', '2', '--json'], { reject: false, env: home.env }),
-      ]);
-      for (const r of [a, b]) {
-        expect([0, 2], r.stderr).toContain(r.exitCode);
-        expect(r.stderr).not.toMatch(/DOCKLAB_INTERNAL|at .*\.js:\d+/);
-        if (r.exitCode === 2) {
-          expect(r.stderr.trim().split('\n')).toHaveLength(1);
-          expect(r.stderr).toMatch(/host port 8080, .* is in use by container docklab-02-\w+-\S+ of docklab run \w+ \(lab 2\).*\[DOCKLAB_PORT_IN_USE\]/);
+  it(
+    "regression: two `run 2` at once: the loser says DOCKLAB_PORT_IN_USE naming the other run's container, never DOCKLAB_INTERNAL",
+    { timeout: 180_000 },
+    async () => {
+      const home = newHome();
+      const outcomes: string[] = [];
+      for (let round = 0; round < 4; round++) {
+        const [a, b] = await Promise.all([
+          execa(process.execPath, [CLI, 'run', '2', '--json'], { reject: false, env: home.env }),
+          execa(process.execPath, [CLI, 'run', '2', '--json'], { reject: false, env: home.env }),
+        ]);
+        for (const r of [a, b]) {
+          expect([0, 2], r.stderr).toContain(r.exitCode);
+          expect(r.stderr).not.toMatch(/DOCKLAB_INTERNAL|at .*\.js:\d+/);
+          if (r.exitCode === 2) {
+            expect(r.stderr.trim().split('\n')).toHaveLength(1);
+            expect(r.stderr).toMatch(/host port 8080, .* is in use by container docklab-02-\w+-\S+ of docklab run \w+ \(lab 2\).*\[DOCKLAB_PORT_IN_USE\]/);
+          }
+          outcomes.push(String(r.exitCode));
         }
-        outcomes.push(String(r.exitCode));
       }
-    }
-    figures.push(`two run 2 at once, 4 rounds: exits ${outcomes.join(',')}`);
-    expect(runFolders(home)).toEqual([]);
-  });
+      figures.push(`two run 2 at once, 4 rounds: exits ${outcomes.join(',')}`);
+      expect(runFolders(home)).toEqual([]);
+    },
+  );
 });
 
 function sum(list: Leftovers[]): Leftovers {

@@ -42,7 +42,12 @@ describe.skipIf(!engine || !cli)('stats as docker stats computes them', () => {
     const docker = engine!.docker;
     const ids: string[] = [];
     for (const name of ['busybox1', 'busybox2']) {
-      const container = await docker.createContainer({ name: `docklab-test-${run}-${name}`, Image: 'busybox:latest', Cmd: ['sleep', '1000'], Labels: labelsFor({ lab: 'test', run }) });
+      const container = await docker.createContainer({
+        name: `docklab-test-${run}-${name}`,
+        Image: 'busybox:latest',
+        Cmd: ['sleep', '1000'],
+        Labels: labelsFor({ lab: 'test', run }),
+      });
       await container.start();
       ids.push(container.id);
     }

@@ -29,7 +29,11 @@ const CLI = join(frozen, 'bin', 'docklab');
 const home = mkdtempSync(join(tmpdir(), 'docklab-home-'));
 const cluster = new TwoNodeSwarm();
 const docklab = (args: string[], dockerHost?: string) =>
-  execa(process.execPath, [CLI, ...args], { reject: false, env: { CI: 'true', DOCKLAB_HOME: home, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) }, extendEnv: true });
+  execa(process.execPath, [CLI, ...args], {
+    reject: false,
+    env: { CI: 'true', DOCKLAB_HOME: home, ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) },
+    extendEnv: true,
+  });
 
 /** A lab 3 learner: the Node app with a Dockerfile from the lab's solution or a broken case; `change` edits the folder. */
 function learner(root: string, name: string, dockerfileFrom: string, change?: (dir: string) => void): void {
@@ -43,11 +47,19 @@ function learner(root: string, name: string, dockerfileFrom: string, change?: (d
 
 /** Per learner: each check's status, or the error's code when the learner could not be judged. */
 function verdicts(summaryJson: string): Record<string, string> {
-  const rows = JSON.parse(readFileSync(summaryJson, 'utf8')) as Array<{ learner: string; error?: string; document?: { tests: Array<{ id: string; status: string }> }; tests?: Array<{ id: string; status: string }> }>;
+  const rows = JSON.parse(readFileSync(summaryJson, 'utf8')) as Array<{
+    learner: string;
+    error?: string;
+    document?: { tests: Array<{ id: string; status: string }> };
+    tests?: Array<{ id: string; status: string }>;
+  }>;
   return Object.fromEntries(
     rows.map((row) => {
       const tests = row.document?.tests ?? row.tests ?? [];
-      return [row.learner, row.error ? `error ${/\[(DOCKLAB_[A-Z_]+)\]/.exec(row.error)?.[1] ?? row.error}` : tests.map((t) => `${t.id}=${t.status}`).join(' ')];
+      return [
+        row.learner,
+        row.error ? `error ${/\[(DOCKLAB_[A-Z_]+)\]/.exec(row.error)?.[1] ?? row.error}` : tests.map((t) => `${t.id}=${t.status}`).join(' '),
+      ];
     }),
   );
 }
@@ -57,14 +69,25 @@ function verdicts(summaryJson: string): Record<string, string> {
  * checked again before each class (a rebuild of dist/ in between makes a new grader).
  */
 async function graderOfFrozenProject(): Promise<string> {
-  const { ensureGraderImage } = (await import(pathToFileURL(join(frozen, 'dist', 'src', 'swarm', 'grader-image.js')).href)) as typeof import('../../src/swarm/grader-image.js');
+  const { ensureGraderImage } = (await import(
+    pathToFileURL(join(frozen, 'dist', 'src', 'swarm', 'grader-image.js')).href
+  )) as typeof import('../../src/swarm/grader-image.js');
   return ensureGraderImage(engine!.docker);
 }
 
 async function nodesHoldGrader(): Promise<void> {
   const grader = await graderOfFrozenProject();
   for (const node of cluster.nodes) {
-    if (!(await node.docker.getImage(grader).inspect().then(() => true, () => false))) await cluster.loadImages([grader], [node]);
+    if (
+      !(await node.docker
+        .getImage(grader)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        ))
+    )
+      await cluster.loadImages([grader], [node]);
   }
 }
 
@@ -131,27 +154,52 @@ describe.skipIf(!engine)('grading a class on a two-node Docker Swarm', () => {
     rmSync(home, { recursive: true, force: true });
   }, 120_000);
 
-  it('gives every learner the verdicts a local --all gives, with the same table, summaries and JUnit, and leaves nothing on either node', { timeout: 600_000 }, async () => {
-    await nodesHoldGrader();
-    const started = Date.now();
-    const result = await docklab(['verify', '3', '--all', klass, '--swarm', '--parallel', '4', '--limit-cpu', '1', '--limit-memory', '1g', '--summary', join(root, 'swarm.json'), '--junit', join(root, 'swarm.xml')], cluster.manager.dockerHost);
-    const seconds = (Date.now() - started) / 1000;
-    process.stderr.write(`[swarm test] the class on the swarm (--parallel 4): ${seconds.toFixed(1)} s; ${/swarm: .*judged per node: .*/.exec(result.stderr)?.[0]}\n`);
-    expect(result.exitCode, result.stderr).toBe(1);
-    expect(result.stdout).toContain('3 of 8 learners passed lab 3');
-    expect(verdicts(join(root, 'swarm.json'))).toEqual(local);
-    expect(local.ada).toBe('image-builds=pass app-answers=pass');
-    expect(local.ken).toBe('image-builds=pass app-answers=fail');
-    const junit = readFileSync(join(root, 'swarm.xml'), 'utf8');
-    // One suite per learner whose lab ran to its end, as locally.
-    const judged = Object.values(local).filter((v) => !v.startsWith('error ')).length;
-    expect(judged).toBeGreaterThanOrEqual(7);
-    expect(junit.match(/<testsuite /g)).toHaveLength(judged);
-    expect(junit).toMatch(/classname="lab0?3\.barbara"/);
-    // Both nodes took learners.
-    expect(result.stderr).toMatch(/judged per node: .*10\.241\.7\.11\).*, .*10\.241\.7\.12\)|judged per node: .*10\.241\.7\.12\).*, .*10\.241\.7\.11\)/);
-    await expectNothingLeft();
-  });
+  it(
+    'gives every learner the verdicts a local --all gives, with the same table, summaries and JUnit, and leaves nothing on either node',
+    { timeout: 600_000 },
+    async () => {
+      await nodesHoldGrader();
+      const started = Date.now();
+      const result = await docklab(
+        [
+          'verify',
+          '3',
+          '--all',
+          klass,
+          '--swarm',
+          '--parallel',
+          '4',
+          '--limit-cpu',
+          '1',
+          '--limit-memory',
+          '1g',
+          '--summary',
+          join(root, 'swarm.json'),
+          '--junit',
+          join(root, 'swarm.xml'),
+        ],
+        cluster.manager.dockerHost,
+      );
+      const seconds = (Date.now() - started) / 1000;
+      process.stderr.write(
+        `[swarm test] the class on the swarm (--parallel 4): ${seconds.toFixed(1)} s; ${/swarm: .*judged per node: .*/.exec(result.stderr)?.[0]}\n`,
+      );
+      expect(result.exitCode, result.stderr).toBe(1);
+      expect(result.stdout).toContain('3 of 8 learners passed lab 3');
+      expect(verdicts(join(root, 'swarm.json'))).toEqual(local);
+      expect(local.ada).toBe('image-builds=pass app-answers=pass');
+      expect(local.ken).toBe('image-builds=pass app-answers=fail');
+      const junit = readFileSync(join(root, 'swarm.xml'), 'utf8');
+      // One suite per learner whose lab ran to its end, as locally.
+      const judged = Object.values(local).filter((v) => !v.startsWith('error ')).length;
+      expect(judged).toBeGreaterThanOrEqual(7);
+      expect(junit.match(/<testsuite /g)).toHaveLength(judged);
+      expect(junit).toMatch(/classname="lab0?3\.barbara"/);
+      // Both nodes took learners.
+      expect(result.stderr).toMatch(/judged per node: .*10\.241\.7\.11\).*, .*10\.241\.7\.12\)|judged per node: .*10\.241\.7\.12\).*, .*10\.241\.7\.11\)/);
+      await expectNothingLeft();
+    },
+  );
 
   it('still grades every learner when a worker dies in the middle, and leaves nothing once it is back', { timeout: 600_000 }, async () => {
     await nodesHoldGrader();
@@ -194,7 +242,10 @@ describe.skipIf(!engine)('grading a class on a two-node Docker Swarm', () => {
     const small = join(root, 'starved-class');
     learner(small, 'ada', 'solution');
     // 6 MiB is the least the engine accepts and far too little for the grader's Node: every attempt is killed.
-    const result = await docklab(['verify', '3', '--all', small, '--swarm', '--limit-memory', '6m', '--summary', join(root, 'starved.json')], cluster.manager.dockerHost);
+    const result = await docklab(
+      ['verify', '3', '--all', small, '--swarm', '--limit-memory', '6m', '--summary', join(root, 'starved.json')],
+      cluster.manager.dockerHost,
+    );
     expect(result.exitCode, result.stderr).toBe(1);
     const [row] = JSON.parse(readFileSync(join(root, 'starved.json'), 'utf8')) as Array<{ learner: string; error?: string; document?: unknown }>;
     expect(row!.learner).toBe('ada');
@@ -238,20 +289,38 @@ describe.skipIf(!engine)('grading a class on a two-node Docker Swarm', () => {
     expect(result.stderr).toMatch(/is a swarm worker.*\[DOCKLAB_SWARM_UNAVAILABLE\]/);
   });
 
-  it('prepares the swarm registry in host mode: the grader and the lab images are pushed, the node that runs it pulls from 127.0.0.1, the others cannot (no routing mesh without IPVS)', { timeout: 400_000 }, async () => {
-    await cluster.loadImages(['registry:2', 'hello-world:latest'], [cluster.manager]);
-    try {
-      const result = await docklab(['swarm', 'prepare', '1', '--publish-mode', 'host', '--port', '5050'], cluster.manager.dockerHost);
-      expect(result.exitCode, result.stderr).toBe(0);
-      expect(result.stdout).toMatch(/the swarm's registry answers at 127\.0\.0\.1:5050 \(host\); pushed 127\.0\.0\.1:5050\/docklab\/grader:\S+, 127\.0\.0\.1:5050\/hello-world:latest/);
-      const pulled = await execa('docker', ['pull', '127.0.0.1:5050/hello-world:latest'], { reject: false, env: { DOCKER_HOST: cluster.manager.dockerHost } });
-      expect(pulled.exitCode, pulled.stderr).toBe(0);
-      await cluster.manager.docker.getImage('127.0.0.1:5050/hello-world:latest').remove().catch(() => undefined);
-      const elsewhere = await execa('docker', ['pull', '127.0.0.1:5050/hello-world:latest'], { reject: false, env: { DOCKER_HOST: cluster.worker.dockerHost } });
-      expect(elsewhere.exitCode).not.toBe(0);
-      expect(elsewhere.stderr).toMatch(/connection refused/);
-    } finally {
-      await cluster.manager.docker.getService('docklab-registry').remove().catch(() => undefined);
-    }
-  });
+  it(
+    'prepares the swarm registry in host mode: the grader and the lab images are pushed, the node that runs it pulls from 127.0.0.1, the others cannot (no routing mesh without IPVS)',
+    { timeout: 400_000 },
+    async () => {
+      await cluster.loadImages(['registry:2', 'hello-world:latest'], [cluster.manager]);
+      try {
+        const result = await docklab(['swarm', 'prepare', '1', '--publish-mode', 'host', '--port', '5050'], cluster.manager.dockerHost);
+        expect(result.exitCode, result.stderr).toBe(0);
+        expect(result.stdout).toMatch(
+          /the swarm's registry answers at 127\.0\.0\.1:5050 \(host\); pushed 127\.0\.0\.1:5050\/docklab\/grader:\S+, 127\.0\.0\.1:5050\/hello-world:latest/,
+        );
+        const pulled = await execa('docker', ['pull', '127.0.0.1:5050/hello-world:latest'], {
+          reject: false,
+          env: { DOCKER_HOST: cluster.manager.dockerHost },
+        });
+        expect(pulled.exitCode, pulled.stderr).toBe(0);
+        await cluster.manager.docker
+          .getImage('127.0.0.1:5050/hello-world:latest')
+          .remove()
+          .catch(() => undefined);
+        const elsewhere = await execa('docker', ['pull', '127.0.0.1:5050/hello-world:latest'], {
+          reject: false,
+          env: { DOCKER_HOST: cluster.worker.dockerHost },
+        });
+        expect(elsewhere.exitCode).not.toBe(0);
+        expect(elsewhere.stderr).toMatch(/connection refused/);
+      } finally {
+        await cluster.manager.docker
+          .getService('docklab-registry')
+          .remove()
+          .catch(() => undefined);
+      }
+    },
+  );
 });

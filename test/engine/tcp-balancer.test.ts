@@ -23,7 +23,12 @@ const engine = await engineOrSkip();
 const run = newRunId();
 const ROOT_PASSWORD = 'docklab-root';
 
-interface StatsRow { svname: string; status: string; check_status: string; stot: string }
+interface StatsRow {
+  svname: string;
+  status: string;
+  check_status: string;
+  stot: string;
+}
 
 async function statsRows(port: number): Promise<StatsRow[]> {
   // Bounded: a request that reached the published port before the balancer listened must not hang the wait.
@@ -42,7 +47,9 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
     try {
       const v = await probe();
       if (v !== undefined) return v;
-    } catch (e) { last = e; }
+    } catch (e) {
+      last = e;
+    }
     if (Date.now() > end) throw new Error(`${what}: gave up after ${timeoutMs} ms${last ? ` (${(last as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -87,7 +94,9 @@ describe.skipIf(!engine)('MariaDB behind the TCP balancer (the docklab/l7-proxy 
 
     const dir = mkdtempSync(join(tmpdir(), 'docklab-tcp-balancer-'));
     const cfg = join(dir, 'haproxy.cfg');
-    writeFileSync(cfg, `global
+    writeFileSync(
+      cfg,
+      `global
   maxconn 100
 defaults
   mode tcp
@@ -107,7 +116,8 @@ listen stats
   bind :8404
   stats enable
   stats uri /stats
-`);
+`,
+    );
     chmodSync(dir, 0o755);
     chmodSync(cfg, 0o644);
     const balancer = await docker.createContainer({

@@ -18,7 +18,11 @@ import { send, sendH2, type ClientResponse } from '../proxy/support/http-client.
  */
 
 interface CaseRequest {
-  method?: string; path?: string; headers?: Record<string, string>; body?: string; repeat?: number;
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  repeat?: number;
   /** Pause before the request (before the first of its repeats), e.g. to let a rate period slide or an entry expire. */
   delayMs?: number;
   /**
@@ -53,7 +57,11 @@ interface ConformanceCase {
   /** Extra files (map files, ACL pattern files) written next to the configuration; `@FILES` in cfg names their folder. */
   files?: Record<string, string>;
   compare?: {
-    status?: boolean; server?: boolean | 'set'; requestHeaders?: boolean | string[]; responseHeaders?: string[]; body?: boolean;
+    status?: boolean;
+    server?: boolean | 'set';
+    requestHeaders?: boolean | string[];
+    responseHeaders?: string[];
+    body?: boolean;
     /** Regular expressions tested against the response body; each gives true or false (e.g. whether a version is shown). */
     bodyMatches?: string[];
     /** A regular expression run over the body (global, multiline): the list of its matches, capture groups joined by '|', sorted unless `bodyExtractOrdered`. */
@@ -66,7 +74,21 @@ interface ConformanceCase {
   };
 }
 
-interface Observation { raw?: string; closed?: boolean; status: number; server: string; requestHeaders?: Record<string, unknown>; responseHeaders?: Record<string, unknown>; body?: string; method?: string; url?: string; bodyMatches?: boolean[]; bodyExtract?: string[]; headersPresent?: Record<string, boolean>; headerPatterns?: Record<string, boolean> }
+interface Observation {
+  raw?: string;
+  closed?: boolean;
+  status: number;
+  server: string;
+  requestHeaders?: Record<string, unknown>;
+  responseHeaders?: Record<string, unknown>;
+  body?: string;
+  method?: string;
+  url?: string;
+  bodyMatches?: boolean[];
+  bodyExtract?: string[];
+  headersPresent?: Record<string, boolean>;
+  headerPatterns?: Record<string, boolean>;
+}
 
 const HEADER = `global
   maxconn 512
@@ -78,7 +100,9 @@ defaults
 `;
 
 const casesDir = join(import.meta.dirname, 'cases');
-const files = readdirSync(casesDir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(casesDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const availability = haproxyAvailability();
 if (!availability.available) console.warn(availability.message);
 
@@ -92,13 +116,19 @@ beforeAll(() => {
   workDir = mkdtempSync(join(tmpdir(), 'docklab-conformance-'));
   const key = join(workDir, 'key.pem');
   const crt = join(workDir, 'crt.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', '/CN=localhost'], {
+    stdio: 'ignore',
+  });
   certFile = join(workDir, 'site.pem');
   writeFileSync(certFile, readFileSync(crt, 'utf8') + readFileSync(key, 'utf8'));
   caFile = crt;
   serverTls = { cert: readFileSync(crt, 'utf8'), key: readFileSync(key, 'utf8') };
   otherCaFile = join(workDir, 'other-ca.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(workDir, 'other-key.pem'), '-out', otherCaFile, '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(workDir, 'other-key.pem'), '-out', otherCaFile, '-days', '2', '-subj', '/CN=localhost'],
+    { stdio: 'ignore' },
+  );
 });
 
 afterAll(() => {});
@@ -112,9 +142,27 @@ function ensureClientPki(): NonNullable<typeof clientPki> {
   run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=Docklab Test CA']);
   run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('alice.key'), '-out', f('alice.csr'), '-subj', '/C=FR/O=Acme Corp/CN=alice']);
   run(['x509', '-req', '-in', f('alice.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('alice.pem'), '-days', '2']);
-  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('intruder.key'), '-out', f('intruder.pem'), '-days', '2', '-subj', '/O=Other/CN=intruder']);
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    f('intruder.key'),
+    '-out',
+    f('intruder.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/O=Other/CN=intruder',
+  ]);
   const read = (n: string) => readFileSync(f(n), 'utf8');
-  clientPki = { ca: f('ca.pem'), alice: { cert: read('alice.pem'), key: read('alice.key') }, intruder: { cert: read('intruder.pem'), key: read('intruder.key') } };
+  clientPki = {
+    ca: f('ca.pem'),
+    alice: { cert: read('alice.pem'), key: read('alice.key') },
+    intruder: { cert: read('intruder.pem'), key: read('intruder.key') },
+  };
   return clientPki;
 }
 
@@ -132,8 +180,12 @@ function render(c: ConformanceCase, fePort: number, servers: EchoServer[], downP
   if (text.includes('@CA')) text = text.replace(/@CA\b/g, ensureClientPki().ca);
   text = text.replace(/@FE/g, `127.0.0.1:${fePort}`).replace(/@CERT/g, certFile).replace(/@DOWN/g, `127.0.0.1:${downPort}`);
   // @S1PORT is the port alone (for host names such as localhost:@S1PORT).
-  servers.forEach((s, i) => { text = text.replace(new RegExp(`@S${i + 1}PORT\\b`, 'g'), String(s.port)); });
-  servers.forEach((s, i) => { text = text.replace(new RegExp(`@S${i + 1}\\b`, 'g'), `127.0.0.1:${s.port}`); });
+  servers.forEach((s, i) => {
+    text = text.replace(new RegExp(`@S${i + 1}PORT\\b`, 'g'), String(s.port));
+  });
+  servers.forEach((s, i) => {
+    text = text.replace(new RegExp(`@S${i + 1}\\b`, 'g'), `127.0.0.1:${s.port}`);
+  });
   return text;
 }
 
@@ -146,7 +198,11 @@ function normalise(value: unknown, port: number): unknown {
 function observe(res: ClientResponse, c: ConformanceCase, port: number): Observation {
   const cmp = c.compare ?? {};
   let echo: { server?: string; headers?: Record<string, unknown>; method?: string; url?: string } = {};
-  try { echo = JSON.parse(res.body) as typeof echo; } catch { /* not from an echo server */ }
+  try {
+    echo = JSON.parse(res.body) as typeof echo;
+  } catch {
+    /* not from an echo server */
+  }
   const o: Observation = { status: res.status, server: echo.server ?? (typeof res.headers['x-served-by'] === 'string' ? res.headers['x-served-by'] : '-') };
   if (echo.headers && cmp.requestHeaders !== false) {
     const h: Record<string, unknown> = {};
@@ -164,7 +220,8 @@ function observe(res: ClientResponse, c: ConformanceCase, port: number): Observa
   }
   if (cmp.body) o.body = normalise(res.body, port) as string;
   if (cmp.responseHeadersPresent) o.headersPresent = Object.fromEntries(cmp.responseHeadersPresent.map((k) => [k, res.headers[k] !== undefined]));
-  if (cmp.responseHeaderPatterns) o.headerPatterns = Object.fromEntries(Object.entries(cmp.responseHeaderPatterns).map(([k, r]) => [k, new RegExp(r).test(String(res.headers[k] ?? ''))]));
+  if (cmp.responseHeaderPatterns)
+    o.headerPatterns = Object.fromEntries(Object.entries(cmp.responseHeaderPatterns).map(([k, r]) => [k, new RegExp(r).test(String(res.headers[k] ?? ''))]));
   if (cmp.bodyMatches) o.bodyMatches = cmp.bodyMatches.map((r) => new RegExp(r, 'm').test(res.body));
   if (cmp.bodyExtract) {
     const found = [...res.body.matchAll(new RegExp(cmp.bodyExtract, 'gm'))].map((m) => (m.length > 1 ? m.slice(1).join('|') : m[0]));
@@ -176,7 +233,10 @@ function observe(res: ClientResponse, c: ConformanceCase, port: number): Observa
 /** One connection opened and dropped, whatever the proxy does with it. */
 function probeOnce(port: number): Promise<void> {
   return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(); });
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve();
+    });
     s.on('error', () => resolve());
   });
 }
@@ -187,23 +247,37 @@ function rawRequest(port: number, payload: string, waitMs: number): Promise<{ te
     const s = connect({ host: '127.0.0.1', port });
     let text = '';
     let closed = false;
-    const finish = () => { clearTimeout(t); s.destroy(); resolve({ text, closed }); };
+    const finish = () => {
+      clearTimeout(t);
+      s.destroy();
+      resolve({ text, closed });
+    };
     const t = setTimeout(finish, waitMs);
-    s.on('data', (d: Buffer) => { text += d.toString('latin1'); });
-    s.on('end', () => { closed = true; finish(); });
-    s.on('error', () => { closed = true; finish(); });
+    s.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+    });
+    s.on('end', () => {
+      closed = true;
+      finish();
+    });
+    s.on('error', () => {
+      closed = true;
+      finish();
+    });
     s.write(payload, 'latin1');
   });
 }
 
 async function runAgainst(kind: 'haproxy' | 'docklab', c: ConformanceCase): Promise<Observation[]> {
   const names = c.servers ?? ['s1', 's2', 's3'];
-  const servers = await Promise.all(names.map((n) => {
-    if (c.tlsServers?.includes(n)) return startSecureEchoServer(n, serverTls);
-    if (c.h2Servers?.includes(n)) return startSecureEchoServer(n, { ...serverTls, h2: true });
-    if (c.h2cServers?.includes(n)) return startSecureEchoServer(n, { h2c: true });
-    return startEchoServer(n);
-  }));
+  const servers = await Promise.all(
+    names.map((n) => {
+      if (c.tlsServers?.includes(n)) return startSecureEchoServer(n, serverTls);
+      if (c.h2Servers?.includes(n)) return startSecureEchoServer(n, { ...serverTls, h2: true });
+      if (c.h2cServers?.includes(n)) return startSecureEchoServer(n, { h2c: true });
+      return startEchoServer(n);
+    }),
+  );
   for (const s of servers) if (c.unhealthy?.includes(s.name)) s.healthy = false;
   const fePort = await freePort();
   const downPort = await freePort();
@@ -252,7 +326,9 @@ async function runAgainst(kind: 'haproxy' | 'docklab', c: ConformanceCase): Prom
 }
 
 describe.skipIf(!availability.available)('HAProxy conformance', () => {
-  it('has at least 60 cases', () => { expect(files.length).toBeGreaterThanOrEqual(60); });
+  it('has at least 60 cases', () => {
+    expect(files.length).toBeGreaterThanOrEqual(60);
+  });
   for (const file of files) {
     const c = parseYaml(readFileSync(join(casesDir, file), 'utf8')) as ConformanceCase;
     it(`${file}: ${c.description}`, async () => {
@@ -260,7 +336,8 @@ describe.skipIf(!availability.available)('HAProxy conformance', () => {
       const settled = await Promise.allSettled([runAgainst('haproxy', c), runAgainst('docklab', c)]);
       for (const r of settled) if (r.status === 'rejected') throw r.reason;
       const [reference, ours] = settled.map((r) => (r as PromiseFulfilledResult<Observation[]>).value) as [Observation[], Observation[]];
-      let got = ours; let want = reference;
+      let got = ours;
+      let want = reference;
       if (c.compare?.server === 'set') {
         const sortKey = (o: Observation) => JSON.stringify(o);
         got = [...ours].sort((a, b) => sortKey(a).localeCompare(sortKey(b)));

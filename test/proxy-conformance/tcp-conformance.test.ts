@@ -41,7 +41,13 @@ interface TcpCase {
   connections: CaseConnection[];
 }
 
-interface Observation { client: string; ending: string; server: string; serverGot: string; peerCn?: string }
+interface Observation {
+  client: string;
+  ending: string;
+  server: string;
+  serverGot: string;
+  peerCn?: string;
+}
 
 const HEADER = `global
   maxconn 512
@@ -53,7 +59,9 @@ defaults
 `;
 
 const casesDir = join(import.meta.dirname, 'tcp-cases');
-const files = readdirSync(casesDir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(casesDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const availability = haproxyAvailability();
 if (!availability.available) console.warn(availability.message);
 
@@ -85,15 +93,18 @@ function show(buf: Buffer, ports: Record<string, number>): string {
 /** One connection opened and dropped, whatever the proxy does with it. */
 function probeOnce(port: number): Promise<void> {
   return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(); });
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve();
+    });
     s.on('error', () => resolve());
   });
 }
 
 async function runAgainst(kind: 'haproxy' | 'docklab', c: TcpCase): Promise<Observation[]> {
   const servers: TcpEchoServer[] = [
-    ...await Promise.all((c.servers ?? ['s1', 's2']).map((n) => startTcpEchoServer(n))),
-    ...await Promise.all((c.tlsServers ?? []).map((n) => startTcpEchoServer(n, serverCerts.get(n)))),
+    ...(await Promise.all((c.servers ?? ['s1', 's2']).map((n) => startTcpEchoServer(n)))),
+    ...(await Promise.all((c.tlsServers ?? []).map((n) => startTcpEchoServer(n, serverCerts.get(n))))),
   ];
   const fePort = await freePort();
   const fe2Port = await freePort();
@@ -121,12 +132,19 @@ async function runAgainst(kind: 'haproxy' | 'docklab', c: TcpCase): Promise<Obse
     for (const conn of c.connections) {
       for (let i = 0; i < (conn.repeat ?? 1); i++) {
         const before = servers.map((s) => s.seen.length);
-        const res = await runTcpClient(fePort, { chunks: (conn.send ?? []).map(bytes), gapMs: conn.gapMs ?? 50, end: conn.end ?? true, ...(conn.tls ? { tls: conn.tls } : {}), ...(conn.timeoutMs ? { timeoutMs: conn.timeoutMs } : {}) });
+        const res = await runTcpClient(fePort, {
+          chunks: (conn.send ?? []).map(bytes),
+          gapMs: conn.gapMs ?? 50,
+          end: conn.end ?? true,
+          ...(conn.tls ? { tls: conn.tls } : {}),
+          ...(conn.timeoutMs ? { timeoutMs: conn.timeoutMs } : {}),
+        });
         await new Promise((r) => setTimeout(r, 30));
         const hit = servers.flatMap((s, k) => s.seen.slice(before[k]));
         const ports = { CPORT: res.localPort, FEPORT: fePort };
         const o: Observation = {
-          client: show(res.received, ports), ending: res.ending,
+          client: show(res.received, ports),
+          ending: res.ending,
           server: hit.map((h) => h.server).join(',') || '-',
           serverGot: hit.map((h) => show(h.received, ports)).join(' | '),
         };
@@ -142,7 +160,9 @@ async function runAgainst(kind: 'haproxy' | 'docklab', c: TcpCase): Promise<Obse
 }
 
 describe.skipIf(!availability.available)('HAProxy conformance in TCP mode', () => {
-  it('has cases', () => { expect(files.length).toBeGreaterThanOrEqual(10); });
+  it('has cases', () => {
+    expect(files.length).toBeGreaterThanOrEqual(10);
+  });
   for (const file of files) {
     const c = parseYaml(readFileSync(join(casesDir, file), 'utf8')) as TcpCase;
     it(`${file}: ${c.description}`, async () => {

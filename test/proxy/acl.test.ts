@@ -7,7 +7,17 @@ import type { SampleSource } from '../../src/proxy/acl/sample-source.js';
 import { pathOf } from '../../src/proxy/acl/sample-source.js';
 
 function request(over: Partial<SampleSource> = {}): SampleSource {
-  return { method: 'GET', uri: '/', version: '1.1', headers: [['Host', 'www.example.com']], srcAddr: '127.0.0.1', dstPort: 80, ssl: false, sni: undefined, ...over };
+  return {
+    method: 'GET',
+    uri: '/',
+    version: '1.1',
+    headers: [['Host', 'www.example.com']],
+    srcAddr: '127.0.0.1',
+    dstPort: 80,
+    ssl: false,
+    sni: undefined,
+    ...over,
+  };
 }
 
 /** Compiles `acl` lines and one condition from a frontend snippet. */

@@ -6,19 +6,33 @@ import { HashBalancer, sdbmHash } from '../../src/proxy/balance/hash-balancer.js
 import { RandomBalancer } from '../../src/proxy/balance/random-balancer.js';
 import type { BalancedServer } from '../../src/proxy/balance/balanced-server.js';
 
-interface TestServer extends BalancedServer { active: number; up: boolean; maxconn: number }
+interface TestServer extends BalancedServer {
+  active: number;
+  up: boolean;
+  maxconn: number;
+}
 function servers(weights: number[], opts: { backup?: number[] } = {}): TestServer[] {
   return weights.map((weight, i) => {
     const s: TestServer = {
-      name: `s${i + 1}`, weight, backup: opts.backup?.includes(i + 1) ?? false, active: 0, up: true, maxconn: 0,
-      usable() { return s.up && s.weight > 0; },
-      hasSlot() { return s.usable() && (s.maxconn === 0 || s.active < s.maxconn); },
+      name: `s${i + 1}`,
+      weight,
+      backup: opts.backup?.includes(i + 1) ?? false,
+      active: 0,
+      up: true,
+      maxconn: 0,
+      usable() {
+        return s.up && s.weight > 0;
+      },
+      hasSlot() {
+        return s.usable() && (s.maxconn === 0 || s.active < s.maxconn);
+      },
     };
     return s;
   });
 }
 const ctx = { srcAddr: '127.0.0.1', uri: '/' };
-const sequence = (b: { pick: (c: typeof ctx) => BalancedServer | null }, n: number, c = ctx) => Array.from({ length: n }, () => b.pick(c)?.name ?? '-').join(' ');
+const sequence = (b: { pick: (c: typeof ctx) => BalancedServer | null }, n: number, c = ctx) =>
+  Array.from({ length: n }, () => b.pick(c)?.name ?? '-').join(' ');
 
 describe('round robin', () => {
   // Sequences observed from HAProxy 2.6 for the same weights.
@@ -71,7 +85,7 @@ describe('other balancers', () => {
     const u = new HashBalancer(servers([1, 1, 1]), 'uri');
     const pick = (uri: string) => u.pick({ srcAddr: '', uri })!.name;
     expect(pick('/a')).toBe(pick('/a?x=1'));
-    expect(sdbmHash('/a')).toBe(((97 + ((47 << 6) >>> 0) + ((47 << 16) >>> 0) - 47) >>> 0));
+    expect(sdbmHash('/a')).toBe((97 + ((47 << 6) >>> 0) + ((47 << 16) >>> 0) - 47) >>> 0);
   });
   it('random picks only usable servers', () => {
     const list = servers([1, 1]);

@@ -10,7 +10,12 @@ import { errorResponse, serializeLocalResponse } from '../../src/proxy/http/loca
 let dir: string;
 const parse = (text: string) => ConfigParser.parseText(text, 'haproxy.cfg', { dir, env: {} });
 function failure(text: string): DocklabError {
-  try { parse(text); } catch (e) { if (e instanceof DocklabError) return e; throw e; }
+  try {
+    parse(text);
+  } catch (e) {
+    if (e instanceof DocklabError) return e;
+    throw e;
+  }
   throw new Error('expected the configuration to be refused');
 }
 const fe = (bind: string, more = '') => `frontend fe\n  bind :0 ${bind}\n  timeout client 1s\n${more}`;
@@ -31,8 +36,20 @@ beforeAll(() => {
 
 describe('bind TLS options', () => {
   it('reads ca-file, verify, strict-sni, versions, ciphers and tickets', () => {
-    const b = parse(fe(`ssl crt ${dir}/certs/a.pem ca-file ${dir}/ca.pem verify required strict-sni ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.3 ciphers ECDHE no-tls-tickets alpn h2,http/1.1 name web`)).frontends[0]!.binds[0]!;
-    expect(b.tls).toMatchObject({ caFile: `${dir}/ca.pem`, verify: 'required', strictSni: true, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', ciphers: 'ECDHE', noTlsTickets: true });
+    const b = parse(
+      fe(
+        `ssl crt ${dir}/certs/a.pem ca-file ${dir}/ca.pem verify required strict-sni ssl-min-ver TLSv1.2 ssl-max-ver TLSv1.3 ciphers ECDHE no-tls-tickets alpn h2,http/1.1 name web`,
+      ),
+    ).frontends[0]!.binds[0]!;
+    expect(b.tls).toMatchObject({
+      caFile: `${dir}/ca.pem`,
+      verify: 'required',
+      strictSni: true,
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.3',
+      ciphers: 'ECDHE',
+      noTlsTickets: true,
+    });
     expect(b.name).toBe('web');
     expect(b.alpn).toEqual(['h2', 'http/1.1']);
   });
@@ -47,7 +64,9 @@ describe('bind TLS options', () => {
     expect(failure(fe(`ssl crt-list ${dir}/opts.txt`)).message).toMatch(/opts\.txt:1: per-certificate options '\[verify required\]'/);
   });
   it('applies ssl-default-bind-options and ssl-default-bind-ciphers before the bind line', () => {
-    const m = parse(`global\n  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets\n  ssl-default-bind-ciphers AES128\n${fe(`ssl crt ${dir}/certs/a.pem ssl-min-ver TLSv1.3`)}`);
+    const m = parse(
+      `global\n  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets\n  ssl-default-bind-ciphers AES128\n${fe(`ssl crt ${dir}/certs/a.pem ssl-min-ver TLSv1.3`)}`,
+    );
     expect(m.frontends[0]!.binds[0]!.tls).toMatchObject({ minVersion: 'TLSv1.3', noTlsTickets: true, ciphers: 'AES128' });
   });
   it('turns no-tlsv1x flags into a version range', () => {
@@ -94,7 +113,9 @@ describe('errorfile, errorfiles, http-errors, http-error', () => {
     expect(failure(fe('', '  errorfile 503\n')).message).toMatch(/expects <status_code> and <file>/);
   });
   it('takes errorfiles from http-errors sections in order, a later line winning', () => {
-    const m = parse(`http-errors site\n  errorfile 503 ${dir}/ok.http\n  errorfile 403 ${dir}/lf.http\n${fe('', `  errorfile 403 ${dir}/ok.http\n  errorfiles site 503\n`)}`);
+    const m = parse(
+      `http-errors site\n  errorfile 503 ${dir}/ok.http\n  errorfile 403 ${dir}/lf.http\n${fe('', `  errorfile 403 ${dir}/ok.http\n  errorfiles site 503\n`)}`,
+    );
     const files = m.frontends[0]!.settings.errorFiles!;
     expect(files.get(403)!.file).toBe(join(dir, 'ok.http'));
     expect(files.get(503)!.file).toBe(join(dir, 'ok.http'));
@@ -109,7 +130,9 @@ describe('errorfile, errorfiles, http-errors, http-error', () => {
   it('builds http-error answers in HAProxy header order', () => {
     const m = parse(fe('', '  http-error status 403 content-type text/plain string "go away" hdr X-A b\n'));
     const msg = m.frontends[0]!.settings.errorFiles!.get(403)!;
-    expect(serializeErrorFile(msg, false, false).toString()).toBe('HTTP/1.1 403 Forbidden\r\nx-a: b\r\ncontent-length: 7\r\ncontent-type: text/plain\r\n\r\ngo away');
+    expect(serializeErrorFile(msg, false, false).toString()).toBe(
+      'HTTP/1.1 403 Forbidden\r\nx-a: b\r\ncontent-length: 7\r\ncontent-type: text/plain\r\n\r\ngo away',
+    );
     expect(failure(fe('', '  http-error status 418\n')).message).toMatch(/status code '418' not handled/);
   });
   it('warns like HAProxy when a deny names a status its http-errors section lacks', () => {
@@ -121,14 +144,20 @@ describe('errorfile, errorfiles, http-errors, http-error', () => {
     expect(serializeErrorFile(m.frontends[0]!.settings.errorFiles!.get(403)!, true, false).length).toBe(0);
   });
   it('built-in error pages are HAProxy 2.6 bytes', () => {
-    expect(serializeLocalResponse(errorResponse(403), false).toString()).toBe('HTTP/1.1 403 Forbidden\r\ncontent-length: 93\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n');
-    expect(serializeLocalResponse(errorResponse(400), true).toString()).toMatch(/^HTTP\/1\.1 400 Bad request\r\ncontent-length: 90\r\ncache-control: no-cache\r\ncontent-type: text\/html\r\nconnection: close\r\n\r\n/);
+    expect(serializeLocalResponse(errorResponse(403), false).toString()).toBe(
+      'HTTP/1.1 403 Forbidden\r\ncontent-length: 93\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n',
+    );
+    expect(serializeLocalResponse(errorResponse(400), true).toString()).toMatch(
+      /^HTTP\/1\.1 400 Bad request\r\ncontent-length: 90\r\ncache-control: no-cache\r\ncontent-type: text\/html\r\nconnection: close\r\n\r\n/,
+    );
   });
 });
 
 describe('sections', () => {
   it('skips a program section with a warning, also after a userlist', () => {
-    const m = parse('userlist u\n  user a insecure-password b\nprogram api\n  command dataplaneapi --port 5555\n  no option start-on-reload\nfrontend fe\n  bind :0\n  timeout client 1s\n');
+    const m = parse(
+      'userlist u\n  user a insecure-password b\nprogram api\n  command dataplaneapi --port 5555\n  no option start-on-reload\nfrontend fe\n  bind :0\n  timeout client 1s\n',
+    );
     expect(m.frontends[0]!.name).toBe('fe');
     expect(m.warnings.some((w) => /section 'program' is ignored/.test(w))).toBe(true);
   });

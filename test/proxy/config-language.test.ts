@@ -10,10 +10,14 @@ import { DocklabError } from '../../src/errors.js';
 
 const at = { file: 'haproxy.cfg', line: 7, section: 'global' };
 const words = (line: string, env: NodeJS.ProcessEnv = {}) => splitWords(line, at, env);
-const parse = (text: string, env: NodeJS.ProcessEnv = {}, dir?: string) =>
-  ConfigParser.parseText(text, 'haproxy.cfg', { env, ...(dir ? { dir } : {}) });
+const parse = (text: string, env: NodeJS.ProcessEnv = {}, dir?: string) => ConfigParser.parseText(text, 'haproxy.cfg', { env, ...(dir ? { dir } : {}) });
 function failure(text: string, env: NodeJS.ProcessEnv = {}): DocklabError {
-  try { parse(text, env); } catch (e) { if (e instanceof DocklabError) return e; throw e; }
+  try {
+    parse(text, env);
+  } catch (e) {
+    if (e instanceof DocklabError) return e;
+    throw e;
+  }
   throw new Error('expected the configuration to be refused');
 }
 /** The words `.notice` lines print, in order: how the reader's output is observed. */
@@ -40,10 +44,10 @@ describe('tokenizer: backslashes, quotes and escapes as HAProxy 2.6 reads them',
     expect(() => words('x \\x4')).toThrow(/haproxy\.cfg:7: truncated or invalid hexadecimal sequence/);
   });
   it('keeps single-quoted text literally, backslashes and dollars included', () => {
-    expect(words("x 'a\\.b $HOME \\x41' \"q\"'r'\"s\"", { HOME: '/h' })).toEqual(['x', 'a\\.b $HOME \\x41', 'qrs']);
+    expect(words('x \'a\\.b $HOME \\x41\' "q"\'r\'"s"', { HOME: '/h' })).toEqual(['x', 'a\\.b $HOME \\x41', 'qrs']);
   });
   it('ends the line at # outside quotes only', () => {
-    expect(words('x a#b "c#d" \'e#f\' # comment')).toEqual(['x', 'a', ]);
+    expect(words('x a#b "c#d" \'e#f\' # comment')).toEqual(['x', 'a']);
     expect(words('x "c#d" \'e#f\' # comment')).toEqual(['x', 'c#d', 'e#f']);
   });
   it('keeps an empty quoted word', () => {
@@ -87,17 +91,32 @@ describe('conditional blocks', () => {
   it('keeps the branch whose condition holds', () => {
     expect(notices('.if defined(HOME)\n.notice "yes"\n.else\n.notice "no"\n.endif', env)).toEqual(['yes']);
     expect(notices('.if !defined(HOME)\n.notice "yes"\n.else\n.notice "no"\n.endif', env)).toEqual(['no']);
-    expect(notices('.if defined(HOME) && defined(NOPE)\n.notice "a"\n.elif 1\n.notice "b"\n.elif 1\n.notice "c"\n.else\n.notice "d"\n.endif', env)).toEqual(['b']);
+    expect(notices('.if defined(HOME) && defined(NOPE)\n.notice "a"\n.elif 1\n.notice "b"\n.elif 1\n.notice "c"\n.else\n.notice "d"\n.endif', env)).toEqual([
+      'b',
+    ]);
   });
   it('evaluates &&, ||, !, parentheses, numbers and empty words', () => {
-    expect(notices('.if (defined(HOME) || defined(NOPE)) && !0\n.notice "1"\n.endif\n.if 1 || 0 && 0\n.notice "2"\n.endif\n.if -1\n.notice "3"\n.endif\n.if "0"\n.notice "no"\n.endif\n.if ""\n.notice "no"\n.endif\n.if "${NOPE}"\n.notice "no"\n.endif\n.if !!1\n.notice "4"\n.endif', env)).toEqual(['1', '2', '3', '4']);
+    expect(
+      notices(
+        '.if (defined(HOME) || defined(NOPE)) && !0\n.notice "1"\n.endif\n.if 1 || 0 && 0\n.notice "2"\n.endif\n.if -1\n.notice "3"\n.endif\n.if "0"\n.notice "no"\n.endif\n.if ""\n.notice "no"\n.endif\n.if "${NOPE}"\n.notice "no"\n.endif\n.if !!1\n.notice "4"\n.endif',
+        env,
+      ),
+    ).toEqual(['1', '2', '3', '4']);
   });
   it('compares strings and versions', () => {
-    expect(notices('.if streq("${HOME}",/root)\n.notice "eq"\n.endif\n.if strneq(a,b)\n.notice "neq"\n.endif\n.if streq( a , a )\n.notice "sp"\n.endif', env)).toEqual(['eq', 'neq', 'sp']);
-    expect(notices('.if version_atleast(2.6)\n.notice "a"\n.endif\n.if version_atleast(2.7-dev0)\n.notice "b"\n.endif\n.if version_before(2.7)\n.notice "c"\n.endif\n.if version_before(2.6)\n.notice "d"\n.endif\n.if version_atleast(2.6-dev3)\n.notice "e"\n.endif')).toEqual(['a', 'c', 'e']);
+    expect(
+      notices('.if streq("${HOME}",/root)\n.notice "eq"\n.endif\n.if strneq(a,b)\n.notice "neq"\n.endif\n.if streq( a , a )\n.notice "sp"\n.endif', env),
+    ).toEqual(['eq', 'neq', 'sp']);
+    expect(
+      notices(
+        '.if version_atleast(2.6)\n.notice "a"\n.endif\n.if version_atleast(2.7-dev0)\n.notice "b"\n.endif\n.if version_before(2.7)\n.notice "c"\n.endif\n.if version_before(2.6)\n.notice "d"\n.endif\n.if version_atleast(2.6-dev3)\n.notice "e"\n.endif',
+      ),
+    ).toEqual(['a', 'c', 'e']);
   });
   it('reports the features docklab really has', () => {
-    expect(notices('.if feature(OPENSSL)\n.notice "ssl"\n.endif\n.if feature(LUA)\n.notice "lua"\n.endif\n.if feature(NOPE)\n.notice "nope"\n.endif')).toEqual(['ssl']);
+    expect(notices('.if feature(OPENSSL)\n.notice "ssl"\n.endif\n.if feature(LUA)\n.notice "lua"\n.endif\n.if feature(NOPE)\n.notice "nope"\n.endif')).toEqual([
+      'ssl',
+    ]);
   });
   it('skips keywords docklab refuses inside a false block, nested blocks included', () => {
     const m = parse('global\n.if feature(LUA)\n  lua-load /x.lua\n  .if 1\n  lua-load /y.lua\n  .endif\n.endif\nfrontend fe\n  bind :0\n  timeout client 1s\n');
@@ -138,8 +157,12 @@ describe('conditional blocks', () => {
 describe('global keywords of the configuration language', () => {
   it('applies setenv, presetenv, unsetenv and resetenv to the lines after them', () => {
     const env = { HOME: '/root', B0: 'b' };
-    expect(notices('setenv A 1\n.notice "${A}"\npresetenv A 2\n.notice "${A}"\npresetenv B 3\n.notice "${B}"\nunsetenv A\n.notice "${A-unset}"\nresetenv HOME\n.notice "${B-gone}"\n.notice "${HOME-nohome}"', env))
-      .toEqual(['1', '1', '3', 'unset', 'gone', '/root']);
+    expect(
+      notices(
+        'setenv A 1\n.notice "${A}"\npresetenv A 2\n.notice "${A}"\npresetenv B 3\n.notice "${B}"\nunsetenv A\n.notice "${A-unset}"\nresetenv HOME\n.notice "${B-gone}"\n.notice "${HOME-nohome}"',
+        env,
+      ),
+    ).toEqual(['1', '1', '3', 'unset', 'gone', '/root']);
     expect(failure('global\nsetenv A\n').message).toMatch(/'setenv' expects a name and a value/);
   });
   it('never changes the environment of the running process', () => {
@@ -152,14 +175,17 @@ describe('global keywords of the configuration language', () => {
     expect(notices('localpeer foo\n.notice "${HAPROXY_LOCALPEER}"')).toEqual(['foo']);
   });
   it('accepts no log in global, defaults and proxies, without arguments', () => {
-    const m = parse('global\n  log stdout local0\n  no log\ndefaults\n  log global\n  no log\n  timeout client 1s\n  timeout connect 1s\n  timeout server 1s\nfrontend fe\n  bind :0\n  default_backend b\nbackend b\n  log global\n');
+    const m = parse(
+      'global\n  log stdout local0\n  no log\ndefaults\n  log global\n  no log\n  timeout client 1s\n  timeout connect 1s\n  timeout server 1s\nfrontend fe\n  bind :0\n  default_backend b\nbackend b\n  log global\n',
+    );
     expect(m.global.logStdout).toBe(false);
     expect(m.frontends[0]!.settings.logEnabled).toBe(false);
     expect(m.backends[0]!.settings.logEnabled).toBe(true);
     expect(failure('global\n  no log 1\n').message).toMatch(/'no log' does not expect arguments/);
   });
   it('refuses with zero-warning when HAProxy would warn, but not for docklab-only notes', () => {
-    const ok = 'defaults\n  timeout client 1s\n  timeout connect 1s\n  timeout server 1s\nfrontend fe\n  bind :0\n  default_backend b\nbackend b\n  server s 127.0.0.1:1\n';
+    const ok =
+      'defaults\n  timeout client 1s\n  timeout connect 1s\n  timeout server 1s\nfrontend fe\n  bind :0\n  default_backend b\nbackend b\n  server s 127.0.0.1:1\n';
     expect(() => parse(`global\n  zero-warning\n  daemon\n  tune.bufsize 16384\n${ok}`)).not.toThrow();
     expect(failure(`global\n  zero-warning\n.warning "w"\n${ok}`).message).toMatch(/haproxy\.cfg:2: some warnings were found and 'zero-warning' is set/);
     const noTimeouts = 'frontend fe\n  bind :0\n  default_backend b\nbackend b\n  server s 127.0.0.1:1\n';
@@ -167,7 +193,9 @@ describe('global keywords of the configuration language', () => {
     expect(parse(`global\n${noTimeouts}`).warnings.some((w) => /missing timeouts for backend 'b'/.test(w))).toBe(true);
   });
   it('accepts strict-limits and the process keywords', () => {
-    const m = parse('global\n  strict-limits\n  master-worker\n  daemon\n  user haproxy\n  group haproxy\n  chroot /var/lib/haproxy\n  pidfile /run/h.pid\n  ulimit-n 4096\n  hard-stop-after 30s\n  description my lb\n  log-send-hostname\n  h1-case-adjust content-type Content-Type\n  stats socket /run/admin.sock mode 660 level admin\n  stats timeout 30s\n  tune.ssl.default-dh-param 2048\n  ssl-dh-param-file /etc/dh.pem\n  ssl-default-bind-ciphers ECDHE+AESGCM\n  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets\n');
+    const m = parse(
+      'global\n  strict-limits\n  master-worker\n  daemon\n  user haproxy\n  group haproxy\n  chroot /var/lib/haproxy\n  pidfile /run/h.pid\n  ulimit-n 4096\n  hard-stop-after 30s\n  description my lb\n  log-send-hostname\n  h1-case-adjust content-type Content-Type\n  stats socket /run/admin.sock mode 660 level admin\n  stats timeout 30s\n  tune.ssl.default-dh-param 2048\n  ssl-dh-param-file /etc/dh.pem\n  ssl-default-bind-ciphers ECDHE+AESGCM\n  ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets\n',
+    );
     expect(m.global.strictLimits).toBe(true);
     expect(m.global.hardStopAfter).toBe(30_000);
     expect(m.global.description).toBe('my lb');
@@ -175,7 +203,9 @@ describe('global keywords of the configuration language', () => {
     expect(m.warnings.some((w) => /stats socket/.test(w))).toBe(true);
   });
   it('regression: listen NAME ADDR:PORT is refused as HAProxy 2.6 does, asking for a bind line', () => {
-    expect(failure('listen web 127.0.0.1:8080\n  server s1 127.0.0.1:9000\n').message).toMatch(/haproxy\.cfg:1: .*please use the 'bind' keyword for listening addresses/);
+    expect(failure('listen web 127.0.0.1:8080\n  server s1 127.0.0.1:9000\n').message).toMatch(
+      /haproxy\.cfg:1: .*please use the 'bind' keyword for listening addresses/,
+    );
     expect(failure('frontend web :80\n').message).toMatch(/use the 'bind' keyword/);
   });
 });

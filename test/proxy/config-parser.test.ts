@@ -7,14 +7,23 @@ import { DocklabError } from '../../src/errors.js';
 
 const parse = (text: string) => ConfigParser.parseText(text, 'haproxy.cfg');
 function failure(text: string): DocklabError {
-  try { parse(text); } catch (e) { if (e instanceof DocklabError) return e; throw e; }
+  try {
+    parse(text);
+  } catch (e) {
+    if (e instanceof DocklabError) return e;
+    throw e;
+  }
   throw new Error('expected the configuration to be refused');
 }
 
 describe('tokenizer', () => {
   it('splits words, drops comments and keeps line numbers', () => {
     const lines = tokenize('global\n  # comment\n  maxconn 100 # trailing\n\nfrontend fe\n', 'f.cfg');
-    expect(lines.map((l) => [l.line, l.words])).toEqual([[1, ['global']], [3, ['maxconn', '100']], [5, ['frontend', 'fe']]]);
+    expect(lines.map((l) => [l.line, l.words])).toEqual([
+      [1, ['global']],
+      [3, ['maxconn', '100']],
+      [5, ['frontend', 'fe']],
+    ]);
   });
   it('handles quotes, escapes and environment variables', () => {
     const [line] = tokenize(`x "a b" 'c $HOME' d\\ e "\${NAME}" \\#f`, 'f', { NAME: 'v', HOME: '/h' });
@@ -73,7 +82,9 @@ backend web
   it('reads both httpchk syntaxes', () => {
     const a = parse('backend b\n  option httpchk GET /health\n  server s 1.2.3.4:80 check\n');
     expect(a.backends[0]!.settings.httpchk).toMatchObject({ method: 'GET', uri: '/health' });
-    const b = parse('backend b\n  option httpchk\n  http-check send meth HEAD uri /ready ver HTTP/1.1 hdr Host example.com\n  http-check expect status 200-299,302\n  server s 1.2.3.4:80 check\n');
+    const b = parse(
+      'backend b\n  option httpchk\n  http-check send meth HEAD uri /ready ver HTTP/1.1 hdr Host example.com\n  http-check expect status 200-299,302\n  server s 1.2.3.4:80 check\n',
+    );
     expect(checkProgram(b.backends[0]!.settings)!.rules).toMatchObject([
       { kind: 'connect' },
       { kind: 'send-http', method: 'HEAD', uri: '/ready', version: 'HTTP/1.1', headers: [['Host', 'example.com']] },
@@ -85,10 +96,22 @@ backend web
     expect(m.frontends[0]!.binds[0]).toMatchObject({ port: 443, ssl: true, certFiles: ['/etc/site.pem'], alpn: ['h2', 'http/1.1'] });
   });
   it('reads connection modes, retry-on and http-reuse (the last connection option wins, no undoes it)', () => {
-    const m = parse('defaults\n  option httpclose\n  retry-on 503 conn-failure\nfrontend fe\n  bind :80\n  option http-server-close\n  default_backend b\nbackend b\n  no option httpclose\n  retry-on all-retryable-errors\n  http-reuse never\n  server s 127.0.0.1:1\n');
+    const m = parse(
+      'defaults\n  option httpclose\n  retry-on 503 conn-failure\nfrontend fe\n  bind :80\n  option http-server-close\n  default_backend b\nbackend b\n  no option httpclose\n  retry-on all-retryable-errors\n  http-reuse never\n  server s 127.0.0.1:1\n',
+    );
     expect(m.frontends[0]!.settings.httpConnMode).toBe('server-close');
     expect(m.backends[0]!.settings.httpConnMode).toBeUndefined();
-    expect(m.backends[0]!.settings.retryOn).toEqual(['conn-failure', 'empty-response', 'junk-response', 'response-timeout', '0rtt-rejected', '500', '502', '503', '504']);
+    expect(m.backends[0]!.settings.retryOn).toEqual([
+      'conn-failure',
+      'empty-response',
+      'junk-response',
+      'response-timeout',
+      '0rtt-rejected',
+      '500',
+      '502',
+      '503',
+      '504',
+    ]);
     expect(m.backends[0]!.settings.httpReuse).toBe('never');
     expect(parse('defaults\n  retry-on none\n').warnings).toEqual([]);
   });
@@ -98,7 +121,9 @@ backend web
     expect(failure('defaults\n  retry-on none 503\n').message).toContain('alone');
     expect(failure('defaults\n  http-reuse sometimes\n').message).toContain('http-reuse');
     expect(failure('frontend fe\n  retry-on 503\n').message).toContain('backend or listen');
-    expect(parse('frontend fe\n  http-reuse never\n').warnings).toEqual(expect.arrayContaining([expect.stringContaining("'http-reuse' ignored because frontend 'fe' has no backend capability")]));
+    expect(parse('frontend fe\n  http-reuse never\n').warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining("'http-reuse' ignored because frontend 'fe' has no backend capability")]),
+    );
     expect(failure('defaults\n  option forceclose\n').message).toContain('forceclose');
   });
   it('turns harmless unsupported keywords into warnings with line numbers', () => {
@@ -135,9 +160,14 @@ describe('configuration errors', () => {
   it('regression: an ACL used above its declaration is refused, as HAProxy reads conditions line by line', () => {
     const head = 'frontend fe\n  mode http\n  bind :80\n  default_backend b\n';
     const forms = [
-      'http-request deny if bad', 'http-response deny if bad', 'http-after-response set-header x y if bad',
-      'use_backend b if bad', 'redirect location /y if bad', 'tcp-request content reject if bad',
-      'tcp-request connection reject if bad', 'http-request set-var(txn.x) str(a) if !bad',
+      'http-request deny if bad',
+      'http-response deny if bad',
+      'http-after-response set-header x y if bad',
+      'use_backend b if bad',
+      'redirect location /y if bad',
+      'tcp-request content reject if bad',
+      'tcp-request connection reject if bad',
+      'http-request set-var(txn.x) str(a) if !bad',
     ];
     for (const form of forms) {
       const e = failure(`${head}  ${form}\n  acl bad path /x\nbackend b\n  mode http\n`);
@@ -149,7 +179,9 @@ describe('configuration errors', () => {
     // A name with one line above the rule and one below is known: the rule sees both lines.
     expect(() => parse(`${head}  acl bad path /x\n  http-request deny if bad\n  acl bad path /z\nbackend b\n  mode http\n`)).not.toThrow();
     // Each section has its own ACLs: a frontend's ACL is unknown in its backend.
-    expect(failure(`${head}  acl bad path /x\nbackend b\n  mode http\n  http-request deny if bad\n`).message).toMatch(/^haproxy\.cfg:8: ACL 'bad' is not declared in backend 'b'/);
+    expect(failure(`${head}  acl bad path /x\nbackend b\n  mode http\n  http-request deny if bad\n`).message).toMatch(
+      /^haproxy\.cfg:8: ACL 'bad' is not declared in backend 'b'/,
+    );
   });
   it('refuses syntax errors', () => {
     expect(failure('defaults\n  timeout server abc\n').message).toMatch(/haproxy\.cfg:2: timeout server needs a time/);

@@ -29,7 +29,8 @@ describe('hash functions', () => {
     expect(wt6(bytes('abc'))).not.toBe(wt6(bytes('abd')));
   });
   it('full avalanche hash mixes consecutive integers far apart, as 32-bit unsigned', () => {
-    const a = fullHash(4096); const b = fullHash(4097);
+    const a = fullHash(4096);
+    const b = fullHash(4097);
     expect(a).toBeGreaterThanOrEqual(0);
     expect(a).toBeLessThan(2 ** 32);
     expect(Math.abs(a - b)).toBeGreaterThan(1 << 20);
@@ -38,8 +39,12 @@ describe('hash functions', () => {
 
 describe('consistent hash ring', () => {
   it('gives each server weight × 16 points at fullHash(id × 4096 + n), sorted', () => {
-    const s1 = server('s1', 1); const s2 = server('s2', 3);
-    const ring = new ConsistentHashRing([{ server: s1, id: 1 }, { server: s2, id: 2 }]);
+    const s1 = server('s1', 1);
+    const s2 = server('s2', 3);
+    const ring = new ConsistentHashRing([
+      { server: s1, id: 1 },
+      { server: s2, id: 2 },
+    ]);
     expect(ring.nodes.filter((n) => n.server === s1)).toHaveLength(16);
     expect(ring.nodes.filter((n) => n.server === s2)).toHaveLength(48);
     const keys = ring.nodes.map((n) => n.key);
@@ -48,8 +53,12 @@ describe('consistent hash ring', () => {
     expect(ring.nodes.find((n) => n.server === s1 && n.key === fullHash(4096))).toBeDefined();
   });
   it('sends a key to the nearer point, the one before on a tie, wrapping around', () => {
-    const s1 = server('s1'); const s2 = server('s2');
-    const ring = new ConsistentHashRing([{ server: s1, id: 1 }, { server: s2, id: 2 }]);
+    const s1 = server('s1');
+    const s2 = server('s2');
+    const ring = new ConsistentHashRing([
+      { server: s1, id: 1 },
+      { server: s2, id: 2 },
+    ]);
     const n = ring.nodes;
     // Two neighbours an even distance apart: their midpoint is an exact tie, which goes to the point before.
     const i = n.findIndex((x, k) => k + 1 < n.length && (n[k + 1]!.key - x.key) % 2 === 0 && n[k + 1]!.key - x.key > 2);
@@ -60,8 +69,9 @@ describe('consistent hash ring', () => {
     expect(ring.lookup(mid - 1)).toBe(i);
     expect(ring.lookup(n[5]!.key)).toBe(5);
     // Below the first point: the last point is nearer when the gap across zero is smaller.
-    const last = n[n.length - 1]!.key; const first = n[0]!.key;
-    const gapAcross = (2 ** 32 - last) + first;
+    const last = n[n.length - 1]!.key;
+    const first = n[0]!.key;
+    const gapAcross = 2 ** 32 - last + first;
     expect(ring.lookup(0)).toBe(first <= gapAcross - first ? 0 : n.length - 1);
   });
   it('taking a server out moves only the keys it had', () => {
@@ -71,7 +81,10 @@ describe('consistent hash ring', () => {
     const before = keys.map((k) => b.pick({ srcAddr: '', uri: k })!.name);
     list[1]!.up = false;
     const after = keys.map((k) => b.pick({ srcAddr: '', uri: k })!.name);
-    keys.forEach((_, i) => { if (before[i] !== 's2') expect(after[i]).toBe(before[i]); else expect(after[i]).not.toBe('s2'); });
+    keys.forEach((_, i) => {
+      if (before[i] !== 's2') expect(after[i]).toBe(before[i]);
+      else expect(after[i]).not.toBe('s2');
+    });
     expect(before.filter((s) => s === 's2').length).toBeGreaterThan(20);
   });
 });
@@ -96,10 +109,19 @@ describe('hash inputs', () => {
     expect(uriKey('http://h/p?q', { whole: false, len: 0, depth: 0, pathOnly: true })).toBe('/p');
   });
   it('hdr() hashes the first value of the first occurrence', () => {
-    expect(firstHeaderValue([['X-User', ' dave , erin'], ['x-user', 'z']], 'x-user')).toBe('dave');
+    expect(
+      firstHeaderValue(
+        [
+          ['X-User', ' dave , erin'],
+          ['x-user', 'z'],
+        ],
+        'x-user',
+      ),
+    ).toBe('dave');
   });
   it('hash-type consistent without a function also applies avalanche; naming one does not', () => {
-    const parse = (line: string) => ConfigParser.parseText(`defaults\n  mode http\nbackend b\n  ${line}\n  server s1 127.0.0.1:1\n`, 'h.cfg').backends[0]!.settings.hashType!;
+    const parse = (line: string) =>
+      ConfigParser.parseText(`defaults\n  mode http\nbackend b\n  ${line}\n  server s1 127.0.0.1:1\n`, 'h.cfg').backends[0]!.settings.hashType!;
     expect(parse('hash-type consistent')).toMatchObject({ type: 'consistent', fn: 'sdbm', avalanche: true });
     expect(parse('hash-type consistent sdbm')).toMatchObject({ avalanche: false });
     expect(parse('hash-type map-based djb2 avalanche')).toMatchObject({ type: 'map-based', fn: 'djb2', avalanche: true });

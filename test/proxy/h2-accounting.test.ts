@@ -27,7 +27,9 @@ function get(session: ClientHttp2Session, path: string): Promise<{ status: numbe
     const stream = session.request({ ':method': 'GET', ':path': path });
     let status = 0;
     const chunks: Buffer[] = [];
-    stream.on('response', (h) => { status = Number(h[':status']); });
+    stream.on('response', (h) => {
+      status = Number(h[':status']);
+    });
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('end', () => resolve({ status, body: Buffer.concat(chunks).toString('utf8') }));
     stream.on('error', reject);
@@ -55,13 +57,19 @@ async function statsRow(pxname: string, svname: string): Promise<Record<string, 
 
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'docklab-h2-accounting-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=localhost'],
+    { stdio: 'ignore' },
+  );
   writeFileSync(join(dir, 'site.pem'), readFileSync(join(dir, 'c.pem'), 'utf8') + readFileSync(join(dir, 'k.pem'), 'utf8'));
   echo = await startEchoServer('s1');
   h2Port = await freePort();
   statsPort = await freePort();
   const file = join(dir, 'haproxy.cfg');
-  writeFileSync(file, `defaults
+  writeFileSync(
+    file,
+    `defaults
   mode http
   timeout connect 1s
   timeout client 5s
@@ -78,7 +86,8 @@ listen stats
   bind 127.0.0.1:${statsPort}
   stats enable
   stats uri /stats
-`);
+`,
+  );
   proxy = await startProxyFromFile(file, { onLog: (l) => logs.push(l), onWarning: () => {} });
 });
 
@@ -93,7 +102,9 @@ describe('HTTP/2 requests are counted and logged like HTTP/1 ones', () => {
     const s = await openSession();
     try {
       expect((await get(s, '/forbidden')).status).toBe(403);
-    } finally { s.close(); }
+    } finally {
+      s.close();
+    }
     expect(Number((await statsRow('fe', 'FRONTEND')).dreq)).toBe(before + 1);
   });
 
@@ -107,22 +118,26 @@ describe('HTTP/2 requests are counted and logged like HTTP/1 ones', () => {
       const r = await get(s, '/counted');
       expect(r.status).toBe(200);
       body = r.body;
-    } finally { s.close(); }
+    } finally {
+      s.close();
+    }
     expect(Number((await statsRow('fe', 'FRONTEND')).bout) - fe0).toBe(Buffer.byteLength(body));
     expect(Number((await statsRow('app', 'BACKEND')).bout) - be0).toBe(Buffer.byteLength(body));
     expect(Number((await statsRow('app', 's1')).bout) - srv0).toBe(Buffer.byteLength(body));
   });
 
-  it('regression: an HTTP/2 connection (h2 chosen by ALPN) counts as one of the frontend\'s current connections (scur)', async () => {
+  it("regression: an HTTP/2 connection (h2 chosen by ALPN) counts as one of the frontend's current connections (scur)", async () => {
     const s = await openSession();
     try {
       await get(s, '/open');
       expect(Number((await statsRow('fe', 'FRONTEND')).scur)).toBe(1);
-    } finally { s.close(); }
+    } finally {
+      s.close();
+    }
     expect(await waitFor(async () => Number((await statsRow('fe', 'FRONTEND')).scur) === 0)).toBe(true);
   });
 
-  it('regression: the log line of an HTTP/2 request shows the backend\'s connections (beconn), not 0', async () => {
+  it("regression: the log line of an HTTP/2 request shows the backend's connections (beconn), not 0", async () => {
     logs.length = 0;
     const slow = await openSession();
     const s = await openSession();
@@ -132,7 +147,10 @@ describe('HTTP/2 requests are counted and logged like HTTP/1 ones', () => {
       expect(await waitFor(() => echo.seen.length > 0 && echo.seen[echo.seen.length - 1]!.url === '/slow/800')).toBe(true);
       expect((await get(s, '/logged')).status).toBe(200);
       expect((await pending).status).toBe(200);
-    } finally { s.close(); slow.close(); }
+    } finally {
+      s.close();
+      slow.close();
+    }
     expect(await waitFor(() => logs.some((l) => l.includes('/logged')))).toBe(true);
     const line = logs.find((l) => l.includes('/logged'))!;
     // actconn/feconn/beconn/srvconn/retries: two client connections; the slow request holds the backend and its server.

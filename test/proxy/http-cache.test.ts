@@ -1,5 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { acceptsEncoding, requestAllowsLookup, requestAllowsStore, responseStoreDecision, secondaryKey, variantMatches } from '../../src/proxy/cache/cache-policy.js';
+import {
+  acceptsEncoding,
+  requestAllowsLookup,
+  requestAllowsStore,
+  responseStoreDecision,
+  secondaryKey,
+  variantMatches,
+} from '../../src/proxy/cache/cache-policy.js';
 import { HttpCache } from '../../src/proxy/cache/http-cache.js';
 import { freshCache, finishCache, parseCacheLine } from '../../src/proxy/cache/cache-config.js';
 
@@ -30,7 +37,17 @@ describe('cache policy', () => {
     expect(responseStoreDecision(200, [['Last-Modified', 'Mon, 01 Jan 2024 00:00:00 GMT']], 60, false)).toMatchObject({ store: true });
     const now = Date.parse('2030-01-01T00:00:00Z');
     expect(responseStoreDecision(200, [['Expires', 'Tue, 01 Jan 2030 00:00:20 GMT']], 60, false, now)).toMatchObject({ store: true, ttlSeconds: 20 });
-    expect(responseStoreDecision(200, [['Cache-Control', 'max-age=30'], ['Age', '7']], 60, false)).toMatchObject({ age: 7 });
+    expect(
+      responseStoreDecision(
+        200,
+        [
+          ['Cache-Control', 'max-age=30'],
+          ['Age', '7'],
+        ],
+        60,
+        false,
+      ),
+    ).toMatchObject({ age: 7 });
   });
 
   it('refuses other statuses, no lifetime, expired, no-store/no-cache/private, unhandled Vary', () => {
@@ -38,10 +55,41 @@ describe('cache policy', () => {
     expect(responseStoreDecision(200, [], 60, false).store).toBe(false);
     expect(responseStoreDecision(200, [['Cache-Control', 'max-age=0']], 60, false).store).toBe(false);
     expect(responseStoreDecision(200, [['Expires', 'Mon, 01 Jan 2001 00:00:00 GMT']], 60, false).store).toBe(false);
-    for (const d of ['no-store', 'no-cache', 'private']) expect(responseStoreDecision(200, [['Cache-Control', `${d}, max-age=30`]], 60, false).store).toBe(false);
-    expect(responseStoreDecision(200, [['Cache-Control', 'max-age=30'], ['Vary', 'Accept-Encoding']], 60, false).store).toBe(false);
-    expect(responseStoreDecision(200, [['Cache-Control', 'max-age=30'], ['Vary', 'Accept-Encoding']], 60, true)).toMatchObject({ store: true, vary: ['accept-encoding'] });
-    expect(responseStoreDecision(200, [['Cache-Control', 'max-age=30'], ['Vary', 'User-Agent']], 60, true).store).toBe(false);
+    for (const d of ['no-store', 'no-cache', 'private'])
+      expect(responseStoreDecision(200, [['Cache-Control', `${d}, max-age=30`]], 60, false).store).toBe(false);
+    expect(
+      responseStoreDecision(
+        200,
+        [
+          ['Cache-Control', 'max-age=30'],
+          ['Vary', 'Accept-Encoding'],
+        ],
+        60,
+        false,
+      ).store,
+    ).toBe(false);
+    expect(
+      responseStoreDecision(
+        200,
+        [
+          ['Cache-Control', 'max-age=30'],
+          ['Vary', 'Accept-Encoding'],
+        ],
+        60,
+        true,
+      ),
+    ).toMatchObject({ store: true, vary: ['accept-encoding'] });
+    expect(
+      responseStoreDecision(
+        200,
+        [
+          ['Cache-Control', 'max-age=30'],
+          ['Vary', 'User-Agent'],
+        ],
+        60,
+        true,
+      ).store,
+    ).toBe(false);
   });
 
   it('keys Vary: Accept-Encoding variants by the response encoding and serves any request that accepts it', () => {
@@ -58,9 +106,23 @@ describe('cache policy', () => {
 });
 
 describe('HttpCache', () => {
-  const model = () => { const m = freshCache('c', at); parseCacheLine(m, ['total-max-size', '1'], at); parseCacheLine(m, ['max-object-size', '400000'], at); finishCache(m); return m; };
+  const model = () => {
+    const m = freshCache('c', at);
+    parseCacheLine(m, ['total-max-size', '1'], at);
+    parseCacheLine(m, ['max-object-size', '400000'], at);
+    finishCache(m);
+    return m;
+  };
   const obj = (size: number, ttl = 10_000, vary: string[] = []) => ({
-    status: 200, reason: '', headers: [] as [string, string][], body: Buffer.alloc(size), storedAt: 0, expiresAt: ttl, initialAge: 0, vary, size,
+    status: 200,
+    reason: '',
+    headers: [] as [string, string][],
+    body: Buffer.alloc(size),
+    storedAt: 0,
+    expiresAt: ttl,
+    initialAge: 0,
+    vary,
+    size,
   });
 
   it('returns fresh objects and forgets expired ones', () => {
@@ -73,7 +135,8 @@ describe('HttpCache', () => {
 
   it('evicts the least recently used objects past total-max-size', () => {
     const c = new HttpCache(model());
-    c.put('a', '', obj(400_000)); c.put('b', '', obj(400_000));
+    c.put('a', '', obj(400_000));
+    c.put('b', '', obj(400_000));
     c.get('a', () => true, 0);
     c.put('c', '', obj(400_000));
     expect(c.get('b', () => true, 0)).toBeUndefined();
@@ -108,7 +171,8 @@ describe('HttpCache', () => {
 describe('cache sections in a file', () => {
   it("accepts 'filter cache NAME' for a declared cache and refuses an undeclared one with its line", async () => {
     const { ConfigParser } = await import('../../src/proxy/config/config-parser.js');
-    const text = (name: string) => `cache c\n  total-max-size 1\nfrontend f\n  bind 127.0.0.1:1\n  filter cache ${name}\n  http-request cache-use c\n  http-response cache-store c\n`;
+    const text = (name: string) =>
+      `cache c\n  total-max-size 1\nfrontend f\n  bind 127.0.0.1:1\n  filter cache ${name}\n  http-request cache-use c\n  http-response cache-store c\n`;
     expect(ConfigParser.parseText(text('c'), 'h.cfg').caches?.[0]).toMatchObject({ name: 'c', totalMaxSize: 1024 * 1024, maxObjectSize: 4096, maxAge: 60 });
     expect(() => ConfigParser.parseText(text('nope'), 'h.cfg')).toThrow(/h\.cfg:5: cache 'nope' is not declared/);
   });

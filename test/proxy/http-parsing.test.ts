@@ -5,13 +5,24 @@ import { HttpParseError } from '../../src/proxy/http/http-head.js';
 import { formatHttpLog } from '../../src/proxy/log/http-log-line.js';
 
 const head = (text: string) => parseRequestHead(Buffer.from(text, 'latin1'), 8192);
-const status = (text: string) => { try { head(text); return 0; } catch (e) { return (e as HttpParseError).status; } };
+const status = (text: string) => {
+  try {
+    head(text);
+    return 0;
+  } catch (e) {
+    return (e as HttpParseError).status;
+  }
+};
 
 describe('request head parser', () => {
   it('parses method, URI, version, headers and framing', () => {
     const h = head('POST /a?b=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nX-A:  spaced  \r\n\r\n');
     expect(h).toMatchObject({ method: 'POST', uri: '/a?b=1', version: '1.1', contentLength: 5, chunked: false, wantsClose: false });
-    expect(h.headers).toEqual([['Host', 'x'], ['Content-Length', '5'], ['X-A', 'spaced']]);
+    expect(h.headers).toEqual([
+      ['Host', 'x'],
+      ['Content-Length', '5'],
+      ['X-A', 'spaced'],
+    ]);
     expect(head('GET / HTTP/1.0\r\n\r\n').wantsClose).toBe(true);
     expect(head('GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: a2V5\r\n\r\n').upgrade).toBe(true);
     expect(head('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n').chunked).toBe(true);
@@ -52,7 +63,10 @@ describe('request targets, Host and field limits (HAProxy 2.6 rules)', () => {
     expect(status('CONNECT / HTTP/1.1\r\n\r\n')).toBe(400);
   });
   it('merges identical Host fields, refuses different ones and a Host that contradicts the target', () => {
-    expect(head('GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\nhost: A\r\n\r\n').headers).toEqual([['Host', 'a'], ['X', '1']]);
+    expect(head('GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\nhost: A\r\n\r\n').headers).toEqual([
+      ['Host', 'a'],
+      ['X', '1'],
+    ]);
     expect(status('GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n')).toBe(400);
     expect(status('GET http://b/ HTTP/1.1\r\nHost: a\r\n\r\n')).toBe(400);
     const h = head('GET http://a:80/x HTTP/1.1\r\nHost: a:80\r\n\r\n');
@@ -115,9 +129,29 @@ describe('chunked scanner', () => {
 describe('httplog line', () => {
   it('follows HAProxy option httplog layout', () => {
     const line = formatHttpLog({
-      clientAddr: '10.0.0.9', clientPort: 51000, acceptedAt: new Date(2026, 10, 23, 21, 30, 0, 123).getTime(), frontend: 'fe', ssl: true,
-      backend: 'web', server: 's1', tr: 0, tw: 0, tc: 1, trServer: 2, ta: 4, status: 200, bytes: 321, termination: '----',
-      actconn: 1, feconn: 1, beconn: 0, srvconn: 0, retries: 0, method: 'GET', uri: '/x', version: '1.1',
+      clientAddr: '10.0.0.9',
+      clientPort: 51000,
+      acceptedAt: new Date(2026, 10, 23, 21, 30, 0, 123).getTime(),
+      frontend: 'fe',
+      ssl: true,
+      backend: 'web',
+      server: 's1',
+      tr: 0,
+      tw: 0,
+      tc: 1,
+      trServer: 2,
+      ta: 4,
+      status: 200,
+      bytes: 321,
+      termination: '----',
+      actconn: 1,
+      feconn: 1,
+      beconn: 0,
+      srvconn: 0,
+      retries: 0,
+      method: 'GET',
+      uri: '/x',
+      version: '1.1',
     });
     expect(line).toBe('10.0.0.9:51000 [23/Nov/2026:21:30:00.123] fe~ web/s1 0/0/1/2/4 200 321 - - ---- 1/1/0/0/0 0/0 "GET /x HTTP/1.1"');
   });

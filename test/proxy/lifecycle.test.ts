@@ -43,7 +43,10 @@ describe('reload', () => {
 
       // A broken file: refused with its line number, the old configuration keeps serving.
       f.rewrite(V1.replace('default_backend one', 'default_backend two\n  bogus-keyword 1'));
-      const err = await f.proxy.reload().then(() => null, (e: unknown) => e);
+      const err = await f.proxy.reload().then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(DocklabError);
       expect((err as DocklabError).message).toMatch(/^haproxy\.cfg:10: unknown or unsupported keyword 'bogus-keyword'/);
       expect(await server(f.port)).toBe('s2');
@@ -61,17 +64,21 @@ describe('reload', () => {
     const f = await startFixture(V1);
     try {
       const sock = connect({ host: '127.0.0.1', port: f.port });
-      const ask = () => new Promise<string>((resolve) => {
-        let got = '';
-        const onData = (d: Buffer) => {
-          got += d.toString();
-          const m = /content-length: (\d+)\r\n/i.exec(got);
-          const end = got.indexOf('\r\n\r\n');
-          if (m && end >= 0 && got.length >= end + 4 + Number(m[1])) { sock.off('data', onData); resolve(JSON.parse(got.slice(end + 4)).server); }
-        };
-        sock.on('data', onData);
-        sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-      });
+      const ask = () =>
+        new Promise<string>((resolve) => {
+          let got = '';
+          const onData = (d: Buffer) => {
+            got += d.toString();
+            const m = /content-length: (\d+)\r\n/i.exec(got);
+            const end = got.indexOf('\r\n\r\n');
+            if (m && end >= 0 && got.length >= end + 4 + Number(m[1])) {
+              sock.off('data', onData);
+              resolve(JSON.parse(got.slice(end + 4)).server);
+            }
+          };
+          sock.on('data', onData);
+          sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+        });
       expect(await ask()).toBe('s1');
       f.rewrite(V1.replace('default_backend one', 'default_backend two'));
       await f.proxy.reload();
@@ -127,12 +134,20 @@ describe('websocket', () => {
         s.on('data', (d: Buffer) => {
           got += d.toString();
           if (got.includes('hello from s1') && !got.includes('ping!')) s.write('ping!');
-          if (got.includes('ping!')) { s.destroy(); resolve(got); }
+          if (got.includes('ping!')) {
+            s.destroy();
+            resolve(got);
+          }
         });
         // A tunnel that closes or stalls fails the assertions below with what did arrive, instead of hanging.
         s.on('close', () => resolve(got));
-        setTimeout(() => { s.destroy(); resolve(got); }, 15_000);
-        s.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+        setTimeout(() => {
+          s.destroy();
+          resolve(got);
+        }, 15_000);
+        s.write(
+          'GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+        );
       });
       expect(text.startsWith('HTTP/1.1 101')).toBe(true);
       expect(text).toMatch(/upgrade: websocket/i);
@@ -174,7 +189,9 @@ backend web
       expect(html.headers['content-type']).toBe('text/html');
       expect(html.body).toContain('<h2>web</h2>');
       const line = f.logs.find((l) => l.includes('"GET /a?b=1 HTTP/1.1"'));
-      expect(line).toMatch(/^127\.0\.0\.1:\d+ \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] fe web\/s1 0\/0\/\d+\/\d+\/\d+ 200 \d+ - - ---- \d+\/\d+\/\d+\/\d+\/0 0\/0 "GET \/a\?b=1 HTTP\/1\.1"$/);
+      expect(line).toMatch(
+        /^127\.0\.0\.1:\d+ \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] fe web\/s1 0\/0\/\d+\/\d+\/\d+ 200 \d+ - - ---- \d+\/\d+\/\d+\/\d+\/0 0\/0 "GET \/a\?b=1 HTTP\/1\.1"$/,
+      );
     } finally {
       await f.close();
     }
@@ -186,11 +203,18 @@ describe('startup errors and the standalone entry point', () => {
   it('reports a bad file with code, line and exit code 2', async () => {
     const file = join(dir, 'haproxy.cfg');
     writeFileSync(file, 'frontend fe\n  bind 127.0.0.1:0\n  use_backend missing\n');
-    await expect(startProxyFromFile(file)).rejects.toMatchObject({ code: 'DOCKLAB_CONFIG_REFERENCE', exitCode: 2, message: expect.stringMatching(/^haproxy\.cfg:3: /) });
+    await expect(startProxyFromFile(file)).rejects.toMatchObject({
+      code: 'DOCKLAB_CONFIG_REFERENCE',
+      exitCode: 2,
+      message: expect.stringMatching(/^haproxy\.cfg:3: /),
+    });
     const saved = process.exitCode;
     const errors: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((s: string) => { errors.push(String(s)); return true; }) as typeof process.stderr.write;
+    process.stderr.write = ((s: string) => {
+      errors.push(String(s));
+      return true;
+    }) as typeof process.stderr.write;
     try {
       await runProxyMain(['-c', '-f', file]);
     } finally {
@@ -205,7 +229,10 @@ describe('startup errors and the standalone entry point', () => {
     try {
       const file = join(dir, 'taken.cfg');
       writeFileSync(file, `frontend fe\n  bind 127.0.0.1:${holder.port}\n`);
-      await expect(startProxyFromFile(file, { onWarning: () => {} })).rejects.toMatchObject({ code: 'DOCKLAB_PORT_IN_USE', message: expect.stringMatching(/^taken\.cfg:2: /) });
+      await expect(startProxyFromFile(file, { onWarning: () => {} })).rejects.toMatchObject({
+        code: 'DOCKLAB_PORT_IN_USE',
+        message: expect.stringMatching(/^taken\.cfg:2: /),
+      });
     } finally {
       await holder.close();
     }
@@ -215,7 +242,10 @@ describe('startup errors and the standalone entry point', () => {
     writeFileSync(pem, 'not a certificate');
     const file = join(dir, 'tls.cfg');
     writeFileSync(file, `frontend fe\n  bind 127.0.0.1:0 ssl crt ${pem}\n`);
-    await expect(startProxyFromFile(file, { onWarning: () => {} })).rejects.toMatchObject({ code: 'DOCKLAB_CERT_INVALID', message: expect.stringMatching(/^tls\.cfg:2: /) });
+    await expect(startProxyFromFile(file, { onWarning: () => {} })).rejects.toMatchObject({
+      code: 'DOCKLAB_CERT_INVALID',
+      message: expect.stringMatching(/^tls\.cfg:2: /),
+    });
   });
 });
 

@@ -8,9 +8,29 @@ import { DocklabError } from '../../src/errors.js';
 
 const at = { file: 'haproxy.cfg', line: 3 };
 const record: HttpLogRecord = {
-  clientAddr: '10.0.0.7', clientPort: 51234, acceptedAt: Date.UTC(2026, 10, 30, 12, 0, 0, 5), frontend: 'fe', ssl: true,
-  backend: 'api', server: 'a1', tr: 1, tw: 0, tc: 2, trServer: 5, ta: 9, status: 200, bytes: 321, termination: '----',
-  actconn: 3, feconn: 2, beconn: 1, srvconn: 1, retries: 0, method: 'GET', uri: '/x?y=1', version: '1.1',
+  clientAddr: '10.0.0.7',
+  clientPort: 51234,
+  acceptedAt: Date.UTC(2026, 10, 30, 12, 0, 0, 5),
+  frontend: 'fe',
+  ssl: true,
+  backend: 'api',
+  server: 'a1',
+  tr: 1,
+  tw: 0,
+  tc: 2,
+  trServer: 5,
+  ta: 9,
+  status: 200,
+  bytes: 321,
+  termination: '----',
+  actconn: 3,
+  feconn: 2,
+  beconn: 1,
+  srvconn: 1,
+  retries: 0,
+  method: 'GET',
+  uri: '/x?y=1',
+  version: '1.1',
 };
 
 describe('log-format strings', () => {
@@ -42,7 +62,8 @@ describe('log-format strings', () => {
 
 describe('log-format, captures and unique IDs on a running proxy', () => {
   it('logs with the frontend log-format, captured headers and the unique ID sent to the server', async () => {
-    const fx = await startFixture(`global
+    const fx = await startFixture(
+      `global
   log stdout format raw local0
 defaults
   log global
@@ -60,7 +81,9 @@ frontend fe
   default_backend b
 backend b
   server s1 @S1
-`, ['s1']);
+`,
+      ['s1'],
+    );
     try {
       const res = await send(fx.port, { path: '/hello?q=1', headers: { Host: 'example.test', 'User-Agent': 'curl/8.0' } });
       const seen = JSON.parse(res.body) as { headers: Record<string, string> };
@@ -68,7 +91,11 @@ backend b
       const logged = () => fx.logs.find((l) => l.includes('"GET /hello?q=1 HTTP/1.1"'));
       for (let i = 0; i < 500 && !logged(); i++) await new Promise((r) => setTimeout(r, 10));
       const line = logged();
-      expect(line).toMatch(/^127\.0\.0\.1 \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] fe b\/s1 200 \d+ \{example\.test\|curl\/\} 127\.0\.0\.1_GET_\/hello "GET \/hello\?q=1 HTTP\/1\.1"$/);
-    } finally { await fx.close(); }
+      expect(line).toMatch(
+        /^127\.0\.0\.1 \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] fe b\/s1 200 \d+ \{example\.test\|curl\/\} 127\.0\.0\.1_GET_\/hello "GET \/hello\?q=1 HTTP\/1\.1"$/,
+      );
+    } finally {
+      await fx.close();
+    }
   });
 });

@@ -36,8 +36,12 @@ backend mixed
 /** Malformed requests must get 400 (or 414/431), never reach a server, and never crash the proxy. */
 describe('proxy robustness', () => {
   let f: Fixture;
-  beforeAll(async () => { f = await startFixture(CFG); });
-  afterAll(async () => { await f.close(); });
+  beforeAll(async () => {
+    f = await startFixture(CFG);
+  });
+  afterAll(async () => {
+    await f.close();
+  });
 
   const rejected = async (payload: string, status: number) => {
     const before = f.servers[0]!.seen.length;
@@ -50,23 +54,15 @@ describe('proxy robustness', () => {
 
   it('rejects Content-Length together with Transfer-Encoding', () =>
     rejected('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400));
-  it('rejects two different Content-Length values', () =>
-    rejected('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!', 400));
-  it('rejects a bad chunk size', () =>
-    rejected('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n', 400));
-  it('rejects obs-fold header continuation', () =>
-    rejected('GET / HTTP/1.1\r\nHost: a\r\nX-Long: one\r\n two\r\n\r\n', 400));
-  it('rejects spaces inside the request URI', () =>
-    rejected('GET /a b HTTP/1.1\r\nHost: a\r\n\r\n', 400));
-  it('rejects transfer codings other than chunked', () =>
-    rejected('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n', 400));
-  it('rejects a header name with a space before the colon', () =>
-    rejected('GET / HTTP/1.1\r\nHost : a\r\n\r\n', 400));
-  it('answers 400 to oversized headers, as HAProxy does', () =>
-    rejected(`GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`, 400));
-  it('answers 400 to an oversized URI, as HAProxy does', () =>
-    rejected(`GET /${'u'.repeat(20_000)} HTTP/1.1\r\nHost: a\r\n\r\n`, 400));
-  it('forwards a 12 KB URI, which fits in HAProxy\'s buffer', async () => {
+  it('rejects two different Content-Length values', () => rejected('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!', 400));
+  it('rejects a bad chunk size', () => rejected('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n', 400));
+  it('rejects obs-fold header continuation', () => rejected('GET / HTTP/1.1\r\nHost: a\r\nX-Long: one\r\n two\r\n\r\n', 400));
+  it('rejects spaces inside the request URI', () => rejected('GET /a b HTTP/1.1\r\nHost: a\r\n\r\n', 400));
+  it('rejects transfer codings other than chunked', () => rejected('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n', 400));
+  it('rejects a header name with a space before the colon', () => rejected('GET / HTTP/1.1\r\nHost : a\r\n\r\n', 400));
+  it('answers 400 to oversized headers, as HAProxy does', () => rejected(`GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`, 400));
+  it('answers 400 to an oversized URI, as HAProxy does', () => rejected(`GET /${'u'.repeat(20_000)} HTTP/1.1\r\nHost: a\r\n\r\n`, 400));
+  it("forwards a 12 KB URI, which fits in HAProxy's buffer", async () => {
     const r = await send(f.port, { path: `/${'u'.repeat(12_000)}` });
     expect(r.status).toBe(200);
   });
@@ -89,7 +85,9 @@ describe('proxy robustness', () => {
     const out = await new Promise<string>((resolve) => {
       const s = connect({ host: '127.0.0.1', port: f.port });
       let got = '';
-      s.on('data', (d: Buffer) => { got += d.toString(); });
+      s.on('data', (d: Buffer) => {
+        got += d.toString();
+      });
       s.on('close', () => resolve(got));
       s.write('GET / HTTP/1.1\r\nHost: a\r\n');
     });
@@ -161,10 +159,16 @@ describe('rebuilt request heads', () => {
     rec = await new RawRecorder('s1').start();
     port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'docklab-heads-'));
-    writeFileSync(join(dir, 'h.cfg'), `defaults\n  mode http\n  timeout client 5s\n  timeout server 5s\n  timeout connect 1s\nfrontend fe\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  server s1 127.0.0.1:${rec.port}\n`);
+    writeFileSync(
+      join(dir, 'h.cfg'),
+      `defaults\n  mode http\n  timeout client 5s\n  timeout server 5s\n  timeout connect 1s\nfrontend fe\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  server s1 127.0.0.1:${rec.port}\n`,
+    );
     proxy = await startProxyFromFile(join(dir, 'h.cfg'), { onLog: () => {}, onWarning: () => {} });
   });
-  afterAll(async () => { await proxy.close(); await rec.close(); });
+  afterAll(async () => {
+    await proxy.close();
+    await rec.close();
+  });
 
   const forwarded = async (payload: string): Promise<string[]> => {
     const before = rec.requests.length;
@@ -180,7 +184,9 @@ describe('rebuilt request heads', () => {
     expect(got).toEqual(['POST /te HTTP/1.1\r\nhost: a\r\nx-a: b\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n']);
   });
   it('regression: a bare LF cannot hide Content-Length from a CRLF-only server', async () => {
-    expect(await forwarded('POST /cl HTTP/1.1\r\nHost: a\r\nX-A: b\nContent-Length: 5\r\n\r\nhello')).toEqual(['POST /cl HTTP/1.1\r\nhost: a\r\nx-a: b\r\ncontent-length: 5\r\n\r\nhello']);
+    expect(await forwarded('POST /cl HTTP/1.1\r\nHost: a\r\nX-A: b\nContent-Length: 5\r\n\r\nhello')).toEqual([
+      'POST /cl HTTP/1.1\r\nhost: a\r\nx-a: b\r\ncontent-length: 5\r\n\r\nhello',
+    ]);
   });
   it('regression: two identical Host lines reach the server as one', async () => {
     expect(await forwarded('GET /h HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n')).toEqual(['GET /h HTTP/1.1\r\nhost: a\r\n\r\n']);
@@ -203,7 +209,9 @@ describe('connection options and retries', () => {
     port2 = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'docklab-conn-'));
     const [a, b] = recs.map((r) => `127.0.0.1:${r.port}`);
-    writeFileSync(join(dir, 'c.cfg'), `defaults
+    writeFileSync(
+      join(dir, 'c.cfg'),
+      `defaults
   mode http
   timeout client 5s
   timeout server 5s
@@ -224,10 +232,14 @@ backend b
 backend closing
   option http-server-close
   server s1 ${a}
-`);
+`,
+    );
     proxy = await startProxyFromFile(join(dir, 'c.cfg'), { onLog: () => {}, onWarning: () => {} });
   });
-  afterAll(async () => { await proxy.close(); await Promise.all(recs.map((r) => r.close())); });
+  afterAll(async () => {
+    await proxy.close();
+    await Promise.all(recs.map((r) => r.close()));
+  });
   const seen = () => recs.reduce((n, r) => n + r.requests.length, 0);
 
   it('regression: option httpclose is ignored (the client connection now closes after the response)', async () => {
@@ -242,7 +254,10 @@ backend closing
     const r = await rawSend(port, 'GET /closing/1 HTTP/1.1\r\nHost: a\r\n\r\nGET /closing/2 HTTP/1.1\r\nHost: a\r\n\r\n');
     expect(r.statuses).toEqual([200, 200]);
     expect(r.closed).toBe(false);
-    expect(recs[0]!.since(before).map((x) => x.bytes)).toEqual(['GET /closing/1 HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n', 'GET /closing/2 HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n']);
+    expect(recs[0]!.since(before).map((x) => x.bytes)).toEqual([
+      'GET /closing/1 HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n',
+      'GET /closing/2 HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n',
+    ]);
   });
 
   it('regression: a request that reached a server that then died is re-sent to another server (now: 502, sent once)', async () => {
@@ -281,7 +296,10 @@ backend web
         for (let i = 0; i < 60; i++) {
           const startedAfterKill = killed;
           const r = await send(f.port, { path: `/slow/${i % 3}` }).catch(() => ({ status: 0 }));
-          if (r.status !== 200) { failures.push(r.status); if (startedAfterKill) failedAfterKill++; }
+          if (r.status !== 200) {
+            failures.push(r.status);
+            if (startedAfterKill) failedAfterKill++;
+          }
           done++;
         }
       };
@@ -321,8 +339,11 @@ backend none
   server off @S2 disabled
 `);
     try {
-      const out = await rawExchange(f.port,
-        'GET /one HTTP/1.1\r\nHost: a\r\n\r\nGET /denied HTTP/1.1\r\nHost: a\r\n\r\nGET /none HTTP/1.1\r\nHost: a\r\n\r\nGET /two HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 3000);
+      const out = await rawExchange(
+        f.port,
+        'GET /one HTTP/1.1\r\nHost: a\r\n\r\nGET /denied HTTP/1.1\r\nHost: a\r\n\r\nGET /none HTTP/1.1\r\nHost: a\r\n\r\nGET /two HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+        3000,
+      );
       const statuses = [...out.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
       expect(statuses).toEqual(['200', '403', '503', '200']);
       expect(out.indexOf('"/one"')).toBeLessThan(out.indexOf('"/two"'));

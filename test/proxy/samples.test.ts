@@ -15,7 +15,17 @@ import type { SampleSource } from '../../src/proxy/acl/sample-source.js';
 
 const at = { file: 't.cfg', line: 1 };
 function request(over: Partial<SampleSource> = {}): SampleSource {
-  return { method: 'GET', uri: '/', version: '1.1', headers: [['Host', 'www.example.com']], srcAddr: '127.0.0.1', dstPort: 80, ssl: false, sni: undefined, ...over };
+  return {
+    method: 'GET',
+    uri: '/',
+    version: '1.1',
+    headers: [['Host', 'www.example.com']],
+    srcAddr: '127.0.0.1',
+    dstPort: 80,
+    ssl: false,
+    sni: undefined,
+    ...over,
+  };
 }
 const one = (expr: string, src: SampleSource = request()) => evalSampleOne(parseSampleExpr(expr, at), src);
 
@@ -103,7 +113,11 @@ describe('map matching', () => {
     const dir = mkdtempSync(join(tmpdir(), 'docklab-samples-'));
     writeFileSync(join(dir, 'm.map'), '# c\n  key1   value one  \n\nkey2\tv2\r\nlonely\n');
     writeFileSync(join(dir, 'p.lst'), '# c\n  /admin\n\n/a b \n');
-    expect(readMapFile(join(dir, 'm.map'), at)).toEqual([['key1', 'value one'], ['key2', 'v2'], ['lonely', '']]);
+    expect(readMapFile(join(dir, 'm.map'), at)).toEqual([
+      ['key1', 'value one'],
+      ['key2', 'v2'],
+      ['lonely', ''],
+    ]);
     expect(readPatternFile(join(dir, 'p.lst'), at)).toEqual(['/admin', '/a b ']);
     expect(() => readPatternFile(join(dir, 'missing.lst'), at)).toThrow(/t\.cfg:1: failed to open pattern file/);
   });
@@ -111,22 +125,31 @@ describe('map matching', () => {
     const dir = mkdtempSync(join(tmpdir(), 'docklab-samples-'));
     writeFileSync(join(dir, 'rel.map'), 'x y\n');
     setConfigPathResolver((f) => join(dir, f));
-    try { expect(one('str(x),map(rel.map)')).toBe('y'); } finally { setConfigPathResolver(undefined); }
+    try {
+      expect(one('str(x),map(rel.map)')).toBe('y');
+    } finally {
+      setConfigPathResolver(undefined);
+    }
   });
 });
 
 describe('variables and transactions', () => {
   it('keeps sess variables per connection and txn variables per request', () => {
     const session = new SessionState();
-    const t1 = new Txn(session); const t2 = new Txn(session);
-    t1.setVar('sess', 'a', 1); t1.setVar('txn', 'b', 'x');
+    const t1 = new Txn(session);
+    const t2 = new Txn(session);
+    t1.setVar('sess', 'a', 1);
+    t1.setVar('txn', 'b', 'x');
     expect(t2.getVar('sess', 'a')).toBe(1);
     expect(t2.getVar('txn', 'b')).toBeUndefined();
     expect(parseVarName('txn.my.var')).toEqual({ scope: 'txn', name: 'my.var' });
     expect(parseVarName('foo.bar')).toBeNull();
   });
   it('runs set-var rules and reads them back with var()', () => {
-    const m = ConfigParser.parseText('frontend fe\n  mode http\n  http-request set-var(txn.h) req.hdr(host),lower\n  http-request set-var(txn.n,ifnotexists) int(3)\n', 't.cfg');
+    const m = ConfigParser.parseText(
+      'frontend fe\n  mode http\n  http-request set-var(txn.h) req.hdr(host),lower\n  http-request set-var(txn.n,ifnotexists) int(3)\n',
+      't.cfg',
+    );
     const rules = m.frontends[0]!.requestRules;
     const src = request({ headers: [['Host', 'WWW.A.COM']] });
     for (const r of rules) if (r.action.kind === 'registered') r.action.run({ src, txn: src.txn ?? (src.txn = new Txn()), side: 'http-request' });
@@ -154,7 +177,9 @@ describe('regressions', () => {
     expect(evalSample(parseSampleExpr('res.hdr(x-test)', at), src, true)).toEqual(['yes']);
   });
   it('regression: converters after a fetch are accepted in ACLs and log-format strings', () => {
-    expect(() => ConfigParser.parseText('frontend fe\n  acl a req.hdr(host),lower www.a.com\n  http-request set-header X %[path,lower]\n', 't.cfg')).not.toThrow();
+    expect(() =>
+      ConfigParser.parseText('frontend fe\n  acl a req.hdr(host),lower www.a.com\n  http-request set-header X %[path,lower]\n', 't.cfg'),
+    ).not.toThrow();
   });
 });
 
@@ -166,7 +191,8 @@ describe('set-var conditions', () => {
     return txn;
   }
   it('regression: ifgt writes when the current integer is greater than the new one, and does not hold back strings', () => {
-    const cfg = '  http-request set-var(txn.n) int(10)\n  http-request set-var(txn.n,ifgt) req.hdr(x),add(0)\n  http-request set-var(txn.s) int(10)\n  http-request set-var(txn.s,ifgt) req.hdr(x)\n';
+    const cfg =
+      '  http-request set-var(txn.n) int(10)\n  http-request set-var(txn.n,ifgt) req.hdr(x),add(0)\n  http-request set-var(txn.s) int(10)\n  http-request set-var(txn.s,ifgt) req.hdr(x)\n';
     expect(run(cfg, request({ headers: [['x', '3']] })).getVar('txn', 'n')).toBe(3);
     expect(run(cfg, request({ headers: [['x', '30']] })).getVar('txn', 'n')).toBe(10);
     expect(run(cfg, request({ headers: [['x', '30']] })).getVar('txn', 's')).toBe('30');
@@ -187,8 +213,15 @@ describe('word matching (dir, dom)', () => {
 
 describe('json converter modes', () => {
   it('regression: json(utf8) fails on invalid UTF-8 and json(utf8s) drops the bad bytes', () => {
-    const src = request({ headers: [['x', 'a\xe9b'], ['y', Buffer.from('é', 'utf8').toString('latin1')]] });
-    expect(LogFormat.compile('%[req.hdr(x),json(utf8)]|%[req.hdr(x),json(utf8s)]|%[req.hdr(y),json(utf8)]|%[req.hdr(y),json]', at).render(src)).toBe('|ab|\\u00e9|\\u00c3\\u00a9');
+    const src = request({
+      headers: [
+        ['x', 'a\xe9b'],
+        ['y', Buffer.from('é', 'utf8').toString('latin1')],
+      ],
+    });
+    expect(LogFormat.compile('%[req.hdr(x),json(utf8)]|%[req.hdr(x),json(utf8s)]|%[req.hdr(y),json(utf8)]|%[req.hdr(y),json]', at).render(src)).toBe(
+      '|ab|\\u00e9|\\u00c3\\u00a9',
+    );
   });
 });
 

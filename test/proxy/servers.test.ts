@@ -9,7 +9,12 @@ import { startFixture, sleep } from './support/proxy-fixture.js';
 const HEAD = 'defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n';
 const parse = (text: string) => ConfigParser.parseText(HEAD + text, 'haproxy.cfg');
 function failure(text: string): DocklabError {
-  try { parse(text); } catch (e) { if (e instanceof DocklabError) return e; throw e; }
+  try {
+    parse(text);
+  } catch (e) {
+    if (e instanceof DocklabError) return e;
+    throw e;
+  }
   throw new Error('expected the configuration to be refused');
 }
 
@@ -26,10 +31,18 @@ describe('server lines', () => {
   });
   it('ssl without verify none needs a CA file, as in HAProxy (verify is required by default)', () => {
     expect(failure('backend b\n  server s1 127.0.0.1:443 ssl\n').message).toMatch(/haproxy\.cfg:7: .*verify is enabled by default but no CA file/);
-    expect(parse('backend b\n  server s1 127.0.0.1:443 ssl verify none sni req.hdr(host) alpn h2,http/1.1\n').backends[0]!.servers[0]!.options)
-      .toMatchObject({ ssl: true, verify: 'none', sni: 'req.hdr(host)', alpn: ['h2', 'http/1.1'] });
-    expect(parse('global\n  ssl-server-verify none\n' + HEAD + 'backend b\n  server s1 127.0.0.1:443 ssl check-ssl\n').backends[0]!.servers[0]!.options.checkSsl).toBe(true);
-    expect(failure('backend b\n  server s1 127.0.0.1:443 ssl verify none ca-file /no/such/ca.pem\n').message).toMatch(/haproxy\.cfg:7: .*ca-file '\/no\/such\/ca\.pem'/);
+    expect(parse('backend b\n  server s1 127.0.0.1:443 ssl verify none sni req.hdr(host) alpn h2,http/1.1\n').backends[0]!.servers[0]!.options).toMatchObject({
+      ssl: true,
+      verify: 'none',
+      sni: 'req.hdr(host)',
+      alpn: ['h2', 'http/1.1'],
+    });
+    expect(
+      parse('global\n  ssl-server-verify none\n' + HEAD + 'backend b\n  server s1 127.0.0.1:443 ssl check-ssl\n').backends[0]!.servers[0]!.options.checkSsl,
+    ).toBe(true);
+    expect(failure('backend b\n  server s1 127.0.0.1:443 ssl verify none ca-file /no/such/ca.pem\n').message).toMatch(
+      /haproxy\.cfg:7: .*ca-file '\/no\/such\/ca\.pem'/,
+    );
   });
   it('refuses server options it cannot honour by name: agent-check, redir, track', () => {
     expect(failure('backend b\n  server s1 127.0.0.1:80 agent-check agent-port 9999\n').message).toMatch(/haproxy\.cfg:7: server option 'agent-check'/);
@@ -75,7 +88,16 @@ describe('persistence cookies', () => {
     // Value HAProxy 2.6 set for `dynamic-cookie-key mysecret` and a server at 127.0.0.1:18900.
     expect(dynamicCookie('mysecret', '127.0.0.1', 18900)).toBe('0193f79df49d9e4e');
   });
-  const base: CookieModel = { name: 'app', insert: false, indirect: false, nocache: false, preserve: false, httponly: false, secure: false, loc: { file: 'f', line: 1 } };
+  const base: CookieModel = {
+    name: 'app',
+    insert: false,
+    indirect: false,
+    nocache: false,
+    preserve: false,
+    httponly: false,
+    secure: false,
+    loc: { file: 'f', line: 1 },
+  };
   it('prefix mode takes SERVER~ off the value the server sees, keeping the rest of the header', () => {
     const headers: [string, string][] = [['Cookie', 'a=1;app=s2~xyz; b=2']];
     expect(readRequestCookie({ ...base, mode: 'prefix' }, headers)).toEqual({ server: 's2', modified: true });
@@ -87,7 +109,10 @@ describe('persistence cookies', () => {
     const h1: [string, string][] = [['Set-Cookie', 'app=v1; Path=/']];
     applyResponseCookie({ ...base, mode: 'prefix' }, 's1', false, h1);
     expect(h1[0]![1]).toBe('app=s1~v1; Path=/');
-    const h2: [string, string][] = [['Set-Cookie', 'app=v1; Path=/'], ['Set-Cookie', 'other=1']];
+    const h2: [string, string][] = [
+      ['Set-Cookie', 'app=v1; Path=/'],
+      ['Set-Cookie', 'other=1'],
+    ];
     applyResponseCookie({ ...base, mode: 'rewrite' }, 's1', false, h2);
     expect(h2.map((h) => h[1])).toEqual(['app=s1; Path=/', 'other=1']);
   });
@@ -116,7 +141,8 @@ function slowGet(port: number, path: string): Promise<{ status: number } | { err
 }
 
 describe('on-marked-down shutdown-sessions', () => {
-  const cfg = (extra: string) => `${HEAD}frontend fe\n  bind @FE\n  default_backend b\nbackend b\n  option httpchk GET /health\n  server s1 @S1 check inter 100 rise 1 fall 1 ${extra}\n`;
+  const cfg = (extra: string) =>
+    `${HEAD}frontend fe\n  bind @FE\n  default_backend b\nbackend b\n  option httpchk GET /health\n  server s1 @S1 check inter 100 rise 1 fall 1 ${extra}\n`;
   it('cuts a request in flight when its server is marked down', async () => {
     const f = await startFixture(cfg('on-marked-down shutdown-sessions'), ['s1']);
     try {
@@ -129,7 +155,9 @@ describe('on-marked-down shutdown-sessions', () => {
       const r = await pending;
       expect(r).toHaveProperty('error');
       expect(Date.now() - started).toBeLessThan(2000);
-    } finally { await f.close(); }
+    } finally {
+      await f.close();
+    }
   });
   it('without it, the request in flight finishes', async () => {
     const f = await startFixture(cfg(''), ['s1']);
@@ -139,13 +167,18 @@ describe('on-marked-down shutdown-sessions', () => {
       while (!f.servers[0]!.seen.some((r) => r.url === '/slow/1200')) await sleep(20);
       f.servers[0]!.healthy = false;
       expect(await pending).toEqual({ status: 200 });
-    } finally { await f.close(); }
+    } finally {
+      await f.close();
+    }
   });
 });
 
 describe('server state and templates', () => {
   it('server-state files are accepted with a warning, and a server-template line warns once', () => {
-    const m = ConfigParser.parseText(`global\n  server-state-file /tmp/state\n${HEAD}  load-server-state-from-file global\nbackend b\n  server-template s 3 app.invalid:80 init-addr none slowstart 10s\n`, 'haproxy.cfg');
+    const m = ConfigParser.parseText(
+      `global\n  server-state-file /tmp/state\n${HEAD}  load-server-state-from-file global\nbackend b\n  server-template s 3 app.invalid:80 init-addr none slowstart 10s\n`,
+      'haproxy.cfg',
+    );
     expect(m.warnings.filter((w) => w.includes('server-state-file'))).toHaveLength(1);
     expect(m.warnings.filter((w) => w.includes("'slowstart'"))).toHaveLength(1);
     expect(m.backends[0]!.servers).toHaveLength(3);
@@ -163,17 +196,29 @@ describe('HTTP/2 to servers', () => {
     const srv = await startSecureEchoServer('h', { h2c: true });
     const port = await freePort();
     const file = join(mkdtempSync(join(tmpdir(), 'docklab-h2-')), 'haproxy.cfg');
-    writeFileSync(file, `${HEAD}frontend fe\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  timeout server 3s\n  server s1 127.0.0.1:${srv.port} proto h2\n`);
+    writeFileSync(
+      file,
+      `${HEAD}frontend fe\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  timeout server 3s\n  server s1 127.0.0.1:${srv.port} proto h2\n`,
+    );
     const p = await startProxyFromFile(file, { onLog: () => {}, onWarning: () => {} });
     try {
       for (let round = 0; round < 2; round++) {
-        const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => send(port, {
-          path: `/x?i=${i}`, method: i % 2 ? 'POST' : 'GET', ...(i % 2 ? { body: 'y'.repeat(100 * i) } : {}),
-        })));
+        const rs = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            send(port, {
+              path: `/x?i=${i}`,
+              method: i % 2 ? 'POST' : 'GET',
+              ...(i % 2 ? { body: 'y'.repeat(100 * i) } : {}),
+            }),
+          ),
+        );
         expect(rs.map((r) => r.status)).toEqual(Array(30).fill(200));
         rs.forEach((r, i) => expect((JSON.parse(r.body) as { body: string }).body).toHaveLength(i % 2 ? 100 * i : 0));
       }
-    } finally { await p.close(); await srv.close(); }
+    } finally {
+      await p.close();
+      await srv.close();
+    }
   });
 });
 
@@ -187,17 +232,27 @@ describe('HTTP/2 to servers over TLS', () => {
     const { tmpdir } = await import('node:os');
     const { execFileSync } = await import('node:child_process');
     const dir = mkdtempSync(join(tmpdir(), 'docklab-h2tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=localhost'],
+      { stdio: 'ignore' },
+    );
     const srv = await startSecureEchoServer('h', { h2: true, cert: readFileSync(join(dir, 'c.pem'), 'utf8'), key: readFileSync(join(dir, 'k.pem'), 'utf8') });
     const port = await freePort();
     const file = join(dir, 'haproxy.cfg');
-    writeFileSync(file, `${HEAD}frontend fe\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  server s1 127.0.0.1:${srv.port} ssl verify none alpn h2 proto h2\n`);
+    writeFileSync(
+      file,
+      `${HEAD}frontend fe\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  server s1 127.0.0.1:${srv.port} ssl verify none alpn h2 proto h2\n`,
+    );
     const p = await startProxyFromFile(file, { onLog: () => {}, onWarning: () => {} });
     try {
       for (let round = 0; round < 8; round++) {
         const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => send(port, { path: `/x?i=${i}`, method: 'POST', body: 'x'.repeat(1000 * i) })));
         expect(rs.map((r) => r.status)).toEqual(Array(40).fill(200));
       }
-    } finally { await p.close(); await srv.close(); }
+    } finally {
+      await p.close();
+      await srv.close();
+    }
   });
 });

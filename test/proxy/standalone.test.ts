@@ -30,7 +30,10 @@ backend two
 `;
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => { if (child.exitCode !== null) r(child.exitCode); else child.once('exit', (code) => r(code)); });
+  return new Promise((r) => {
+    if (child.exitCode !== null) r(child.exitCode);
+    else child.once('exit', (code) => r(code));
+  });
 }
 
 async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
@@ -55,7 +58,9 @@ describe('standalone entry point (main.js)', () => {
       writeFileSync(file, cfg(port, s1.port, s2.port, 'one', mode === 'workers' ? '  nbthread 2\n' : ''));
       const child = spawn(process.execPath, [mainJs, '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
       try {
         await waitForPort(port);
         const who = async () => JSON.parse((await send(port, {})).body).server as string;
@@ -83,7 +88,8 @@ describe('standalone entry point (main.js)', () => {
         expect(code).toBe(0);
       } finally {
         child.kill('SIGKILL');
-        await s1.close(); await s2.close();
+        await s1.close();
+        await s2.close();
       }
     }, 30_000);
   }
@@ -94,7 +100,9 @@ describe('standalone entry point (main.js)', () => {
     writeFileSync(file, 'frontend fe\n  bind 127.0.0.1:0\n  mode health\n');
     const child = spawn(process.execPath, [mainJs, '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     expect(await exited(child)).toBe(2);
     expect(stderr).toMatch(/^docklab proxy: haproxy\.cfg:3: 'mode' expects 'http' or 'tcp', got 'health'.* \[DOCKLAB_CONFIG_SYNTAX\]$/m);
   }, 30_000);

@@ -1,7 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { parseFormBody, processAdminForm, type AdminAction, type AdminTarget } from '../../src/proxy/stats/admin-form.js';
 
-interface FakeServer { name: string; checked: boolean; log: AdminAction[] }
+interface FakeServer {
+  name: string;
+  checked: boolean;
+  log: AdminAction[];
+}
 
 function target(backends: Record<string, FakeServer[]>, ids: Record<string, string> = {}): AdminTarget<FakeServer> {
   return {
@@ -23,11 +27,18 @@ const srv = (name: string, checked = false): FakeServer => ({ name, checked, log
 
 describe('stats admin form', () => {
   it('decodes url-encoded pairs in order, + as space', () => {
-    expect(parseFormBody('s=a%20b&s=c+d&action=drain&b=%231&&flag')).toEqual([['s', 'a b'], ['s', 'c d'], ['action', 'drain'], ['b', '#1'], ['flag', '']]);
+    expect(parseFormBody('s=a%20b&s=c+d&action=drain&b=%231&&flag')).toEqual([
+      ['s', 'a b'],
+      ['s', 'c d'],
+      ['action', 'drain'],
+      ['b', '#1'],
+      ['flag', ''],
+    ]);
   });
 
   it('applies the action to every listed server of the backend: DONE', () => {
-    const a = srv('a'); const b = srv('b');
+    const a = srv('a');
+    const b = srv('b');
     expect(processAdminForm('s=a&s=b&action=maint&b=app', target({ app: [a, b] }))).toBe('DONE');
     expect(a.log).toEqual(['maint']);
     expect(b.log).toEqual(['maint']);

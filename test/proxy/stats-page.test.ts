@@ -11,7 +11,9 @@ const compile = async (text: string) => Router.compile(ConfigParser.parseText(HE
 
 describe('stats rows', () => {
   it('regression: the CSV lists proxies in file order, not every frontend first', async () => {
-    const r = await compile('frontend a\n  bind 127.0.0.1:1\n  default_backend b\nbackend b\n  server s 127.0.0.1:2\nfrontend c\n  bind 127.0.0.1:3\n  default_backend b\n');
+    const r = await compile(
+      'frontend a\n  bind 127.0.0.1:1\n  default_backend b\nbackend b\n  server s 127.0.0.1:2\nfrontend c\n  bind 127.0.0.1:3\n  default_backend b\n',
+    );
     expect(statsRows(r).map((x) => `${x.pxname}/${x.svname}/${x.iid}`)).toEqual(['a/FRONTEND/1', 'b/s/2', 'b/BACKEND/2', 'c/FRONTEND/3']);
     expect([...proxyIds(r).values()]).toEqual([1, 2, 3]);
   });
@@ -44,29 +46,51 @@ describe('stats rows', () => {
 describe('stats configuration', () => {
   it('regression: stats lines in defaults are accepted and inherited until a section writes its own', () => {
     const m = ConfigParser.parseText(`${HEAD}  stats enable\n  stats auth a:b\nfrontend f\n  bind 127.0.0.1:1\nbackend b\n  stats uri /x\n`, 'h.cfg');
-    const f = m.frontends[0]!; const b = m.backends[0]!;
+    const f = m.frontends[0]!;
+    const b = m.backends[0]!;
     expect(effectiveStats(f)).toMatchObject({ uri: '/haproxy?stats', users: [{ user: 'a', pass: 'b' }] });
     expect(effectiveStats(b)).toMatchObject({ uri: '/x', users: [] });
   });
 
   it('stats admin in defaults is refused with its line, as HAProxy does', () => {
     let err: unknown;
-    try { ConfigParser.parseText(`${HEAD}  stats admin if TRUE\n`, 'h.cfg'); } catch (e) { err = e; }
+    try {
+      ConfigParser.parseText(`${HEAD}  stats admin if TRUE\n`, 'h.cfg');
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(DocklabError);
     expect((err as Error).message).toMatch(/h\.cfg:6: 'stats admin' is not allowed in a defaults section/);
   });
 
   it('stats admin conditions must name ACLs declared above them, as HAProxy requires', () => {
-    expect(() => ConfigParser.parseText(`${HEAD}listen s\n  bind 127.0.0.1:1\n  stats admin if nope\n`, 'h.cfg')).toThrow(/h\.cfg:8: ACL 'nope' is not declared/);
-    expect(() => ConfigParser.parseText(`${HEAD}listen s\n  bind 127.0.0.1:1\n  stats admin if ok\n  acl ok src 127.0.0.1\n`, 'h.cfg')).toThrow(/h\.cfg:8: ACL 'ok'/);
-    expect(ConfigParser.parseText(`${HEAD}listen s\n  bind 127.0.0.1:1\n  acl ok src 127.0.0.1\n  stats admin if ok || LOCALHOST\n`, 'h.cfg').frontends).toHaveLength(1);
+    expect(() => ConfigParser.parseText(`${HEAD}listen s\n  bind 127.0.0.1:1\n  stats admin if nope\n`, 'h.cfg')).toThrow(
+      /h\.cfg:8: ACL 'nope' is not declared/,
+    );
+    expect(() => ConfigParser.parseText(`${HEAD}listen s\n  bind 127.0.0.1:1\n  stats admin if ok\n  acl ok src 127.0.0.1\n`, 'h.cfg')).toThrow(
+      /h\.cfg:8: ACL 'ok'/,
+    );
+    expect(
+      ConfigParser.parseText(`${HEAD}listen s\n  bind 127.0.0.1:1\n  acl ok src 127.0.0.1\n  stats admin if ok || LOCALHOST\n`, 'h.cfg').frontends,
+    ).toHaveLength(1);
   });
 
   it('references to undeclared userlists and caches are refused with their line', () => {
-    expect(() => ConfigParser.parseText(`${HEAD}frontend f\n  bind 127.0.0.1:1\n  http-request auth unless { http_auth(nope) }\n`, 'h.cfg')).toThrow(/h\.cfg:8: userlist 'nope' is not declared/);
-    expect(() => ConfigParser.parseText(`${HEAD}userlist L\n  group g\nfrontend f\n  bind 127.0.0.1:1\n  acl a http_auth_group(L) g\n  http-request deny if { http_auth_group(L) nosuch }\n`, 'h.cfg')).toThrow(/h\.cfg:11: .*no group 'nosuch'/);
-    expect(() => ConfigParser.parseText(`${HEAD}frontend f\n  bind 127.0.0.1:1\n  http-request cache-use c\n`, 'h.cfg')).toThrow(/h\.cfg:8: cache 'c' is not declared/);
-    expect(() => ConfigParser.parseText(`${HEAD}frontend f\n  bind 127.0.0.1:1\n  http-request use-service lua.x\n`, 'h.cfg')).toThrow(/h\.cfg:8: .*service 'lua.x'/);
+    expect(() => ConfigParser.parseText(`${HEAD}frontend f\n  bind 127.0.0.1:1\n  http-request auth unless { http_auth(nope) }\n`, 'h.cfg')).toThrow(
+      /h\.cfg:8: userlist 'nope' is not declared/,
+    );
+    expect(() =>
+      ConfigParser.parseText(
+        `${HEAD}userlist L\n  group g\nfrontend f\n  bind 127.0.0.1:1\n  acl a http_auth_group(L) g\n  http-request deny if { http_auth_group(L) nosuch }\n`,
+        'h.cfg',
+      ),
+    ).toThrow(/h\.cfg:11: .*no group 'nosuch'/);
+    expect(() => ConfigParser.parseText(`${HEAD}frontend f\n  bind 127.0.0.1:1\n  http-request cache-use c\n`, 'h.cfg')).toThrow(
+      /h\.cfg:8: cache 'c' is not declared/,
+    );
+    expect(() => ConfigParser.parseText(`${HEAD}frontend f\n  bind 127.0.0.1:1\n  http-request use-service lua.x\n`, 'h.cfg')).toThrow(
+      /h\.cfg:8: .*service 'lua.x'/,
+    );
   });
 });
 
@@ -78,10 +102,14 @@ describe('stats admin POST on the wire', () => {
     const { startProxyFromFile } = await import('../../src/proxy/index.js');
     const { startEchoServer, freePort } = await import('./support/echo-servers.js');
     const { rawExchange } = await import('./support/http-client.js');
-    const s1 = await startEchoServer('s1'); const s2 = await startEchoServer('s2');
+    const s1 = await startEchoServer('s1');
+    const s2 = await startEchoServer('s2');
     const port = await freePort();
     const file = join(mkdtempSync(join(tmpdir(), 'stats-post-')), 'h.cfg');
-    writeFileSync(file, `${HEAD}listen st\n  bind 127.0.0.1:${port}\n  balance roundrobin\n  stats uri /st\n  stats admin if TRUE\n  server s1 127.0.0.1:${s1.port}\n  server s2 127.0.0.1:${s2.port}\n`);
+    writeFileSync(
+      file,
+      `${HEAD}listen st\n  bind 127.0.0.1:${port}\n  balance roundrobin\n  stats uri /st\n  stats admin if TRUE\n  server s1 127.0.0.1:${s1.port}\n  server s2 127.0.0.1:${s2.port}\n`,
+    );
     const proxy = await startProxyFromFile(file, { onLog: () => {}, onWarning: () => {} });
     try {
       const form = 's=s1&action=maint&b=st';
@@ -92,7 +120,9 @@ describe('stats admin POST on the wire', () => {
       const served = [...out.matchAll(/"server":"(s\d)"/g)].map((m) => m[1]);
       expect(served).toEqual(['s2', 's2']);
     } finally {
-      await proxy.close(); await s1.close(); await s2.close();
+      await proxy.close();
+      await s1.close();
+      await s2.close();
     }
   });
 });

@@ -9,7 +9,8 @@ import { RemoteStickTable } from '../../src/proxy/stick/remote-stick-table.js';
  * worker's table in one process: the channel delivers asynchronously, as
  * the cluster IPC does.
  */
-const config = ConfigParser.parseText(`defaults
+const config = ConfigParser.parseText(
+  `defaults
   mode http
   timeout client 1s
   timeout server 1s
@@ -17,12 +18,17 @@ const config = ConfigParser.parseText(`defaults
 frontend fe
   bind 127.0.0.1:1
   stick-table type ip size 10 expire 30s store http_req_cnt,gpc0,conn_cur
-`, 'x.cfg');
+`,
+  'x.cfg',
+);
 
 const host = new StickHost();
 host.load(config);
 let sent = 0;
-const deliver = installStickWorker((m) => { sent += (m as { ops: unknown[] }).ops.length; setImmediate(() => host.handle(m, (r) => setImmediate(() => deliver(r)))); });
+const deliver = installStickWorker((m) => {
+  sent += (m as { ops: unknown[] }).ops.length;
+  setImmediate(() => host.handle(m, (r) => setImmediate(() => deliver(r))));
+});
 const t = makeStickTable(config.frontends[0]!.stickTable!);
 const primary = () => host.table('fe')!;
 const settle = () => new Promise((r) => setTimeout(r, 20));

@@ -13,15 +13,27 @@ const T0 = 1_700_000_000_000;
 
 function model(over: Partial<StickTableModel> = {}): StickTableModel {
   return {
-    name: 't', type: 'ip', keyLen: 32, size: 100, expire: 30_000, nopurge: false,
-    counters: ['http_req_cnt', 'conn_cur', 'gpc0'], rates: new Map([['http_req_rate', 10_000]]),
-    loc: { file: 'x.cfg', line: 1 }, ...over,
+    name: 't',
+    type: 'ip',
+    keyLen: 32,
+    size: 100,
+    expire: 30_000,
+    nopurge: false,
+    counters: ['http_req_cnt', 'conn_cur', 'gpc0'],
+    rates: new Map([['http_req_rate', 10_000]]),
+    loc: { file: 'x.cfg', line: 1 },
+    ...over,
   };
 }
 
 function clock(start = T0): { now: () => number; at: (t: number) => void } {
   let t = start;
-  return { now: () => t, at: (v) => { t = v; } };
+  return {
+    now: () => t,
+    at: (v) => {
+      t = v;
+    },
+  };
 }
 
 describe('FreqCounter (HAProxy period frequency counter)', () => {
@@ -92,12 +104,16 @@ describe('StickTable', () => {
   it('a full table purges the least recently touched entries, never a tracked one', () => {
     const c = clock();
     const t = new StickTable(model({ size: 2 }), c.now);
-    t.getOrCreate('a'); c.at(T0 + 1);
-    t.getOrCreate('b'); c.at(T0 + 2);
-    t.touch(t.lookup('a')!); c.at(T0 + 3);
+    t.getOrCreate('a');
+    c.at(T0 + 1);
+    t.getOrCreate('b');
+    c.at(T0 + 2);
+    t.touch(t.lookup('a')!);
+    c.at(T0 + 3);
     t.getOrCreate('c');
     expect([...t.all()].map((e) => e.key)).toEqual(['a', 'c']);
-    t.track('a'); t.track('c');
+    t.track('a');
+    t.track('c');
     expect(t.getOrCreate('d')).toBeUndefined();
     expect(t.available()).toBe(0);
   });
@@ -154,7 +170,8 @@ describe('stick keys', () => {
 });
 
 describe('stick-table configuration', () => {
-  const parse = (body: string) => ConfigParser.parseText(`defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n${body}`, 'x.cfg');
+  const parse = (body: string) =>
+    ConfigParser.parseText(`defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n${body}`, 'x.cfg');
   const fe = (lines: string) => `frontend f\n  bind 127.0.0.1:1\n${lines}\n`;
 
   it('reads type, size suffixes, expire, nopurge and store lists', () => {

@@ -47,9 +47,14 @@ let keysPort: number;
 async function inParallel<T>(n: number, width: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(n);
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < n) { const i = next++; out[i] = await fn(i); }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await fn(i);
+      }
+    }),
+  );
   return out;
 }
 
@@ -66,7 +71,9 @@ describe('stick tables shared by --workers 2', () => {
     writeFileSync(file, cfg(port, keysPort, echo.port));
     child = spawn(process.execPath, [mainJs, '-f', file, '--workers', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     // Three processes start on a possibly loaded machine: allow time, and say why if they never listen.
     try {
       await waitForPort(port, 30_000);

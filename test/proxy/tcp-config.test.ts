@@ -8,13 +8,20 @@ import { proxyHeaderV1, proxyHeaderV2, readProxyHeader } from '../../src/proxy/t
 
 const parse = (text: string) => ConfigParser.parseText(text, 'haproxy.cfg');
 function failure(text: string): DocklabError {
-  try { parse(text); } catch (e) { if (e instanceof DocklabError) return e; throw e; }
+  try {
+    parse(text);
+  } catch (e) {
+    if (e instanceof DocklabError) return e;
+    throw e;
+  }
   throw new Error('expected the configuration to be refused');
 }
 
 describe('TCP mode in the configuration', () => {
   it('reads mode, inspect-delay, rules and tcplog', () => {
-    const m = parse('defaults\n  mode tcp\n  option tcplog\n  timeout client-fin 3s\nfrontend fe\n  bind :0\n  tcp-request inspect-delay 5s\n  tcp-request content accept if { req.ssl_hello_type 1 }\n  default_backend b\nbackend b\n  server s 127.0.0.1:1 send-proxy-v2\n');
+    const m = parse(
+      'defaults\n  mode tcp\n  option tcplog\n  timeout client-fin 3s\nfrontend fe\n  bind :0\n  tcp-request inspect-delay 5s\n  tcp-request content accept if { req.ssl_hello_type 1 }\n  default_backend b\nbackend b\n  server s 127.0.0.1:1 send-proxy-v2\n',
+    );
     const fe = m.frontends[0]!;
     expect(fe.settings.mode).toBe('tcp');
     expect(fe.settings.tcplog).toBe(true);
@@ -25,14 +32,23 @@ describe('TCP mode in the configuration', () => {
   });
 
   it('reads tcp-response inspect-delay and content rules in backends and listen sections', () => {
-    const m = parse('defaults\n  mode tcp\nbackend b\n  tcp-response inspect-delay 2s\n  tcp-response content accept if { res.len ge 4 }\n  tcp-response content close if { res.payload(0,2) -m str ok }\n  tcp-response content set-var(txn.n) res.len\n  tcp-response content reject\n  server s 127.0.0.1:1\n');
+    const m = parse(
+      'defaults\n  mode tcp\nbackend b\n  tcp-response inspect-delay 2s\n  tcp-response content accept if { res.len ge 4 }\n  tcp-response content close if { res.payload(0,2) -m str ok }\n  tcp-response content set-var(txn.n) res.len\n  tcp-response content reject\n  server s 127.0.0.1:1\n',
+    );
     const b = m.backends[0]!;
     expect(b.settings.responseInspectDelay).toBe(2000);
-    expect(b.tcpRules?.map((r) => [r.list, r.action.kind])).toEqual([['response', 'accept'], ['response', 'close'], ['response', 'registered'], ['response', 'reject']]);
+    expect(b.tcpRules?.map((r) => [r.list, r.action.kind])).toEqual([
+      ['response', 'accept'],
+      ['response', 'close'],
+      ['response', 'registered'],
+      ['response', 'reject'],
+    ]);
   });
 
-  it('refuses tcp-response in a frontend with HAProxy\'s message, and in an http section', () => {
-    expect(failure('frontend f\n  mode tcp\n  bind :0\n  tcp-response content reject\n').message).toMatch(/^haproxy\.cfg:4: tcp-response content is only allowed in 'backend' sections/);
+  it("refuses tcp-response in a frontend with HAProxy's message, and in an http section", () => {
+    expect(failure('frontend f\n  mode tcp\n  bind :0\n  tcp-response content reject\n').message).toMatch(
+      /^haproxy\.cfg:4: tcp-response content is only allowed in 'backend' sections/,
+    );
     expect(failure('backend b\n  mode http\n  tcp-response content reject\n  server s 127.0.0.1:1\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
     expect(failure('backend b\n  mode tcp\n  tcp-response content frobnicate\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
   });
@@ -49,8 +65,10 @@ describe('TCP mode in the configuration', () => {
     expect(m.backends.find((b) => b.name === 'b')!.settings.mode).toBe('http');
   });
 
-  it('ignores http-request rules and httplog in TCP sections with HAProxy\'s warnings', () => {
-    const m = parse('defaults\n  mode tcp\n  option httplog\nfrontend f\n  bind :0\n  http-request deny\n  default_backend b\nbackend b\n  server s 127.0.0.1:1\n');
+  it("ignores http-request rules and httplog in TCP sections with HAProxy's warnings", () => {
+    const m = parse(
+      'defaults\n  mode tcp\n  option httplog\nfrontend f\n  bind :0\n  http-request deny\n  default_backend b\nbackend b\n  server s 127.0.0.1:1\n',
+    );
     expect(m.frontends[0]!.requestRules).toEqual([]);
     expect(m.frontends[0]!.settings.tcplog).toBe(true);
     expect(m.warnings.join('\n')).toMatch(/'http-request' rules ignored for frontend 'f' as they require HTTP mode/);
@@ -58,13 +76,19 @@ describe('TCP mode in the configuration', () => {
   });
 
   it('warns that a connection rule on TLS data never matches', () => {
-    const m = parse('frontend f\n  mode tcp\n  bind :0\n  tcp-request connection reject if { req.ssl_sni -i a }\n  default_backend b\nbackend b\n  mode tcp\n  server s 127.0.0.1:1\n');
+    const m = parse(
+      'frontend f\n  mode tcp\n  bind :0\n  tcp-request connection reject if { req.ssl_sni -i a }\n  default_backend b\nbackend b\n  mode tcp\n  server s 127.0.0.1:1\n',
+    );
     expect(m.warnings.join('\n')).toMatch(/haproxy\.cfg:4: warning: acl .* will never match in 'tcp-request connection'/);
   });
 
   it('refuses connection rules in backends and rules in defaults, with the line', () => {
-    expect(failure('backend b\n  tcp-request connection reject\n').message).toMatch(/^haproxy\.cfg:2: 'tcp-request connection' is not allowed in a backend section/);
-    expect(failure('defaults\n  tcp-request content reject\n').message).toMatch(/^haproxy\.cfg:2: 'tcp-request content' rules are not allowed in a defaults section/);
+    expect(failure('backend b\n  tcp-request connection reject\n').message).toMatch(
+      /^haproxy\.cfg:2: 'tcp-request connection' is not allowed in a backend section/,
+    );
+    expect(failure('defaults\n  tcp-request content reject\n').message).toMatch(
+      /^haproxy\.cfg:2: 'tcp-request content' rules are not allowed in a defaults section/,
+    );
     expect(failure('frontend f\n  tcp-request content frobnicate\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
   });
 });
@@ -73,7 +97,13 @@ describe('TLS ClientHello reading', () => {
   it('finds the SNI and ALPN of a real ClientHello, and waits on a partial one', async () => {
     // A plain TCP server records the first bytes a real TLS client sends.
     const hello = await new Promise<Buffer>((resolve) => {
-      const server = createNetServer((s) => s.once('data', (d: Buffer) => { resolve(d); s.destroy(); server.close(); }));
+      const server = createNetServer((s) =>
+        s.once('data', (d: Buffer) => {
+          resolve(d);
+          s.destroy();
+          server.close();
+        }),
+      );
       server.listen(0, '127.0.0.1', () => {
         const port = (server.address() as { port: number }).port;
         tlsConnect({ port, host: '127.0.0.1', servername: 'app.example', ALPNProtocols: ['h2', 'http/1.1'], rejectUnauthorized: false }).on('error', () => {});
@@ -125,17 +155,31 @@ describe('a server without a port in TCP mode', () => {
     const server = createServer((s) => s.on('error', () => {}).on('data', (d) => s.end(Buffer.concat([Buffer.from('[same-port]'), d]))));
     await new Promise<void>((r) => server.listen(port, '127.0.0.2', () => r()));
     const file = join(mkdtempSync(join(tmpdir(), 'docklab-portless-')), 'h.cfg');
-    writeFileSync(file, `defaults\n  mode tcp\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\nfrontend fe\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  server s 127.0.0.2\n`);
+    writeFileSync(
+      file,
+      `defaults\n  mode tcp\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\nfrontend fe\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  server s 127.0.0.2\n`,
+    );
     const seen: string[] = [];
     try {
-      const kinds = haproxyAvailability().available ? ['haproxy', 'docklab'] as const : ['docklab'] as const;
+      const kinds = haproxyAvailability().available ? (['haproxy', 'docklab'] as const) : (['docklab'] as const);
       for (const kind of kinds) {
-        const stop = kind === 'haproxy' ? (await startHaproxy(file, port)).stop : await startProxyFromFile(file, { onLog: () => {}, onWarning: () => {} }).then((p) => () => p.close());
-        try { seen.push((await runTcpClient(port, { chunks: [Buffer.from('hi')] })).received.toString()); } finally { await stop(); }
+        const stop =
+          kind === 'haproxy'
+            ? (await startHaproxy(file, port)).stop
+            : await startProxyFromFile(file, { onLog: () => {}, onWarning: () => {} }).then((p) => () => p.close());
+        try {
+          seen.push((await runTcpClient(port, { chunks: [Buffer.from('hi')] })).received.toString());
+        } finally {
+          await stop();
+        }
       }
-    } finally { server.close(); }
+    } finally {
+      server.close();
+    }
     expect(seen.every((s) => s === '[same-port]hi')).toBe(true);
-    expect(failure(`backend b\n  mode tcp\n  server s 127.0.0.2 check\n`).message).toMatch(/^haproxy\.cfg:3: backend 'b': server 's' has neither service port nor check port/);
+    expect(failure(`backend b\n  mode tcp\n  server s 127.0.0.2 check\n`).message).toMatch(
+      /^haproxy\.cfg:3: backend 'b': server 's' has neither service port nor check port/,
+    );
     expect(failure('backend b\n  mode http\n  server s 127.0.0.2\n').code).toBe('DOCKLAB_CONFIG_UNSUPPORTED');
   });
 });

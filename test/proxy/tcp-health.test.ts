@@ -24,8 +24,13 @@ import { createMariadb, createPostgres, createRedis, missingDbBinaries, type DbS
 
 const hp = haproxyAvailability();
 const dbMissing = missingDbBinaries();
-if (dbMissing.length && process.env.CI === 'true') throw new Error(`database servers missing, the TCP health-check suite must run in CI: ${dbMissing.join(', ')} (install mariadb-server, postgresql, redis-server)`);
-const dbMessage = dbMissing.length ? `TCP health checks against real servers skipped: missing ${dbMissing.join(', ')} (install mariadb-server, postgresql, redis-server)` : undefined;
+if (dbMissing.length && process.env.CI === 'true')
+  throw new Error(
+    `database servers missing, the TCP health-check suite must run in CI: ${dbMissing.join(', ')} (install mariadb-server, postgresql, redis-server)`,
+  );
+const dbMessage = dbMissing.length
+  ? `TCP health checks against real servers skipped: missing ${dbMissing.join(', ')} (install mariadb-server, postgresql, redis-server)`
+  : undefined;
 if (!hp.available) console.warn(hp.message);
 else if (dbMessage) console.warn(dbMessage);
 
@@ -33,7 +38,11 @@ const dir = mkdtempSync(join(tmpdir(), 'docklab-tcp-health-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A stand-in server: optional banner, then `reply(chunk, all)` for each chunk it receives; keeps what each connection sent. */
-interface ScriptServer { port: number; conns: Buffer[]; close(): Promise<void> }
+interface ScriptServer {
+  port: number;
+  conns: Buffer[];
+  close(): Promise<void>;
+}
 /** What to answer to a chunk; `{ data, close: true }` answers then closes. */
 type Reply = (chunk: Buffer, all: Buffer) => Buffer | string | { data: string; close: true } | undefined;
 
@@ -58,7 +67,11 @@ async function scriptServer(banner?: Buffer | string, reply?: Reply): Promise<Sc
   return {
     port: (server.address() as AddressInfo).port,
     conns,
-    close: () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -77,12 +90,19 @@ listen st
   stats enable
   stats uri /st
 backend b
-${options.split('\n').map((l) => `  ${l.trim()}`).join('\n')}
+${options
+  .split('\n')
+  .map((l) => `  ${l.trim()}`)
+  .join('\n')}
   server s1 ${server} ${serverOpts}
 `;
 }
 
-interface Running { kind: 'haproxy' | 'docklab'; statsPort: number; stop(): Promise<void> }
+interface Running {
+  kind: 'haproxy' | 'docklab';
+  statsPort: number;
+  stop(): Promise<void>;
+}
 
 let fileSeq = 0;
 async function startOne(kind: Running['kind'], cfg: (statsPort: number) => string): Promise<Running> {
@@ -102,7 +122,9 @@ function getText(port: number, path: string): Promise<string> {
     const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
       let body = '';
       res.setEncoding('latin1');
-      res.on('data', (d: string) => { body += d; });
+      res.on('data', (d: string) => {
+        body += d;
+      });
       res.on('end', () => resolve(body));
     });
     req.on('error', reject);
@@ -152,7 +174,12 @@ async function decide(options: string, server: string, want: 'UP' | 'DOWN', serv
 }
 
 /** The bytes the first check connection of each proxy carried, each against its own stand-in server. */
-async function capture(options: string, banner?: Buffer | string, reply?: Reply, serverOpts = ''): Promise<{ haproxy: Buffer; docklab: Buffer; ports: number[] }> {
+async function capture(
+  options: string,
+  banner?: Buffer | string,
+  reply?: Reply,
+  serverOpts = '',
+): Promise<{ haproxy: Buffer; docklab: Buffer; ports: number[] }> {
   const out: Buffer[] = [];
   const ports: number[] = [];
   for (const kind of ['haproxy', 'docklab'] as const) {
@@ -174,7 +201,10 @@ const mysqlGreeting = () => {
   return Buffer.concat([Buffer.from([payload.length, 0, 0, 0]), payload]);
 };
 const mysqlOk = hex('0700000200000002000000');
-const mysqlErr = (seq: number) => { const p = Buffer.concat([hex('ff1504'), Buffer.from('#28000Access denied')]); return Buffer.concat([Buffer.from([p.length, 0, 0, seq]), p]); };
+const mysqlErr = (seq: number) => {
+  const p = Buffer.concat([hex('ff1504'), Buffer.from('#28000Access denied')]);
+  return Buffer.concat([Buffer.from([p.length, 0, 0, seq]), p]);
+};
 
 describe.skipIf(!hp.available)('TCP health checks: bytes sent, HAProxy vs docklab', () => {
   it('redis-check sends a RESP PING', async () => {
@@ -184,7 +214,12 @@ describe.skipIf(!hp.available)('TCP health checks: bytes sent, HAProxy vs dockla
   }, 20000);
 
   it('mysql-check without user sends nothing; with user the 4.1 login (default and post-41) and pre-41 login, each with COM_QUIT', async () => {
-    for (const opt of ['option mysql-check', 'option mysql-check user haproxy', 'option mysql-check user haproxy post-41', 'option mysql-check user someone pre-41']) {
+    for (const opt of [
+      'option mysql-check',
+      'option mysql-check user haproxy',
+      'option mysql-check user haproxy post-41',
+      'option mysql-check user someone pre-41',
+    ]) {
       const c = await capture(opt, mysqlGreeting(), (_d, all) => (all.length > 4 ? mysqlOk : undefined));
       expect(c.docklab.toString('hex'), opt).toBe(c.haproxy.toString('hex'));
       if (opt.includes('user')) expect(c.docklab.length, opt).toBeGreaterThan(10);
@@ -208,7 +243,11 @@ describe.skipIf(!hp.available)('TCP health checks: bytes sent, HAProxy vs dockla
   it('ssl-hello-chk sends the SSLv3 ClientHello with the current time in gmt_unix_time', async () => {
     const c = await capture('option ssl-hello-chk', undefined, () => hex('15030000020228'));
     expect(c.docklab.length).toBe(0x79 + 5);
-    const mask = (b: Buffer) => { const x = Buffer.from(b); x.fill(0, 11, 15); return x.toString('hex'); };
+    const mask = (b: Buffer) => {
+      const x = Buffer.from(b);
+      x.fill(0, 11, 15);
+      return x.toString('hex');
+    };
     expect(mask(c.docklab)).toBe(mask(c.haproxy));
     const now = Math.floor(Date.now() / 1000);
     expect(Math.abs(c.docklab.readUInt32BE(11) - now)).toBeLessThan(30);
@@ -235,14 +274,16 @@ describe.skipIf(!hp.available)('TCP health checks: bytes sent, HAProxy vs dockla
       tcp-check expect string +OK`;
     const c = await capture(opts, 'hello\r\n', () => '+OK\r\n');
     // The PROXY line names the check connection's own ends: its local port, then the server's port.
-    const maskPorts = (b: Buffer, serverPort: number) => b.toString('latin1').replace(new RegExp(`^(PROXY TCP4 \\S+ \\S+ )\\d+ ${serverPort}\r\n`), '$1SRC DST\r\n');
+    const maskPorts = (b: Buffer, serverPort: number) =>
+      b.toString('latin1').replace(new RegExp(`^(PROXY TCP4 \\S+ \\S+ )\\d+ ${serverPort}\r\n`), '$1SRC DST\r\n');
     expect(maskPorts(c.docklab, c.ports[1]!)).toBe('PROXY TCP4 127.0.0.1 127.0.0.1 SRC DST\r\nPING\r\n\x0a\x0b\x00\xffaxybPQ\r\nABCD');
     expect(maskPorts(c.docklab, c.ports[1]!)).toBe(maskPorts(c.haproxy, c.ports[0]!));
   }, 20000);
 });
 
 describe.skipIf(!hp.available)('TCP health checks: the PROXY protocol on check connections', () => {
-  const maskPorts = (b: Buffer, serverPort: number) => b.toString('latin1').replace(new RegExp(`^(PROXY TCP4 \\S+ \\S+ )\\d+ ${serverPort}\r\n`), '$1SRC DST\r\n');
+  const maskPorts = (b: Buffer, serverPort: number) =>
+    b.toString('latin1').replace(new RegExp(`^(PROXY TCP4 \\S+ \\S+ )\\d+ ${serverPort}\r\n`), '$1SRC DST\r\n');
   for (const [serverOpts, want] of [
     ['send-proxy', 'PROXY TCP4 127.0.0.1 127.0.0.1 SRC DST\r\nhi'],
     ['check-send-proxy', 'PROXY TCP4 127.0.0.1 127.0.0.1 SRC DST\r\nhi'],
@@ -260,16 +301,26 @@ describe.skipIf(!hp.available)('TCP health checks: same UP/DOWN decision as HAPr
   const servers: ScriptServer[] = [];
   let tlsPort = 0;
   let tlsClose: () => Promise<void> = async () => {};
-  const add = async (banner?: Buffer | string, reply?: Reply) => { const s = await scriptServer(banner, reply); servers.push(s); return `127.0.0.1:${s.port}`; };
+  const add = async (banner?: Buffer | string, reply?: Reply) => {
+    const s = await scriptServer(banner, reply);
+    servers.push(s);
+    return `127.0.0.1:${s.port}`;
+  };
   beforeAll(async () => {
     const { cert, key } = makeCertificate(dir, 'hello.test');
-    const tls = createTlsServer({ cert, key }, (s) => { s.on('error', () => {}); s.end('hello\r\n'); });
+    const tls = createTlsServer({ cert, key }, (s) => {
+      s.on('error', () => {});
+      s.end('hello\r\n');
+    });
     tls.on('tlsClientError', () => {});
     await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
     tlsPort = (tls.address() as AddressInfo).port;
     tlsClose = () => new Promise<void>((r) => tls.close(() => r()));
   });
-  afterAll(async () => { await Promise.all(servers.map((s) => s.close())); await tlsClose(); });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await tlsClose();
+  });
 
   const cases: [string, string, () => Promise<string>, 'UP' | 'DOWN'][] = [
     ['redis +PONG', 'option redis-check', () => add(undefined, () => '+PONG\r\n'), 'UP'],
@@ -290,16 +341,51 @@ describe.skipIf(!hp.available)('TCP health checks: same UP/DOWN decision as HAPr
     ['ssl-hello against plain text', 'option ssl-hello-chk', () => add(undefined, () => 'HTTP/1.1 400 Bad Request\r\n\r\n'), 'DOWN'],
     ['ldap bind success', 'option ldap-check', () => add(undefined, () => hex('300c02010161070a010004000400')), 'UP'],
     ['ldap bind refused (49)', 'option ldap-check', () => add(undefined, () => hex('300c02010161070a013104000400')), 'DOWN'],
-    ['tcp-check expect after send sees only the new answer', 'option tcp-check\ntcp-check expect string hello\ntcp-check send x\ntcp-check expect string hello', () => add('hello\r\n', () => 'other\r\n'), 'DOWN'],
+    [
+      'tcp-check expect after send sees only the new answer',
+      'option tcp-check\ntcp-check expect string hello\ntcp-check send x\ntcp-check expect string hello',
+      () => add('hello\r\n', () => 'other\r\n'),
+      'DOWN',
+    ],
     ['tcp-check negated expect', 'option tcp-check\ntcp-check send PING\ntcp-check expect ! string ERR', () => add(undefined, () => 'ERR busy\r\n'), 'DOWN'],
-    ['tcp-check negated expect passes once the server closed', 'option tcp-check\ntcp-check send PING\ntcp-check expect ! string ERR', () => add(undefined, () => ({ data: 'OK\r\n', close: true })), 'UP'],
-    ['tcp-check negated expect waits for more while the server stays open (timeout check)', 'option tcp-check\ntcp-check send PING\ntcp-check expect ! string ERR', () => add(undefined, () => 'OK\r\n'), 'DOWN'],
-    ['regression: with min-recv, a mismatch on enough bytes is final (no wait for more)', 'option tcp-check\ntcp-check send PING\ntcp-check expect min-recv 2 ! string ERR', () => add(undefined, () => 'OK\r\n'), 'UP'],
-    ['tcp-check min-recv waits for enough bytes', 'option tcp-check\ntcp-check send PING\ntcp-check expect min-recv 10 string OK', () => add(undefined, () => 'OK\r\n'), 'DOWN'],
-    ['regression: a server closing without a byte fails even a negated expect', 'option tcp-check\ntcp-check send PING\ntcp-check expect ! string ERR', () => add(undefined, () => ({ data: '', close: true })), 'DOWN'],
+    [
+      'tcp-check negated expect passes once the server closed',
+      'option tcp-check\ntcp-check send PING\ntcp-check expect ! string ERR',
+      () => add(undefined, () => ({ data: 'OK\r\n', close: true })),
+      'UP',
+    ],
+    [
+      'tcp-check negated expect waits for more while the server stays open (timeout check)',
+      'option tcp-check\ntcp-check send PING\ntcp-check expect ! string ERR',
+      () => add(undefined, () => 'OK\r\n'),
+      'DOWN',
+    ],
+    [
+      'regression: with min-recv, a mismatch on enough bytes is final (no wait for more)',
+      'option tcp-check\ntcp-check send PING\ntcp-check expect min-recv 2 ! string ERR',
+      () => add(undefined, () => 'OK\r\n'),
+      'UP',
+    ],
+    [
+      'tcp-check min-recv waits for enough bytes',
+      'option tcp-check\ntcp-check send PING\ntcp-check expect min-recv 10 string OK',
+      () => add(undefined, () => 'OK\r\n'),
+      'DOWN',
+    ],
+    [
+      'regression: a server closing without a byte fails even a negated expect',
+      'option tcp-check\ntcp-check send PING\ntcp-check expect ! string ERR',
+      () => add(undefined, () => ({ data: '', close: true })),
+      'DOWN',
+    ],
     ['tcp-check rbinary', 'option tcp-check\ntcp-check send-binary 01\ntcp-check expect rbinary ^0[0-9]FF', () => add(undefined, () => hex('07ff')), 'UP'],
     ['tcp-check silent server times out (timeout check)', 'option tcp-check\ntcp-check expect string hello', () => add(), 'DOWN'],
-    ['tcp-check connect ssl to a TLS server', 'option tcp-check\ntcp-check connect ssl\ntcp-check expect string hello', async () => `127.0.0.1:${tlsPort}`, 'UP'],
+    [
+      'tcp-check connect ssl to a TLS server',
+      'option tcp-check\ntcp-check connect ssl\ntcp-check expect string hello',
+      async () => `127.0.0.1:${tlsPort}`,
+      'UP',
+    ],
     ['tcp-check connect ssl to a plain server', 'option tcp-check\ntcp-check connect ssl\ntcp-check expect string hello', () => add('hello\r\n'), 'DOWN'],
     ['tcp-check connect to another port', 'option tcp-check\ntcp-check connect port @P2\ntcp-check expect string yes', () => add(), 'UP'],
   ];
@@ -308,7 +394,10 @@ describe.skipIf(!hp.available)('TCP health checks: same UP/DOWN decision as HAPr
     it(`${name}: ${want} with both`, async () => {
       const server = await make();
       let opts = options;
-      if (opts.includes('@P2')) { const other = await add('yes\r\n'); opts = opts.replace('@P2', other.split(':')[1]!); }
+      if (opts.includes('@P2')) {
+        const other = await add('yes\r\n');
+        opts = opts.replace('@P2', other.split(':')[1]!);
+      }
       const got = await decide(opts, server, want, opts.includes('connect ssl') ? 'check inter 200 rise 2 fall 2 verify none' : undefined);
       expect(got).toEqual({ haproxy: want, docklab: want });
     }, 30000);
@@ -317,7 +406,9 @@ describe.skipIf(!hp.available)('TCP health checks: same UP/DOWN decision as HAPr
 
 describe.skipIf(!hp.available || dbMissing.length > 0)('TCP health checks against real Redis, MariaDB and PostgreSQL (Debian packages)', () => {
   const dbs: DbServer[] = [];
-  afterAll(async () => { await Promise.all(dbs.map((d) => d.destroy())); });
+  afterAll(async () => {
+    await Promise.all(dbs.map((d) => d.destroy()));
+  });
 
   /** UP with both, stopped → DOWN with both, started again → UP with both. */
   async function upDownUp(db: DbServer, options: string): Promise<void> {
@@ -336,26 +427,36 @@ describe.skipIf(!hp.available || dbMissing.length > 0)('TCP health checks agains
   }
 
   it('redis-check: redis-server up, stopped, started', async () => {
-    const db = await createRedis(); dbs.push(db); await db.start();
+    const db = await createRedis();
+    dbs.push(db);
+    await db.start();
     await upDownUp(db, 'option redis-check');
   }, 90000);
 
   it('a TCP frontend routes by the check: to Redis while it is up, to the backup while it is down, with both', async () => {
-    const db = await createRedis(); dbs.push(db); await db.start();
+    const db = await createRedis();
+    dbs.push(db);
+    await db.start();
     const backup = await scriptServer(undefined, () => '+BACKUP\r\n');
     const ports: Record<string, number> = {};
-    const cfg = (kind: string) => (statsPort: number) => configText('option redis-check', `127.0.0.1:${db.port}`, statsPort)
-      + `  server bk 127.0.0.1:${backup.port} backup\nfrontend fe\n  bind 127.0.0.1:${ports[kind]}\n  default_backend b\n`;
-    ports.haproxy = await freePort(); ports.docklab = await freePort();
+    const cfg = (kind: string) => (statsPort: number) =>
+      configText('option redis-check', `127.0.0.1:${db.port}`, statsPort) +
+      `  server bk 127.0.0.1:${backup.port} backup\nfrontend fe\n  bind 127.0.0.1:${ports[kind]}\n  default_backend b\n`;
+    ports.haproxy = await freePort();
+    ports.docklab = await freePort();
     const a = await startOne('haproxy', cfg('haproxy'));
     const b = await startOne('docklab', cfg('docklab'));
-    const ask = (port: number) => new Promise<string>((resolve, reject) => {
-      const c = connect({ host: '127.0.0.1', port }, () => c.write('*1\r\n$4\r\nPING\r\n'));
-      let got = '';
-      c.on('data', (d: Buffer) => { got += d.toString('latin1'); if (got.endsWith('\r\n')) c.end(); });
-      c.on('close', () => resolve(got));
-      c.on('error', reject);
-    });
+    const ask = (port: number) =>
+      new Promise<string>((resolve, reject) => {
+        const c = connect({ host: '127.0.0.1', port }, () => c.write('*1\r\n$4\r\nPING\r\n'));
+        let got = '';
+        c.on('data', (d: Buffer) => {
+          got += d.toString('latin1');
+          if (got.endsWith('\r\n')) c.end();
+        });
+        c.on('close', () => resolve(got));
+        c.on('error', reject);
+      });
     try {
       await Promise.all([settle(a, 'UP'), settle(b, 'UP')]);
       expect({ haproxy: await ask(ports.haproxy), docklab: await ask(ports.docklab) }).toEqual({ haproxy: '+PONG\r\n', docklab: '+PONG\r\n' });
@@ -372,14 +473,18 @@ describe.skipIf(!hp.available || dbMissing.length > 0)('TCP health checks agains
   }, 90000);
 
   it('mysql-check (greeting) and mysql-check user haproxy (login): MariaDB up, stopped, started; an unknown user is DOWN with both', async () => {
-    const db = await createMariadb(); dbs.push(db); await db.start();
+    const db = await createMariadb();
+    dbs.push(db);
+    await db.start();
     await upDownUp(db, 'option mysql-check');
     await upDownUp(db, 'option mysql-check user haproxy');
     expect(await decide('option mysql-check user nosuchuser', `127.0.0.1:${db.port}`, 'DOWN')).toEqual({ haproxy: 'DOWN', docklab: 'DOWN' });
   }, 180000);
 
   it('pgsql-check user postgres: PostgreSQL up, stopped, started; an unknown role is DOWN with both', async () => {
-    const db = await createPostgres(); dbs.push(db); await db.start();
+    const db = await createPostgres();
+    dbs.push(db);
+    await db.start();
     await upDownUp(db, 'option pgsql-check user postgres');
     expect(await decide('option pgsql-check user nosuchrole', `127.0.0.1:${db.port}`, 'DOWN')).toEqual({ haproxy: 'DOWN', docklab: 'DOWN' });
   }, 120000);
@@ -387,7 +492,10 @@ describe.skipIf(!hp.available || dbMissing.length > 0)('TCP health checks agains
 
 describe('TCP health checks: parsing and protocol decoders', () => {
   const program = (opts: string) => {
-    const cfg = `defaults\n  mode tcp\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\nbackend b\n${opts.split('\n').map((l) => `  ${l}`).join('\n')}\n  server s1 127.0.0.1:1 check\n`;
+    const cfg = `defaults\n  mode tcp\n  timeout connect 1s\n  timeout client 1s\n  timeout server 1s\nbackend b\n${opts
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n')}\n  server s1 127.0.0.1:1 check\n`;
     const model = ConfigParser.parseText(cfg, 'h.cfg', { env: {} });
     return checkProgram(model.backends.find((x) => x.name === 'b')!.settings);
   };

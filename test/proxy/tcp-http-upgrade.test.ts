@@ -45,24 +45,38 @@ backend b2
   server s2 @S2
 `;
 
-interface Seen { server: string; url: string; be: string; sess: string }
+interface Seen {
+  server: string;
+  url: string;
+  be: string;
+  sess: string;
+}
 
 /** Sends each chunk on one connection, `gapMs` apart, then half-closes; returns the echo records of the responses and whether the proxy closed. */
 function exchange(port: number, chunks: string[], gapMs: number): Promise<{ seen: Seen[]; text: string }> {
   return new Promise((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port });
     let text = '';
-    const timer = setTimeout(() => { s.destroy(); reject(new Error(`no close after ${text.length} bytes: ${text.slice(0, 200)}`)); }, 8000);
-    s.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`no close after ${text.length} bytes: ${text.slice(0, 200)}`));
+    }, 8000);
+    s.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+    });
     s.on('error', () => {});
     s.on('close', () => {
       clearTimeout(timer);
-      const seen = [...text.matchAll(/\{"server".*?\}\}?/g)].map((m) => JSON.parse(m[0].endsWith('}}') ? m[0] : `${m[0]}}`) as { server: string; url: string; headers: Record<string, string> })
+      const seen = [...text.matchAll(/\{"server".*?\}\}?/g)]
+        .map((m) => JSON.parse(m[0].endsWith('}}') ? m[0] : `${m[0]}}`) as { server: string; url: string; headers: Record<string, string> })
         .map((r) => ({ server: r.server, url: r.url, be: r.headers['x-be'] ?? '', sess: r.headers['x-sess'] ?? '' }));
       resolve({ seen, text });
     });
     s.on('connect', async () => {
-      for (const c of chunks) { s.write(c); await new Promise((r) => setTimeout(r, gapMs)); }
+      for (const c of chunks) {
+        s.write(c);
+        await new Promise((r) => setTimeout(r, gapMs));
+      }
       s.end();
     });
   });
@@ -73,11 +87,17 @@ async function withProxy<T>(kind: 'haproxy' | 'docklab', cfg: string, body: (por
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'docklab-upgrade-'));
   const file = join(dir, 'haproxy.cfg');
-  writeFileSync(file, (HEAD + cfg).replace(/@FE/g, `127.0.0.1:${port}`).replace(/@S1/g, `127.0.0.1:${servers[0]!.port}`).replace(/@S2/g, `127.0.0.1:${servers[1]!.port}`));
-  const stop = kind === 'haproxy'
-    ? (await startHaproxy(file, port)).stop
-    : await startProxyFromFile(file, { onLog: () => {}, onWarning: () => {} }).then((p) => () => p.close());
-  try { return await body(port); } finally {
+  writeFileSync(
+    file,
+    (HEAD + cfg).replace(/@FE/g, `127.0.0.1:${port}`).replace(/@S1/g, `127.0.0.1:${servers[0]!.port}`).replace(/@S2/g, `127.0.0.1:${servers[1]!.port}`),
+  );
+  const stop =
+    kind === 'haproxy'
+      ? (await startHaproxy(file, port)).stop
+      : await startProxyFromFile(file, { onLog: () => {}, onWarning: () => {} }).then((p) => () => p.close());
+  try {
+    return await body(port);
+  } finally {
     await stop();
     await Promise.all(servers.map((s) => s.close()));
   }
@@ -86,16 +106,14 @@ async function withProxy<T>(kind: 'haproxy' | 'docklab', cfg: string, body: (por
 describe.skipIf(!availability.available)('a tcp frontend upgraded to HTTP by an http backend', () => {
   for (const kind of ['haproxy', 'docklab'] as const) {
     it(`${kind}: each request on the kept-alive connection goes through the frontend's switching rules again`, async () => {
-      const r = await withProxy(kind, ROUTED, (port) => exchange(port, [
-        'GET /a HTTP/1.1\r\nHost: one\r\n\r\n', 'GET /b HTTP/1.1\r\nHost: two\r\n\r\n', 'GET /c HTTP/1.1\r\nHost: one\r\n\r\n',
-      ], 200));
+      const r = await withProxy(kind, ROUTED, (port) =>
+        exchange(port, ['GET /a HTTP/1.1\r\nHost: one\r\n\r\n', 'GET /b HTTP/1.1\r\nHost: two\r\n\r\n', 'GET /c HTTP/1.1\r\nHost: one\r\n\r\n'], 200),
+      );
       expect(r.seen.map((s) => `${s.server} ${s.url} ${s.be}`)).toEqual(['s1 /a b1', 's2 /b b2', 's1 /c b1']);
     });
 
     it(`${kind}: sess variables set by tcp-request rules are seen by the HTTP rules of every request`, async () => {
-      const r = await withProxy(kind, ROUTED, (port) => exchange(port, [
-        'GET /a HTTP/1.1\r\nHost: two\r\n\r\n', 'GET /b HTTP/1.1\r\nHost: one\r\n\r\n',
-      ], 200));
+      const r = await withProxy(kind, ROUTED, (port) => exchange(port, ['GET /a HTTP/1.1\r\nHost: two\r\n\r\n', 'GET /b HTTP/1.1\r\nHost: one\r\n\r\n'], 200));
       expect(r.seen.map((s) => s.sess)).toEqual(['tcp-rules', 'tcp-rules']);
     });
 

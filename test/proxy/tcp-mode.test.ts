@@ -38,19 +38,41 @@ defaults
 
 /** One tcplog line, split into HAProxy's fields. */
 interface TcpLogFields {
-  frontend: string; backend: string; server: string;
-  tw: number; tc: number; tt: number; bytes: number; term: string;
-  feconn: number; beconn: number; srvconn: number; retries: string; queues: string;
+  frontend: string;
+  backend: string;
+  server: string;
+  tw: number;
+  tc: number;
+  tt: number;
+  bytes: number;
+  term: string;
+  feconn: number;
+  beconn: number;
+  srvconn: number;
+  retries: string;
+  queues: string;
 }
 
-const TCPLOG = /^[\d.]+:\d+ \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] (\S+) ([^/\s]+)\/(\S+) (-?\d+)\/(-?\d+)\/(\d+) (\d+) (\S\S) \d+\/(\d+)\/(\d+)\/(\d+)\/(\+?\d+) (\d+\/\d+)$/;
+const TCPLOG =
+  /^[\d.]+:\d+ \[\d\d\/\w{3}\/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] (\S+) ([^/\s]+)\/(\S+) (-?\d+)\/(-?\d+)\/(\d+) (\d+) (\S\S) \d+\/(\d+)\/(\d+)\/(\d+)\/(\+?\d+) (\d+\/\d+)$/;
 
 function parseTcpLog(line: string): TcpLogFields {
   const m = TCPLOG.exec(line);
   if (!m) throw new Error(`not a tcplog line: ${line}`);
   return {
-    frontend: m[1]!, backend: m[2]!, server: m[3]!, tw: Number(m[4]), tc: Number(m[5]), tt: Number(m[6]),
-    bytes: Number(m[7]), term: m[8]!, feconn: Number(m[9]), beconn: Number(m[10]), srvconn: Number(m[11]), retries: m[12]!, queues: m[13]!,
+    frontend: m[1]!,
+    backend: m[2]!,
+    server: m[3]!,
+    tw: Number(m[4]),
+    tc: Number(m[5]),
+    tt: Number(m[6]),
+    bytes: Number(m[7]),
+    term: m[8]!,
+    feconn: Number(m[9]),
+    beconn: Number(m[10]),
+    srvconn: Number(m[11]),
+    retries: m[12]!,
+    queues: m[13]!,
   };
 }
 
@@ -86,8 +108,31 @@ async function awaitLogs(pair: { hp: TcpSide; dl: TcpSide }, ports: { hp: number
  * BACKEND row are not TCP-specific and still differ: HAProxy derives them
  * from fullconn and the servers' weights.)
  */
-const STATS_COLUMNS = ['pxname', 'svname', 'qcur', 'scur', 'smax', 'stot', 'bin', 'bout', 'status', 'weight', 'act', 'bck',
-  'type', 'lbtot', 'hrsp_1xx', 'hrsp_2xx', 'hrsp_3xx', 'hrsp_4xx', 'hrsp_5xx', 'hrsp_other', 'mode', 'algo', 'conn_tot'];
+const STATS_COLUMNS = [
+  'pxname',
+  'svname',
+  'qcur',
+  'scur',
+  'smax',
+  'stot',
+  'bin',
+  'bout',
+  'status',
+  'weight',
+  'act',
+  'bck',
+  'type',
+  'lbtot',
+  'hrsp_1xx',
+  'hrsp_2xx',
+  'hrsp_3xx',
+  'hrsp_4xx',
+  'hrsp_5xx',
+  'hrsp_other',
+  'mode',
+  'algo',
+  'conn_tot',
+];
 
 function parseCsv(text: string): Record<string, string>[] {
   const [head, ...lines] = text.trim().split('\n');
@@ -103,7 +148,11 @@ function seededBytes(seed: number, length: number): Buffer {
   const out = Buffer.allocUnsafe(length);
   let x = seed >>> 0 || 1;
   for (let i = 0; i + 4 <= length; i += 4) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     out.writeUInt32LE(x, i);
   }
   for (let i = length - (length % 4); i < length; i++) out[i] = i & 0xff;
@@ -115,7 +164,11 @@ const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 /** Writes a buffer in 64 KiB pieces, honouring backpressure. */
 async function writeAll(s: Socket, data: Buffer): Promise<void> {
   for (let off = 0; off < data.length; off += 65536) {
-    if (!s.write(data.subarray(off, off + 65536))) await new Promise<void>((r) => { s.once('drain', () => r()); s.once('close', () => r()); });
+    if (!s.write(data.subarray(off, off + 65536)))
+      await new Promise<void>((r) => {
+        s.once('drain', () => r());
+        s.once('close', () => r());
+      });
     if (s.destroyed) return;
   }
 }
@@ -128,9 +181,14 @@ async function both<T>(pair: { hp: TcpSide; dl: TcpSide }, fn: (side: TcpSide) =
 
 /** Server events per proxy kind, as [ms since accept, event]. */
 type Events = Record<TcpSide['kind'], string[]>;
-function newEvents(): Events { return { haproxy: [], docklab: [] }; }
+function newEvents(): Events {
+  return { haproxy: [], docklab: [] };
+}
 /** Forgets what the proxies' readiness probes caused. */
-function clearEvents(ev: Events): void { ev.haproxy.length = 0; ev.docklab.length = 0; }
+function clearEvents(ev: Events): void {
+  ev.haproxy.length = 0;
+  ev.docklab.length = 0;
+}
 
 /** Records when the server's connection was ended by the proxy and how. */
 function watchServerSide(s: Socket, log: string[]): void {
@@ -164,22 +222,41 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
     const up = seededBytes(1, SIZE);
     const down = seededBytes(2, SIZE);
     const got: Record<string, { length: number; hash: string }> = {};
-    const slowReader = (kind: string): TcpHandler => (s) => {
-      const h = createHash('sha256');
-      let length = 0;
-      let sinceBreak = 0;
-      s.on('data', (d: Buffer) => {
-        h.update(d); length += d.length; sinceBreak += d.length;
-        // Reads stop for a while every 512 KiB: the proxy must hold the client back, not drop bytes.
-        if (sinceBreak >= 512 * 1024) { sinceBreak = 0; s.pause(); setTimeout(() => s.resume(), 15); }
-      });
-      // Readiness probes reach the server too: only a connection that carried bytes counts.
-      s.on('end', () => { if (length) got[kind] = { length, hash: h.digest('hex') }; });
-      void writeAll(s, down).then(() => s.end());
-    };
+    const slowReader =
+      (kind: string): TcpHandler =>
+      (s) => {
+        const h = createHash('sha256');
+        let length = 0;
+        let sinceBreak = 0;
+        s.on('data', (d: Buffer) => {
+          h.update(d);
+          length += d.length;
+          sinceBreak += d.length;
+          // Reads stop for a while every 512 KiB: the proxy must hold the client back, not drop bytes.
+          if (sinceBreak >= 512 * 1024) {
+            sinceBreak = 0;
+            s.pause();
+            setTimeout(() => s.resume(), 15);
+          }
+        });
+        // Readiness probes reach the server too: only a connection that carried bytes counts.
+        s.on('end', () => {
+          if (length) got[kind] = { length, hash: h.digest('hex') };
+        });
+        void writeAll(s, down).then(() => s.end());
+      };
     const pair = await startTcpPair(`${HEAD}listen big\n  bind @FE\n  server s1 @S1\n`, { servers: (k) => [slowReader(k)] });
     try {
-      const r = await both(pair, (side) => clientSession(side.port, async (s) => { await writeAll(s, up); s.end(); }, 60000));
+      const r = await both(pair, (side) =>
+        clientSession(
+          side.port,
+          async (s) => {
+            await writeAll(s, up);
+            s.end();
+          },
+          60000,
+        ),
+      );
       for (let i = 0; i < 100 && !(got.haproxy && got.docklab); i++) await sleep(100);
       for (const v of [r.hp, r.dl]) {
         expect(v.ending).toBe('end');
@@ -188,7 +265,9 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
       }
       expect(got.docklab).toEqual({ length: SIZE, hash: sha(up) });
       expect(got.haproxy).toEqual(got.docklab);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   }, 90000);
 
   it('server FIN first, then 8 MiB from the client: every byte still reaches a server that reads slowly', async () => {
@@ -196,94 +275,195 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
     const up = seededBytes(3, SIZE);
     const got: Record<string, number> = {};
     // Closes its side at once, then reads slowly: the client's bytes queue up in the proxy after the server's FIN.
-    const lateReader = (kind: string): TcpHandler => (s) => {
-      let length = 0;
-      let sinceBreak = 0;
-      s.end('bye');
-      s.on('data', (d: Buffer) => {
-        // A long stop after the first bytes (the proxy's buffers toward it fill up), then short ones.
-        const stopMs = length === 0 ? 300 : 5;
-        length += d.length; sinceBreak += d.length;
-        if (stopMs === 300 || sinceBreak >= 64 * 1024) { sinceBreak = 0; s.pause(); setTimeout(() => s.resume(), stopMs); }
-      });
-      s.on('end', () => { if (length) got[kind] = length; });
-    };
+    const lateReader =
+      (kind: string): TcpHandler =>
+      (s) => {
+        let length = 0;
+        let sinceBreak = 0;
+        s.end('bye');
+        s.on('data', (d: Buffer) => {
+          // A long stop after the first bytes (the proxy's buffers toward it fill up), then short ones.
+          const stopMs = length === 0 ? 300 : 5;
+          length += d.length;
+          sinceBreak += d.length;
+          if (stopMs === 300 || sinceBreak >= 64 * 1024) {
+            sinceBreak = 0;
+            s.pause();
+            setTimeout(() => s.resume(), stopMs);
+          }
+        });
+        s.on('end', () => {
+          if (length) got[kind] = length;
+        });
+      };
     const pair = await startTcpPair(`${HEAD}listen big\n  bind @FE\n  server s1 @S1\n`, { servers: (k) => [lateReader(k)] });
     try {
-      await both(pair, (side) => clientSession(side.port, async (s) => { await writeAll(s, up); s.end(); }, 30000));
+      await both(pair, (side) =>
+        clientSession(
+          side.port,
+          async (s) => {
+            await writeAll(s, up);
+            s.end();
+          },
+          30000,
+        ),
+      );
       for (let i = 0; i < 50 && !(got.haproxy && got.docklab); i++) await sleep(100);
       expect(got.docklab).toBe(SIZE);
       expect(got.haproxy).toBe(SIZE);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   }, 60000);
 
   it('client FIN while the server keeps sending: every later server byte still reaches the client', async () => {
     const ev = newEvents();
-    const talker = (kind: TcpSide['kind']): TcpHandler => (s) => {
-      watchServerSide(s, ev[kind]);
-      s.on('data', () => {});
-      s.on('end', async () => {
-        for (let i = 0; i < 5; i++) { await sleep(40); s.write(`late${i};`); }
-        s.end('done');
-      });
-    };
+    const talker =
+      (kind: TcpSide['kind']): TcpHandler =>
+      (s) => {
+        watchServerSide(s, ev[kind]);
+        s.on('data', () => {});
+        s.on('end', async () => {
+          for (let i = 0; i < 5; i++) {
+            await sleep(40);
+            s.write(`late${i};`);
+          }
+          s.end('done');
+        });
+      };
     const pair = await startTcpPair(`${HEAD}listen l\n  bind @FE\n  server s1 @S1\n`, { servers: (k) => [talker(k)] });
     clearEvents(ev);
     try {
-      const r = await both(pair, (side) => clientSession(side.port, (s) => { s.end('hello'); }));
+      const r = await both(pair, (side) =>
+        clientSession(side.port, (s) => {
+          s.end('hello');
+        }),
+      );
       expect(r.dl.received.toString()).toBe('late0;late1;late2;late3;late4;done');
       expect(r.dl.received.toString()).toBe(r.hp.received.toString());
       expectCloseTimes(r.hp, r.dl);
       expectServerCloses(ev);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
 
   it('server FIN while the client keeps sending: the server still receives what the client sends after', async () => {
     const ev = newEvents();
     const got: Record<string, string> = { haproxy: '', docklab: '' };
-    const quitter = (kind: TcpSide['kind']): TcpHandler => (s) => {
-      watchServerSide(s, ev[kind]);
-      s.on('data', (d: Buffer) => { got[kind] += d.toString(); });
-      s.end('server-bye');
-    };
+    const quitter =
+      (kind: TcpSide['kind']): TcpHandler =>
+      (s) => {
+        watchServerSide(s, ev[kind]);
+        s.on('data', (d: Buffer) => {
+          got[kind] += d.toString();
+        });
+        s.end('server-bye');
+      };
     const pair = await startTcpPair(`${HEAD}listen l\n  bind @FE\n  server s1 @S1\n`, { servers: (k) => [quitter(k)] });
     clearEvents(ev);
     try {
-      const r = await both(pair, async (side) => clientSession(side.port, async (s) => {
-        for (let i = 0; i < 5; i++) { await sleep(40); s.write(`c${i};`); }
-        s.end();
-      }));
+      const r = await both(pair, async (side) =>
+        clientSession(side.port, async (s) => {
+          for (let i = 0; i < 5; i++) {
+            await sleep(40);
+            s.write(`c${i};`);
+          }
+          s.end();
+        }),
+      );
       await sleep(50);
       expect(r.dl.received.toString()).toBe('server-bye');
       expect(r.hp.received.toString()).toBe('server-bye');
       expect(got.docklab).toBe(got.haproxy);
       expectCloseTimes(r.hp, r.dl);
       expectServerCloses(ev);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
 
   /** A server that answers the first chunk once, then stays silent and never closes. */
-  const silentAfterFirst = (ev: Events, kind: TcpSide['kind'], endOnFin = false): TcpHandler => (s) => {
-    watchServerSide(s, ev[kind]);
-    s.once('data', () => s.write('ack'));
-    if (endOnFin) s.on('end', () => s.end());
-  };
+  const silentAfterFirst =
+    (ev: Events, kind: TcpSide['kind'], endOnFin = false): TcpHandler =>
+    (s) => {
+      watchServerSide(s, ev[kind]);
+      s.once('data', () => s.write('ack'));
+      if (endOnFin) s.on('end', () => s.end());
+    };
 
   const timeoutCases: { name: string; timeouts: string; client: (s: Socket) => void | Promise<void>; server: 'silent' | 'fin-first' }[] = [
-    { name: 'regression: timeout client only half-closes toward the server; the session ends at timeout server (was: closed at timeout client)', timeouts: '  timeout client 600ms\n  timeout server 3s\n', client: (s) => { s.write('x'); }, server: 'silent' },
-    { name: 'timeout server', timeouts: '  timeout client 3s\n  timeout server 600ms\n', client: (s) => { s.write('x'); }, server: 'silent' },
-    { name: 'timeout tunnel replaces client and server', timeouts: '  timeout client 300ms\n  timeout server 300ms\n  timeout tunnel 900ms\n', client: (s) => { s.write('x'); }, server: 'silent' },
-    { name: 'timeout server-fin (client half-closed, server silent)', timeouts: '  timeout client 3s\n  timeout server 3s\n  timeout server-fin 600ms\n', client: async (s) => { s.write('x'); await sleep(50); s.end(); }, server: 'silent' },
-    { name: 'regression: timeout client-fin does not apply when the client half-closed (it applies once the proxy sent the client a FIN)', timeouts: '  timeout client 3s\n  timeout server 1200ms\n  timeout client-fin 300ms\n', client: async (s) => { s.write('x'); await sleep(50); s.end(); }, server: 'silent' },
-    { name: 'timeout client-fin (server half-closed, client silent)', timeouts: '  timeout client 3s\n  timeout server 3s\n  timeout client-fin 600ms\n', client: (s) => { s.write('x'); }, server: 'fin-first' },
-    { name: 'timeout server-fin does not apply when the server half-closed', timeouts: '  timeout client 1200ms\n  timeout server 3s\n  timeout server-fin 300ms\n', client: (s) => { s.write('x'); }, server: 'fin-first' },
+    {
+      name: 'regression: timeout client only half-closes toward the server; the session ends at timeout server (was: closed at timeout client)',
+      timeouts: '  timeout client 600ms\n  timeout server 3s\n',
+      client: (s) => {
+        s.write('x');
+      },
+      server: 'silent',
+    },
+    {
+      name: 'timeout server',
+      timeouts: '  timeout client 3s\n  timeout server 600ms\n',
+      client: (s) => {
+        s.write('x');
+      },
+      server: 'silent',
+    },
+    {
+      name: 'timeout tunnel replaces client and server',
+      timeouts: '  timeout client 300ms\n  timeout server 300ms\n  timeout tunnel 900ms\n',
+      client: (s) => {
+        s.write('x');
+      },
+      server: 'silent',
+    },
+    {
+      name: 'timeout server-fin (client half-closed, server silent)',
+      timeouts: '  timeout client 3s\n  timeout server 3s\n  timeout server-fin 600ms\n',
+      client: async (s) => {
+        s.write('x');
+        await sleep(50);
+        s.end();
+      },
+      server: 'silent',
+    },
+    {
+      name: 'regression: timeout client-fin does not apply when the client half-closed (it applies once the proxy sent the client a FIN)',
+      timeouts: '  timeout client 3s\n  timeout server 1200ms\n  timeout client-fin 300ms\n',
+      client: async (s) => {
+        s.write('x');
+        await sleep(50);
+        s.end();
+      },
+      server: 'silent',
+    },
+    {
+      name: 'timeout client-fin (server half-closed, client silent)',
+      timeouts: '  timeout client 3s\n  timeout server 3s\n  timeout client-fin 600ms\n',
+      client: (s) => {
+        s.write('x');
+      },
+      server: 'fin-first',
+    },
+    {
+      name: 'timeout server-fin does not apply when the server half-closed',
+      timeouts: '  timeout client 1200ms\n  timeout server 3s\n  timeout server-fin 300ms\n',
+      client: (s) => {
+        s.write('x');
+      },
+      server: 'fin-first',
+    },
   ];
   for (const tc of timeoutCases) {
     it(`${tc.name}: closes at the same time, on the same sides, same tcplog line`, async () => {
       const ev = newEvents();
-      const handler = (kind: TcpSide['kind']): TcpHandler => tc.server === 'fin-first'
-        ? (s) => { watchServerSide(s, ev[kind]); s.once('data', () => s.end('ack')); }
-        : silentAfterFirst(ev, kind);
+      const handler = (kind: TcpSide['kind']): TcpHandler =>
+        tc.server === 'fin-first'
+          ? (s) => {
+              watchServerSide(s, ev[kind]);
+              s.once('data', () => s.end('ack'));
+            }
+          : silentAfterFirst(ev, kind);
       const pair = await startTcpPair(`${LOG_HEAD}listen l\n  bind @FE\n${tc.timeouts}  server s1 @S1\n`, { servers: (k) => [handler(k)] });
       clearEvents(ev);
       try {
@@ -293,33 +473,66 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
         expectCloseTimes(r.hp, r.dl);
         expectServerCloses(ev);
         expectSameTcpLogs(logs.hp, logs.dl);
-      } finally { await pair.stop(); }
+      } finally {
+        await pair.stop();
+      }
     });
   }
 
   it('regression: after a connect timeout the retry is immediate (no turn-around pause, unlike a refused connection)', async () => {
-    const pair = await startTcpPair(`${HEAD}listen l\n  bind @FE\n  timeout connect 400ms\n  retries 1\n  server s1 @HOLE\n`, { servers: () => [], blackhole: true });
+    const pair = await startTcpPair(`${HEAD}listen l\n  bind @FE\n  timeout connect 400ms\n  retries 1\n  server s1 @HOLE\n`, {
+      servers: () => [],
+      blackhole: true,
+    });
     try {
-      const r = await both(pair, (side) => clientSession(side.port, (s) => { s.write('x'); }, 4000));
+      const r = await both(pair, (side) =>
+        clientSession(
+          side.port,
+          (s) => {
+            s.write('x');
+          },
+          4000,
+        ),
+      );
       expect(r.hp.ending).not.toBe('open');
       expectCloseTimes(r.hp, r.dl);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
 
   /** An echo server that prefixes what it returns with its own name. */
-  const namedEcho = (name: string): TcpHandler => (s) => {
-    s.on('data', (d: Buffer) => s.write(`${name}:${d.toString()}`));
-    s.on('end', () => s.end());
-  };
+  const namedEcho =
+    (name: string): TcpHandler =>
+    (s) => {
+      s.on('data', (d: Buffer) => s.write(`${name}:${d.toString()}`));
+      s.on('end', () => s.end());
+    };
 
   it('maxconn on a server queues the next connections; timeout queue closes those that waited too long', async () => {
     const cfg = `${HEAD}listen l\n  bind @FE\n  timeout queue 500ms\n  server s1 @S1 maxconn 1\n`;
     const pair = await startTcpPair(cfg, { servers: () => [namedEcho('s1')] });
     try {
       const r = await both(pair, async (side) => {
-        const first = clientSession(side.port, async (s) => { s.write('a'); await sleep(1200); s.end(); }, 4000);
+        const first = clientSession(
+          side.port,
+          async (s) => {
+            s.write('a');
+            await sleep(1200);
+            s.end();
+          },
+          4000,
+        );
         await sleep(100);
-        const waiting = [0, 1].map(() => clientSession(side.port, (s) => { s.write('b'); }, 4000));
+        const waiting = [0, 1].map(() =>
+          clientSession(
+            side.port,
+            (s) => {
+              s.write('b');
+            },
+            4000,
+          ),
+        );
         return Promise.all([first, ...waiting]);
       });
       r.hp.forEach((v, i) => {
@@ -327,7 +540,9 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
         expectCloseTimes(v, r.dl[i]!);
       });
       expect(r.hp[0]!.received.toString()).toBe('s1:a');
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
 
   it('maxconn: a queued connection is served once the server has a free slot', async () => {
@@ -335,15 +550,33 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
     const pair = await startTcpPair(cfg, { servers: () => [namedEcho('s1')] });
     try {
       const r = await both(pair, async (side) => {
-        const first = clientSession(side.port, async (s) => { s.write('a'); await sleep(400); s.end(); }, 4000);
+        const first = clientSession(
+          side.port,
+          async (s) => {
+            s.write('a');
+            await sleep(400);
+            s.end();
+          },
+          4000,
+        );
         await sleep(100);
-        const second = clientSession(side.port, async (s) => { s.write('b'); await sleep(600); s.end(); }, 4000);
+        const second = clientSession(
+          side.port,
+          async (s) => {
+            s.write('b');
+            await sleep(600);
+            s.end();
+          },
+          4000,
+        );
         return Promise.all([first, second]);
       });
       expect(r.dl.map((v) => v.received.toString())).toEqual(['s1:a', 's1:b']);
       expect(r.dl.map((v) => v.received.toString())).toEqual(r.hp.map((v) => v.received.toString()));
       r.hp.forEach((v, i) => expectCloseTimes(v, r.dl[i]!));
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
 
   for (const redispatch of [true, false]) {
@@ -354,13 +587,23 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
         const r = await both(pair, async (side) => {
           const out: string[] = [];
           for (let i = 0; i < 4; i++) {
-            const v = await clientSession(side.port, async (s) => { s.write(`m${i}`); await sleep(100); s.end(); }, 4000);
+            const v = await clientSession(
+              side.port,
+              async (s) => {
+                s.write(`m${i}`);
+                await sleep(100);
+                s.end();
+              },
+              4000,
+            );
             out.push(`${v.received.toString() || '-'} ${v.ending}`);
           }
           return out;
         });
         expect(r.dl).toEqual(r.hp);
-      } finally { await pair.stop(); }
+      } finally {
+        await pair.stop();
+      }
     });
   }
 
@@ -370,12 +613,21 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
     try {
       const r = await both(pair, async (side) => {
         const out: string[] = [];
-        for (let i = 0; i < 8; i++) out.push((await clientSession(side.port, (s) => { s.end('x'); })).received.toString());
+        for (let i = 0; i < 8; i++)
+          out.push(
+            (
+              await clientSession(side.port, (s) => {
+                s.end('x');
+              })
+            ).received.toString(),
+          );
         return out;
       });
       expect(new Set(r.dl).size).toBe(3);
       expect(r.dl).toEqual(r.hp);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
 
   it('balance first fills s1 up to its maxconn before using s2', async () => {
@@ -385,14 +637,22 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
       const r = await both(pair, async (side) => {
         const held: Promise<ClientView>[] = [];
         for (let i = 0; i < 5; i++) {
-          held.push(clientSession(side.port, async (s) => { s.write('x'); await sleep(600 - i * 100); s.end(); }));
+          held.push(
+            clientSession(side.port, async (s) => {
+              s.write('x');
+              await sleep(600 - i * 100);
+              s.end();
+            }),
+          );
           await sleep(60);
         }
         return (await Promise.all(held)).map((v) => v.received.toString());
       });
       expect(r.dl).toEqual(['s1:x', 's1:x', 's2:x', 's2:x', 's3:x']);
       expect(r.dl).toEqual(r.hp);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
 
   it('balance leastconn sends a new connection to the server with the fewest', async () => {
@@ -404,16 +664,31 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
         // They start one after the other: two at once may reach the proxy in either order.
         const long: Promise<ClientView>[] = [];
         for (let i = 0; i < 2; i++) {
-          long.push(clientSession(side.port, async (s) => { s.write('L'); await sleep(900 - i * 100); s.end(); }));
+          long.push(
+            clientSession(side.port, async (s) => {
+              s.write('L');
+              await sleep(900 - i * 100);
+              s.end();
+            }),
+          );
           await sleep(100);
         }
         await sleep(50);
         const short: string[] = [];
-        for (let i = 0; i < 4; i++) short.push((await clientSession(side.port, (s) => { s.end('x'); })).received.toString());
+        for (let i = 0; i < 4; i++)
+          short.push(
+            (
+              await clientSession(side.port, (s) => {
+                s.end('x');
+              })
+            ).received.toString(),
+          );
         return [...(await Promise.all(long)).map((v) => v.received.toString()), ...short];
       });
       expect(r.dl).toEqual(r.hp);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
 
   it('balance random spreads connections over the usable servers only', async () => {
@@ -422,12 +697,21 @@ describe.skipIf(!availability.available)('TCP mode against HAProxy', () => {
     try {
       const r = await both(pair, async (side) => {
         const seen = new Set<string>();
-        for (let i = 0; i < 16; i++) seen.add((await clientSession(side.port, (s) => { s.end('x'); })).received.toString());
+        for (let i = 0; i < 16; i++)
+          seen.add(
+            (
+              await clientSession(side.port, (s) => {
+                s.end('x');
+              })
+            ).received.toString(),
+          );
         return [...seen].sort();
       });
       expect(r.dl).toEqual(['s1:x', 's2:x']);
       expect(r.hp).toEqual(r.dl);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
   it('option tcplog: same fields and termination states (--, CR, CD, SD, SC, PR, sQ) as HAProxy', async () => {
     const cfg = `${LOG_HEAD}frontend fe
@@ -450,23 +734,52 @@ backend narrow
 `;
     // Resets its connection on "rst", echoes anything else and closes when the client does.
     const server: TcpHandler = (s) => {
-      s.on('data', (d: Buffer) => { if (d.toString().startsWith('rst')) s.resetAndDestroy(); else s.write(d); });
+      s.on('data', (d: Buffer) => {
+        if (d.toString().startsWith('rst')) s.resetAndDestroy();
+        else s.write(d);
+      });
       s.on('end', () => s.end());
     };
     const pair = await startTcpPair(cfg, { servers: () => [server, server] });
     try {
       const r = await both(pair, async (side) => {
         const views: ClientView[] = [];
-        const run = async (script: (s: Socket) => Promise<void> | void) => { views.push(await clientSession(side.port, script)); };
-        await run(async (s) => { s.write('hello'); await sleep(100); s.end(); });
-        await run(async (s) => { s.write('hold'); await sleep(150); s.resetAndDestroy(); });
-        await run(async (s) => { s.write('holding on'); await sleep(150); s.resetAndDestroy(); });
-        await run((s) => { s.write('rst now'); });
-        await run((s) => { s.write('down'); });
-        await run((s) => { s.write('reject'); });
-        const holder = clientSession(side.port, async (s) => { s.write('wait-1'); await sleep(700); s.end(); });
+        const run = async (script: (s: Socket) => Promise<void> | void) => {
+          views.push(await clientSession(side.port, script));
+        };
+        await run(async (s) => {
+          s.write('hello');
+          await sleep(100);
+          s.end();
+        });
+        await run(async (s) => {
+          s.write('hold');
+          await sleep(150);
+          s.resetAndDestroy();
+        });
+        await run(async (s) => {
+          s.write('holding on');
+          await sleep(150);
+          s.resetAndDestroy();
+        });
+        await run((s) => {
+          s.write('rst now');
+        });
+        await run((s) => {
+          s.write('down');
+        });
+        await run((s) => {
+          s.write('reject');
+        });
+        const holder = clientSession(side.port, async (s) => {
+          s.write('wait-1');
+          await sleep(700);
+          s.end();
+        });
         await sleep(100);
-        await run((s) => { s.write('wait-2'); });
+        await run((s) => {
+          s.write('wait-2');
+        });
         views.push(await holder);
         return views;
       });
@@ -475,7 +788,9 @@ backend narrow
       expect(logs.dl.map((l) => l.term)).toEqual(logs.hp.map((l) => l.term));
       expectSameTcpLogs(logs.hp, logs.dl);
       r.hp.forEach((v, i) => expect(r.dl[i]!.received.toString()).toBe(v.received.toString()));
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
   it('stats CSV lists TCP frontends, backends and servers with the same counters as HAProxy', async () => {
     const cfg = `${HEAD}frontend fe
@@ -491,11 +806,19 @@ listen stats
   stats enable
   stats uri /stats
 `;
-    const echo: TcpHandler = (s) => { s.on('data', (d: Buffer) => s.write(Buffer.concat([d, d]))); s.on('end', () => s.end()); };
+    const echo: TcpHandler = (s) => {
+      s.on('data', (d: Buffer) => s.write(Buffer.concat([d, d])));
+      s.on('end', () => s.end());
+    };
     const pair = await startTcpPair(cfg, { servers: () => [echo, echo] });
     try {
       const rows = await both(pair, async (side) => {
-        for (const msg of ['a', 'bb', 'ccc', 'dddd', 'eeeee']) await clientSession(side.port, async (s) => { s.write(msg); await sleep(30); s.end(); });
+        for (const msg of ['a', 'bb', 'ccc', 'dddd', 'eeeee'])
+          await clientSession(side.port, async (s) => {
+            s.write(msg);
+            await sleep(30);
+            s.end();
+          });
         await sleep(100);
         const res = await fetch(`http://127.0.0.1:${side.port2}/stats;csv`);
         return parseCsv(await res.text()).filter((r) => r.pxname === 'fe' || r.pxname === 'be');
@@ -506,7 +829,9 @@ listen stats
       expect(rows.dl.map(shown)).toEqual(rows.hp.map(shown));
       const fe = rows.dl.find((r) => r.svname === 'FRONTEND')!;
       expect(fe.mode).toBe('tcp');
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
   it('per-source connection limit (track-sc0 src + sc_conn_cur gt 2) holds exactly with 4 concurrent connections', async () => {
     const cfg = `${HEAD}frontend fe
@@ -525,7 +850,13 @@ backend be
         // Four at once, each opened after the previous one is in, held 600 ms.
         const held: Promise<ClientView>[] = [];
         for (let i = 0; i < 4; i++) {
-          held.push(clientSession(side.port, async (s) => { s.write(`c${i}`); await sleep(600 - i * 100); s.end(); }));
+          held.push(
+            clientSession(side.port, async (s) => {
+              s.write(`c${i}`);
+              await sleep(600 - i * 100);
+              s.end();
+            }),
+          );
           await sleep(60);
         }
         const first = (await Promise.all(held)).map(outcome);
@@ -533,13 +864,21 @@ backend be
         await sleep(100);
         const again: Promise<ClientView>[] = [];
         for (let i = 0; i < 3; i++) {
-          again.push(clientSession(side.port, async (s) => { s.write(`d${i}`); await sleep(300); s.end(); }));
+          again.push(
+            clientSession(side.port, async (s) => {
+              s.write(`d${i}`);
+              await sleep(300);
+              s.end();
+            }),
+          );
           await sleep(60);
         }
         return [...first, ...(await Promise.all(again)).map(outcome)];
       });
       expect(r.hp).toEqual(['s1:c0 end', 's1:c1 end', '- reset', '- reset', 's1:d0 end', 's1:d1 end', '- reset']);
       expect(r.dl).toEqual(r.hp);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
 });

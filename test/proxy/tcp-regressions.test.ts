@@ -24,16 +24,33 @@ describe('TCP-mode regressions', () => {
     // s1 served a connection that is over: it goes behind s2 and s3, which never changed.
     s1.loadSeq = ++seq;
     expect(b.pick({ srcAddr: '', uri: '' })!.name).toBe('s2');
-    s2.active = 1; s2.loadSeq = ++seq;
+    s2.active = 1;
+    s2.loadSeq = ++seq;
     expect(b.pick({ srcAddr: '', uri: '' })!.name).toBe('s3');
-    s3.active = 1; s3.loadSeq = ++seq;
+    s3.active = 1;
+    s3.loadSeq = ++seq;
     expect(b.pick({ srcAddr: '', uri: '' })!.name).toBe('s1');
   });
 
   it('regression: tcplog retries carry a + only when the connection was redispatched', () => {
     const base: TcpLogRecord = {
-      clientAddr: '127.0.0.1', clientPort: 1, acceptedAt: Date.UTC(2026, 0, 1), frontend: 'fe', ssl: false, backend: 'be', server: 's1',
-      tw: 0, tc: -1, tt: 5, bytes: 0, termination: 'SC', actconn: 1, feconn: 1, beconn: 0, srvconn: 0, retries: 1,
+      clientAddr: '127.0.0.1',
+      clientPort: 1,
+      acceptedAt: Date.UTC(2026, 0, 1),
+      frontend: 'fe',
+      ssl: false,
+      backend: 'be',
+      server: 's1',
+      tw: 0,
+      tc: -1,
+      tt: 5,
+      bytes: 0,
+      termination: 'SC',
+      actconn: 1,
+      feconn: 1,
+      beconn: 0,
+      srvconn: 0,
+      retries: 1,
     };
     expect(formatTcpLog(base)).toMatch(/ 1\/1\/0\/0\/1 0\/0$/);
     expect(formatTcpLog({ ...base, redispatched: true })).toMatch(/ 1\/1\/0\/0\/\+1 0\/0$/);

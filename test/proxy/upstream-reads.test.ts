@@ -47,12 +47,18 @@ function fetchBody(port: number, seed: number, slow: boolean): Promise<Buffer> {
     s.on('data', (d: Buffer) => {
       parts.push(d);
       size += d.length;
-      if (slow) { s.pause(); setTimeout(() => s.resume(), 3); }
+      if (slow) {
+        s.pause();
+        setTimeout(() => s.resume(), 3);
+      }
       // The head is a few dozen bytes: the whole answer is in once the body's size is.
       if (size < SIZE) return;
       const all = Buffer.concat(parts);
       const end = all.indexOf('\r\n\r\n');
-      if (end >= 0 && all.length - end - 4 >= SIZE) { s.destroy(); resolve(all.subarray(end + 4, end + 4 + SIZE)); }
+      if (end >= 0 && all.length - end - 4 >= SIZE) {
+        s.destroy();
+        resolve(all.subarray(end + 4, end + 4 + SIZE));
+      }
     });
     s.on('error', reject);
   });
@@ -63,7 +69,10 @@ describe('responses read from plain upstream sockets', () => {
     const srv = await origin();
     const port = await freePort();
     const file = join(mkdtempSync(join(tmpdir(), 'docklab-upstream-reads-')), 'haproxy.cfg');
-    writeFileSync(file, `defaults\n  mode http\n  timeout connect 2s\n  timeout client 20s\n  timeout server 20s\nfrontend fe\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  server s1 127.0.0.1:${(srv.address() as AddressInfo).port}\n`);
+    writeFileSync(
+      file,
+      `defaults\n  mode http\n  timeout connect 2s\n  timeout client 20s\n  timeout server 20s\nfrontend fe\n  bind 127.0.0.1:${port}\n  default_backend b\nbackend b\n  server s1 127.0.0.1:${(srv.address() as AddressInfo).port}\n`,
+    );
     const proxy = await startProxyFromFile(file, { onLog: () => {}, onWarning: () => {} });
     try {
       const got = await Promise.all([fetchBody(port, 1, true), fetchBody(port, 2, false), fetchBody(port, 3, true)]);

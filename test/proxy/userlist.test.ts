@@ -14,10 +14,12 @@ function list(lines: string[][]): UserlistModel {
 
 describe('userlist', () => {
   it('checks crypt(3) and clear passwords', () => {
-    const u = new Userlist(list([
-      ['user', 'alice', 'password', '$6$abc$IdWKNKTJEb8LxY7CGg8YBXlvtfZzFw7Mp/r6niK9YB2mdvgY..TKjv1T..8RadRt2qvUHYRLr/TsVArtr91iR1'],
-      ['user', 'bob', 'insecure-password', 'pw'],
-    ]));
+    const u = new Userlist(
+      list([
+        ['user', 'alice', 'password', '$6$abc$IdWKNKTJEb8LxY7CGg8YBXlvtfZzFw7Mp/r6niK9YB2mdvgY..TKjv1T..8RadRt2qvUHYRLr/TsVArtr91iR1'],
+        ['user', 'bob', 'insecure-password', 'pw'],
+      ]),
+    );
     expect(u.check('alice', 'secret')).toBe(true);
     expect(u.check('alice', 'secret')).toBe(true);
     expect(u.check('alice', 'Secret')).toBe(false);
@@ -27,12 +29,15 @@ describe('userlist', () => {
   });
 
   it('groups come from both group … users and user … groups', () => {
-    const u = new Userlist(list([
-      ['group', 'ops', 'users', 'bob'], ['group', 'devs'],
-      ['user', 'alice', 'insecure-password', 'a', 'groups', 'devs'],
-      ['user', 'bob', 'insecure-password', 'b'],
-      ['user', 'carol', 'insecure-password', 'c', 'groups', 'ops,devs'],
-    ]));
+    const u = new Userlist(
+      list([
+        ['group', 'ops', 'users', 'bob'],
+        ['group', 'devs'],
+        ['user', 'alice', 'insecure-password', 'a', 'groups', 'devs'],
+        ['user', 'bob', 'insecure-password', 'b'],
+        ['user', 'carol', 'insecure-password', 'c', 'groups', 'ops,devs'],
+      ]),
+    );
     expect(u.inAnyGroup('bob', ['ops'])).toBe(true);
     expect(u.inAnyGroup('alice', ['ops'])).toBe(false);
     expect(u.groupsOf('carol').sort()).toEqual(['devs', 'ops']);
@@ -41,7 +46,12 @@ describe('userlist', () => {
   it('refuses unknown groups or users, duplicate names and unsupported hashes, naming the line', () => {
     expect(() => list([['user', 'a', 'insecure-password', 'x', 'groups', 'nope']])).toThrow(/t\.cfg:3: .*group 'nope'/);
     expect(() => list([['group', 'g', 'users', 'ghost']])).toThrow(/user 'ghost'/);
-    expect(() => list([['user', 'a', 'insecure-password', 'x'], ['user', 'a', 'insecure-password', 'y']])).toThrow(/already declared/);
+    expect(() =>
+      list([
+        ['user', 'a', 'insecure-password', 'x'],
+        ['user', 'a', 'insecure-password', 'y'],
+      ]),
+    ).toThrow(/already declared/);
     expect(() => list([['user', 'a', 'password', 'ab01FAX.bQRSU']])).toThrow(/crypt\(3\)/);
     expect(() => list([['user', 'a']])).toThrow(/password/);
   });
@@ -63,11 +73,14 @@ describe('stats lines', () => {
     expect(s).toMatchObject({ uri: '/haproxy?stats', users: [{ user: 'admin', pass: 'pa:ss' }], refreshSeconds: 10, showDesc: 'front door' });
   });
 
-  it("stats http-request rules parse, and cannot be mixed with stats auth or realm (HAProxy refuses it)", () => {
+  it('stats http-request rules parse, and cannot be mixed with stats auth or realm (HAProxy refuses it)', () => {
     const s = freshStats(at);
     applyStatsLine(s, ['stats', 'http-request', 'auth', 'realm', 'Ops', 'if', 'TRUE'], at);
     applyStatsLine(s, ['stats', 'http-request', 'deny'], at);
-    expect(s.rules.map((r) => [r.kind, r.realm, r.cond !== undefined])).toEqual([['auth', 'Ops', true], ['deny', undefined, false]]);
+    expect(s.rules.map((r) => [r.kind, r.realm, r.cond !== undefined])).toEqual([
+      ['auth', 'Ops', true],
+      ['deny', undefined, false],
+    ]);
     expect(() => applyStatsLine(s, ['stats', 'auth', 'a:b'], at)).toThrow(/can't be used at the same time/);
     expect(() => applyStatsLine(freshStats(at), ['stats', 'http-request', 'tarpit'], at)).toThrow(/allow, deny or auth/);
   });
@@ -86,7 +99,10 @@ describe('userlist sections in a file', () => {
     expect(p.userlists?.[0]?.users.map((x) => x.name)).toEqual(['a']);
     expect(p.warnings.some((w) => /h\.cfg:3: .*'program'/.test(w))).toBe(true);
     const m = ConfigParser.parseText('userlist u\n  user a insecure-password x\ncache c\n  total-max-size 1\nuserlist v\n  group g\n', 'h.cfg');
-    expect(m.userlists?.map((l) => [l.name, l.users.length, l.groups.length])).toEqual([['u', 1, 0], ['v', 0, 1]]);
+    expect(m.userlists?.map((l) => [l.name, l.users.length, l.groups.length])).toEqual([
+      ['u', 1, 0],
+      ['v', 0, 1],
+    ]);
     expect(m.caches?.map((c) => c.name)).toEqual(['c']);
   });
 });

@@ -26,21 +26,32 @@ defaults
   timeout server 5s
 `;
 
-interface Observed { statuses: number[]; connection: string[]; closed: boolean; received: string[] }
+interface Observed {
+  statuses: number[];
+  connection: string[];
+  closed: boolean;
+  received: string[];
+}
 
 async function observe(side: Side, payload: string, quietMs?: number): Promise<Observed & { reply: RawReply }> {
   const before = side.servers.map((s) => s.requests.length);
   const reply = await rawSend(side.port, payload, quietMs);
   // Let a request still travelling to a server arrive before counting.
   await new Promise((r) => setTimeout(r, 30));
-  const received = side.servers.flatMap((s, i) => s.since(before[i]!)).sort((a, b) => a.seq - b.seq).map((r) => `${r.server}> ${r.bytes}`);
+  const received = side.servers
+    .flatMap((s, i) => s.since(before[i]!))
+    .sort((a, b) => a.seq - b.seq)
+    .map((r) => `${r.server}> ${r.bytes}`);
   return { statuses: reply.statuses, connection: reply.connection, closed: reply.closed, received, reply };
 }
 
 /** Sends to both proxies at once and returns both observations (without the raw reply text). */
 async function both(pair: { hp: Side; dl: Side }, payload: string, quietMs?: number): Promise<{ hp: Observed; dl: Observed }> {
   const [h, d] = await Promise.all([observe(pair.hp, payload, quietMs), observe(pair.dl, payload, quietMs)]);
-  const strip = ({ reply, ...o }: Observed & { reply: RawReply }): Observed => { void reply; return o; };
+  const strip = ({ reply, ...o }: Observed & { reply: RawReply }): Observed => {
+    void reply;
+    return o;
+  };
   return { hp: strip(h), dl: strip(d) };
 }
 
@@ -49,29 +60,62 @@ const headers = (n: number) => Array.from({ length: n }, (_, i) => `X-H${i + 1}:
 
 /** [name, request bytes, what HAProxy must do (checked too, so the case cannot pass vacuously)] */
 const HYGIENE: [string, string, (o: Observed) => void][] = [
-  ['bare LF line ends are re-emitted as CRLF', 'GET /lf HTTP/1.1\nHost: a\nX-A: b\n\n',
-    (o) => expect(o.received).toEqual(['s1> GET /lf HTTP/1.1\r\nhost: a\r\nx-a: b\r\n\r\n'])],
-  ['a bare LF cannot hide Content-Length from a CRLF server', 'POST /cl HTTP/1.1\r\nHost: a\r\nX-A: b\nContent-Length: 5\r\n\r\nhello',
-    (o) => expect(o.received[0]).toContain('\r\ncontent-length: 5\r\n')],
-  ['a bare LF cannot hide Transfer-Encoding from a CRLF server', `POST /te HTTP/1.1\r\nHost: a\r\nX-A: b\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
-    (o) => expect(o.received[0]).toContain('\r\ntransfer-encoding: chunked\r\n')],
-  ['a chunked body with bare LFs is re-framed with CRLF', 'POST /c HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n1\na\n0\n\n',
-    (o) => expect(o.received[0]).toMatch(/\r\n\r\n1\r\na\r\n0\r\n\r\n$/)],
-  ['chunk extensions are dropped and trailers re-emitted as header fields', `POST /t HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1A;ext=1\r\n${CHUNK26}\r\n0\r\nX-T:1\r\nY-T:  2 \r\n\r\n`,
-    (o) => expect(o.received[0]).toMatch(/\r\n\r\n1A\r\n[a-z]{26}\r\n0\r\nx-t: 1\r\ny-t: 2\r\n\r\n$/)],
-  ['a request hidden after the last chunk is refused, never forwarded', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n',
-    (o) => { expect(o.statuses).toEqual([400]); expect(o.received).toEqual([]); }],
-  ['a trailer line that is not a header field gives 400', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nfoo\r\n\r\n',
-    (o) => expect(o.statuses).toEqual([400])],
-  ['two identical Host lines are merged into one', 'GET /h HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n',
-    (o) => expect(o.received).toEqual(['s1> GET /h HTTP/1.1\r\nhost: a\r\n\r\n'])],
-  ['Host lines differing only in case are merged, the first kept', 'GET /h HTTP/1.1\r\nHost: a\r\nHost: A\r\n\r\n',
-    (o) => expect(o.received).toEqual(['s1> GET /h HTTP/1.1\r\nhost: a\r\n\r\n'])],
+  [
+    'bare LF line ends are re-emitted as CRLF',
+    'GET /lf HTTP/1.1\nHost: a\nX-A: b\n\n',
+    (o) => expect(o.received).toEqual(['s1> GET /lf HTTP/1.1\r\nhost: a\r\nx-a: b\r\n\r\n']),
+  ],
+  [
+    'a bare LF cannot hide Content-Length from a CRLF server',
+    'POST /cl HTTP/1.1\r\nHost: a\r\nX-A: b\nContent-Length: 5\r\n\r\nhello',
+    (o) => expect(o.received[0]).toContain('\r\ncontent-length: 5\r\n'),
+  ],
+  [
+    'a bare LF cannot hide Transfer-Encoding from a CRLF server',
+    `POST /te HTTP/1.1\r\nHost: a\r\nX-A: b\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`,
+    (o) => expect(o.received[0]).toContain('\r\ntransfer-encoding: chunked\r\n'),
+  ],
+  [
+    'a chunked body with bare LFs is re-framed with CRLF',
+    'POST /c HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n1\na\n0\n\n',
+    (o) => expect(o.received[0]).toMatch(/\r\n\r\n1\r\na\r\n0\r\n\r\n$/),
+  ],
+  [
+    'chunk extensions are dropped and trailers re-emitted as header fields',
+    `POST /t HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1A;ext=1\r\n${CHUNK26}\r\n0\r\nX-T:1\r\nY-T:  2 \r\n\r\n`,
+    (o) => expect(o.received[0]).toMatch(/\r\n\r\n1A\r\n[a-z]{26}\r\n0\r\nx-t: 1\r\ny-t: 2\r\n\r\n$/),
+  ],
+  [
+    'a request hidden after the last chunk is refused, never forwarded',
+    'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n',
+    (o) => {
+      expect(o.statuses).toEqual([400]);
+      expect(o.received).toEqual([]);
+    },
+  ],
+  [
+    'a trailer line that is not a header field gives 400',
+    'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nfoo\r\n\r\n',
+    (o) => expect(o.statuses).toEqual([400]),
+  ],
+  [
+    'two identical Host lines are merged into one',
+    'GET /h HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n',
+    (o) => expect(o.received).toEqual(['s1> GET /h HTTP/1.1\r\nhost: a\r\n\r\n']),
+  ],
+  [
+    'Host lines differing only in case are merged, the first kept',
+    'GET /h HTTP/1.1\r\nHost: a\r\nHost: A\r\n\r\n',
+    (o) => expect(o.received).toEqual(['s1> GET /h HTTP/1.1\r\nhost: a\r\n\r\n']),
+  ],
   ['two different Host lines give 400', 'GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n', (o) => expect(o.statuses).toEqual([400])],
   ['an absolute-form target naming another host than Host gives 400', 'GET http://b/x HTTP/1.1\r\nHost: a\r\n\r\n', (o) => expect(o.statuses).toEqual([400])],
   ['an absolute-form target matching Host is forwarded', 'GET http://a/x HTTP/1.1\r\nHost: a\r\n\r\n', (o) => expect(o.statuses).toEqual([200])],
-  ['the default port is dropped from an absolute-form target and its Host', 'GET http://a:80/x HTTP/1.1\r\nHost: a:80\r\n\r\n',
-    (o) => expect(o.received).toEqual(['s1> GET http://a/x HTTP/1.1\r\nhost: a\r\n\r\n'])],
+  [
+    'the default port is dropped from an absolute-form target and its Host',
+    'GET http://a:80/x HTTP/1.1\r\nHost: a:80\r\n\r\n',
+    (o) => expect(o.received).toEqual(['s1> GET http://a/x HTTP/1.1\r\nhost: a\r\n\r\n']),
+  ],
   ['an absolute-form target without Host is forwarded as it is', 'GET http://a/x HTTP/1.1\r\n\r\n', (o) => expect(o.statuses).toEqual([200])],
   ['a fragment in the target gives 400', 'GET /a#frag HTTP/1.1\r\nHost: a\r\n\r\n', (o) => expect(o.statuses).toEqual([400])],
   ['raw non-ASCII bytes in the target give 400', 'GET /\xe9 HTTP/1.1\r\nHost: a\r\n\r\n', (o) => expect(o.statuses).toEqual([400])],
@@ -80,23 +124,67 @@ const HYGIENE: [string, string, (o: Observed) => void][] = [
   ['CONNECT with an origin-form target gives 400', 'CONNECT / HTTP/1.1\r\nHost: a\r\n\r\n', (o) => expect(o.statuses).toEqual([400])],
   ['the asterisk target is forwarded', 'OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n', (o) => expect(o.statuses).toEqual([200])],
   ['100 header fields are accepted', `GET /many HTTP/1.1\r\nHost: a\r\n${headers(99)}\r\n`, (o) => expect(o.statuses).toEqual([200])],
-  ['101 header fields give 400 (tune.http.maxhdr)', `GET /many HTTP/1.1\r\nHost: a\r\n${headers(100)}\r\n`, (o) => { expect(o.statuses).toEqual([400]); expect(o.received).toEqual([]); }],
-  ['keep-alive and close leave the Connection header, other tokens stay', 'GET /c HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, x-foo\r\nX-Foo: 1\r\nKeep-Alive: 5\r\n\r\n',
-    (o) => expect(o.received[0]).toContain('\r\nconnection: x-foo\r\n')],
-  ['an HTTP/1.0 request is kept alive to the server and closed to the client', 'GET /10 HTTP/1.0\r\nHost: a\r\n\r\n',
-    (o) => { expect(o.received[0]).toContain('connection: keep-alive'); expect(o.closed).toBe(true); }],
-  ['an HTTP/1.0 keep-alive client is told keep-alive', 'GET /10 HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n',
-    (o) => { expect(o.connection).toEqual(['keep-alive']); expect(o.closed).toBe(false); }],
-  ['Connection: close from the client is not passed to the server', 'GET /cc HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
-    (o) => { expect(o.received).toEqual(['s1> GET /cc HTTP/1.1\r\nhost: a\r\n\r\n']); expect(o.closed).toBe(true); }],
-  ['Transfer-Encoding: chunked on HTTP/1.0 is honoured once, then the connection closes', 'POST /10c HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n',
-    (o) => { expect(o.statuses).toEqual([200]); expect(o.closed).toBe(true); }],
+  [
+    '101 header fields give 400 (tune.http.maxhdr)',
+    `GET /many HTTP/1.1\r\nHost: a\r\n${headers(100)}\r\n`,
+    (o) => {
+      expect(o.statuses).toEqual([400]);
+      expect(o.received).toEqual([]);
+    },
+  ],
+  [
+    'keep-alive and close leave the Connection header, other tokens stay',
+    'GET /c HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, x-foo\r\nX-Foo: 1\r\nKeep-Alive: 5\r\n\r\n',
+    (o) => expect(o.received[0]).toContain('\r\nconnection: x-foo\r\n'),
+  ],
+  [
+    'an HTTP/1.0 request is kept alive to the server and closed to the client',
+    'GET /10 HTTP/1.0\r\nHost: a\r\n\r\n',
+    (o) => {
+      expect(o.received[0]).toContain('connection: keep-alive');
+      expect(o.closed).toBe(true);
+    },
+  ],
+  [
+    'an HTTP/1.0 keep-alive client is told keep-alive',
+    'GET /10 HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\n',
+    (o) => {
+      expect(o.connection).toEqual(['keep-alive']);
+      expect(o.closed).toBe(false);
+    },
+  ],
+  [
+    'Connection: close from the client is not passed to the server',
+    'GET /cc HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n',
+    (o) => {
+      expect(o.received).toEqual(['s1> GET /cc HTTP/1.1\r\nhost: a\r\n\r\n']);
+      expect(o.closed).toBe(true);
+    },
+  ],
+  [
+    'Transfer-Encoding: chunked on HTTP/1.0 is honoured once, then the connection closes',
+    'POST /10c HTTP/1.0\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n',
+    (o) => {
+      expect(o.statuses).toEqual([200]);
+      expect(o.closed).toBe(true);
+    },
+  ],
   ['HTTP/1.2 is handled as HTTP/1.1', 'GET /12 HTTP/1.2\r\nHost: a\r\n\r\n', (o) => expect(o.received).toEqual(['s1> GET /12 HTTP/1.1\r\nhost: a\r\n\r\n'])],
-  ['a WebSocket upgrade without Sec-WebSocket-Key gives 400', 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n', (o) => expect(o.statuses).toEqual([400])],
-  ['Upgrade and Proxy-Connection without Connection: upgrade are passed on', 'GET /u HTTP/1.1\r\nHost: a\r\nProxy-Connection: close\r\nUpgrade: foo\r\n\r\n',
-    (o) => expect(o.received[0]).toContain('proxy-connection: close\r\nupgrade: foo\r\n')],
-  ['pipelined requests are forwarded one by one, rebuilt', 'GET /p1 HTTP/1.1\r\nHost: a\r\n\r\nGET /p2 HTTP/1.1\nHost: a\n\n',
-    (o) => expect(o.received).toEqual(['s1> GET /p1 HTTP/1.1\r\nhost: a\r\n\r\n', 's1> GET /p2 HTTP/1.1\r\nhost: a\r\n\r\n'])],
+  [
+    'a WebSocket upgrade without Sec-WebSocket-Key gives 400',
+    'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+    (o) => expect(o.statuses).toEqual([400]),
+  ],
+  [
+    'Upgrade and Proxy-Connection without Connection: upgrade are passed on',
+    'GET /u HTTP/1.1\r\nHost: a\r\nProxy-Connection: close\r\nUpgrade: foo\r\n\r\n',
+    (o) => expect(o.received[0]).toContain('proxy-connection: close\r\nupgrade: foo\r\n'),
+  ],
+  [
+    'pipelined requests are forwarded one by one, rebuilt',
+    'GET /p1 HTTP/1.1\r\nHost: a\r\n\r\nGET /p2 HTTP/1.1\nHost: a\n\n',
+    (o) => expect(o.received).toEqual(['s1> GET /p1 HTTP/1.1\r\nhost: a\r\n\r\n', 's1> GET /p2 HTTP/1.1\r\nhost: a\r\n\r\n']),
+  ],
 ];
 
 /**
@@ -105,15 +193,31 @@ const HYGIENE: [string, string, (o: Observed) => void][] = [
  * src/proxy/README.md stays true.
  */
 const STRICTER: [string, string, number, (o: Observed) => void][] = [
-  ['Content-Length together with Transfer-Encoding', 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400,
-    (o) => { expect(o.statuses).toEqual([200]); expect(o.received[0]).not.toContain('content-length'); }],
+  [
+    'Content-Length together with Transfer-Encoding',
+    'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    400,
+    (o) => {
+      expect(o.statuses).toEqual([200]);
+      expect(o.received[0]).not.toContain('content-length');
+    },
+  ],
   ['obs-fold', 'GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n', 400, (o) => expect(o.received[0]).toContain('x: a   b\r\n')],
   ['NUL in a header value', 'GET / HTTP/1.1\r\nHost: a\r\nX: a\x00b\r\n\r\n', 400, (o) => expect(o.statuses).toEqual([200])],
   ['control byte in a header value', 'GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n', 400, (o) => expect(o.statuses).toEqual([200])],
-  ['a space between a trailer name and its colon', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T :1\r\n\r\n', 400,
+  [
+    'a space between a trailer name and its colon',
+    'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T :1\r\n\r\n',
+    400,
     // HAProxy 2.6 answers 400 or forwards `x-t : 1`, depending on how the bytes arrive.
-    (o) => expect(o.statuses[0] === 400 || (o.statuses[0] === 200 && o.received[0]!.includes('\r\nx-t : 1\r\n'))).toBe(true)],
-  ['control byte in a trailer value', 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: a\x01b\r\n\r\n', 400, (o) => expect(o.statuses).toEqual([200])],
+    (o) => expect(o.statuses[0] === 400 || (o.statuses[0] === 200 && o.received[0]!.includes('\r\nx-t : 1\r\n'))).toBe(true),
+  ],
+  [
+    'control byte in a trailer value',
+    'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: a\x01b\r\n\r\n',
+    400,
+    (o) => expect(o.statuses).toEqual([200]),
+  ],
   ['two spaces in the request line', 'GET  / HTTP/1.1\r\nHost: a\r\n\r\n', 400, (o) => expect(o.statuses).toEqual([200])],
   ['a tab in the request line', 'GET /\tHTTP/1.1\r\nHost: a\r\n\r\n', 400, (o) => expect(o.statuses).toEqual([200])],
   ['an HTTP/2.0 request line', 'GET / HTTP/2.0\r\nHost: a\r\n\r\n', 505, (o) => expect(o.received).toEqual(['s1> GET / HTTP/1.1\r\nhost: a\r\n\r\n'])],
@@ -130,7 +234,9 @@ backend b
   server s1 @S1
 `);
   });
-  afterAll(async () => { await pair.stop(); });
+  afterAll(async () => {
+    await pair.stop();
+  });
 
   for (const [name, payload, check] of HYGIENE) {
     it(`regression: ${name}`, async () => {
@@ -156,20 +262,86 @@ const GET_10_KA = 'GET /ten HTTP/1.0\r\nHost: a\r\nConnection: keep-alive\r\n\r\
 
 /** [name, extra lines for defaults, frontend lines, backend lines, payload, what HAProxy must do] */
 const CONNECTION_MODES: [string, string, string, string, string, (o: Observed) => void][] = [
-  ['regression: option httpclose is ignored (defaults): the client connection closes after the response', '  option httpclose', '', '', TWO_GETS,
-    (o) => { expect(o.statuses).toEqual([200]); expect(o.closed).toBe(true); expect(o.connection).toEqual(['close']); expect(o.received).toEqual(['s1> GET /one HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n']); }],
-  ['option httpclose and an HTTP/1.0 keep-alive request', '  option httpclose', '', '', GET_10_KA,
-    (o) => { expect(o.closed).toBe(true); expect(o.received).toEqual(['s1> GET /ten HTTP/1.0\r\nhost: a\r\n\r\n']); }],
-  ['option http-server-close: the client stays, each server request says close', '', '  option http-server-close', '', TWO_GETS,
-    (o) => { expect(o.statuses).toEqual([200, 200]); expect(o.closed).toBe(false); expect(o.received[1]).toContain('connection: close'); }],
-  ['option http-server-close and an HTTP/1.0 keep-alive request', '', '  option http-server-close', '', GET_10_KA,
-    (o) => { expect(o.connection).toEqual(['keep-alive']); expect(o.received).toEqual(['s1> GET /ten HTTP/1.0\r\nhost: a\r\n\r\n']); }],
-  ['option httpclose on the backend closes the server side only', '', '', '  option httpclose', TWO_GETS,
-    (o) => { expect(o.statuses).toEqual([200, 200]); expect(o.received[0]).toContain('connection: close'); }],
-  ['option http-keep-alive in the frontend replaces an inherited httpclose there', '  option httpclose', '  option http-keep-alive', '', TWO_GETS,
-    (o) => { expect(o.statuses).toEqual([200, 200]); expect(o.closed).toBe(false); }],
-  ['no option httpclose in the frontend and the backend restores keep-alive', '  option httpclose', '  no option httpclose', '  no option httpclose', TWO_GETS,
-    (o) => { expect(o.statuses).toEqual([200, 200]); expect(o.received[0]).not.toContain('connection'); }],
+  [
+    'regression: option httpclose is ignored (defaults): the client connection closes after the response',
+    '  option httpclose',
+    '',
+    '',
+    TWO_GETS,
+    (o) => {
+      expect(o.statuses).toEqual([200]);
+      expect(o.closed).toBe(true);
+      expect(o.connection).toEqual(['close']);
+      expect(o.received).toEqual(['s1> GET /one HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n']);
+    },
+  ],
+  [
+    'option httpclose and an HTTP/1.0 keep-alive request',
+    '  option httpclose',
+    '',
+    '',
+    GET_10_KA,
+    (o) => {
+      expect(o.closed).toBe(true);
+      expect(o.received).toEqual(['s1> GET /ten HTTP/1.0\r\nhost: a\r\n\r\n']);
+    },
+  ],
+  [
+    'option http-server-close: the client stays, each server request says close',
+    '',
+    '  option http-server-close',
+    '',
+    TWO_GETS,
+    (o) => {
+      expect(o.statuses).toEqual([200, 200]);
+      expect(o.closed).toBe(false);
+      expect(o.received[1]).toContain('connection: close');
+    },
+  ],
+  [
+    'option http-server-close and an HTTP/1.0 keep-alive request',
+    '',
+    '  option http-server-close',
+    '',
+    GET_10_KA,
+    (o) => {
+      expect(o.connection).toEqual(['keep-alive']);
+      expect(o.received).toEqual(['s1> GET /ten HTTP/1.0\r\nhost: a\r\n\r\n']);
+    },
+  ],
+  [
+    'option httpclose on the backend closes the server side only',
+    '',
+    '',
+    '  option httpclose',
+    TWO_GETS,
+    (o) => {
+      expect(o.statuses).toEqual([200, 200]);
+      expect(o.received[0]).toContain('connection: close');
+    },
+  ],
+  [
+    'option http-keep-alive in the frontend replaces an inherited httpclose there',
+    '  option httpclose',
+    '  option http-keep-alive',
+    '',
+    TWO_GETS,
+    (o) => {
+      expect(o.statuses).toEqual([200, 200]);
+      expect(o.closed).toBe(false);
+    },
+  ],
+  [
+    'no option httpclose in the frontend and the backend restores keep-alive',
+    '  option httpclose',
+    '  no option httpclose',
+    '  no option httpclose',
+    TWO_GETS,
+    (o) => {
+      expect(o.statuses).toEqual([200, 200]);
+      expect(o.received[0]).not.toContain('connection');
+    },
+  ],
 ];
 
 describe.skipIf(!availability.available)('wire conformance with HAProxy: connection modes', () => {
@@ -188,7 +360,9 @@ ${be}
         const { hp, dl } = await both(pair, payload);
         check(hp);
         expect(dl).toEqual(hp);
-      } finally { await pair.stop(); }
+      } finally {
+        await pair.stop();
+      }
     });
   }
 
@@ -202,14 +376,19 @@ backend empty
 backend b
   server s1 @S1
 `;
-    for (const [opt, closed] of [['', false], ['  option httpclose', true]] as const) {
+    for (const [opt, closed] of [
+      ['', false],
+      ['  option httpclose', true],
+    ] as const) {
       const pair = await startPair(cfg(opt));
       try {
         const { hp, dl } = await both(pair, 'GET /nosrv HTTP/1.1\r\nHost: a\r\n\r\nGET /after HTTP/1.1\r\nHost: a\r\n\r\n');
         expect(hp.statuses[0]).toBe(503);
         expect(hp.closed).toBe(closed);
         expect(dl).toEqual(hp);
-      } finally { await pair.stop(); }
+      } finally {
+        await pair.stop();
+      }
     }
   });
 });
@@ -275,8 +454,12 @@ backend big
 
 describe.skipIf(!availability.available)('wire conformance with HAProxy: retries and retry-on', () => {
   let pair: Awaited<ReturnType<typeof startPair>>;
-  beforeAll(async () => { pair = await startPair(RETRY_CFG, ['s1', 's2']); });
-  afterAll(async () => { await pair.stop(); });
+  beforeAll(async () => {
+    pair = await startPair(RETRY_CFG, ['s1', 's2']);
+  });
+  afterAll(async () => {
+    await pair.stop();
+  });
 
   /** Request lines the servers saw, in order, and the client's statuses. */
   const lines = (o: Observed) => o.received.map((r) => r.slice(0, r.indexOf('\r\n')));
@@ -337,7 +520,11 @@ describe.skipIf(!availability.available)('wire conformance with HAProxy: retries
   });
 
   it('connection retries to the same server wait min(timeout connect, 1s) between attempts', async () => {
-    const timed = async (side: Side) => { const t = Date.now(); const o = await observe(side, 'GET /down HTTP/1.1\r\nHost: a\r\n\r\n', 2500); return { o, ms: Date.now() - t }; };
+    const timed = async (side: Side) => {
+      const t = Date.now();
+      const o = await observe(side, 'GET /down HTTP/1.1\r\nHost: a\r\n\r\n', 2500);
+      return { o, ms: Date.now() - t };
+    };
     const [h, d] = await Promise.all([timed(pair.hp), timed(pair.dl)]);
     expect(h.o.statuses).toEqual([503]);
     expect(d.o.statuses).toEqual([503]);
@@ -346,7 +533,11 @@ describe.skipIf(!availability.available)('wire conformance with HAProxy: retries
   });
 
   it('retry-on none does not even retry a refused connection', async () => {
-    const timed = async (side: Side) => { const t = Date.now(); const o = await observe(side, 'GET /none HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'); return { o, ms: Date.now() - t }; };
+    const timed = async (side: Side) => {
+      const t = Date.now();
+      const o = await observe(side, 'GET /none HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      return { o, ms: Date.now() - t };
+    };
     const [h, d] = await Promise.all([timed(pair.hp), timed(pair.dl)]);
     expect(h.o.statuses).toEqual([503]);
     expect(d.o.statuses).toEqual([503]);
@@ -372,15 +563,25 @@ describe.skipIf(!availability.available)('wire conformance with HAProxy: retries
 function h2cGet(port: number, path: string, overTls = false): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const session = overTls
-      ? h2connect(`https://127.0.0.1:${port}`, { createConnection: () => tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: [] }) })
+      ? h2connect(`https://127.0.0.1:${port}`, {
+          createConnection: () => tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: [] }),
+        })
       : h2connect(`http://127.0.0.1:${port}`);
     session.on('error', reject);
     const req = session.request({ ':method': 'GET', ':path': path, ':authority': 'a' });
-    let status = 0; let body = '';
-    req.on('response', (h) => { status = Number(h[':status']); });
+    let status = 0;
+    let body = '';
+    req.on('response', (h) => {
+      status = Number(h[':status']);
+    });
     req.setEncoding('utf8');
-    req.on('data', (c: string) => { body += c; });
-    req.on('end', () => { session.close(); resolve({ status, body }); });
+    req.on('data', (c: string) => {
+      body += c;
+    });
+    req.on('end', () => {
+      session.close();
+      resolve({ status, body });
+    });
     req.on('error', reject);
     req.end();
   });
@@ -392,15 +593,24 @@ function tlsUpgrade(port: number): Promise<string> {
     const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
     let text = '';
     let t: NodeJS.Timeout;
-    const done = () => { clearTimeout(t); s.destroy(); resolve(text); };
+    const done = () => {
+      clearTimeout(t);
+      s.destroy();
+      resolve(text);
+    };
     s.on('secureConnect', () => {
-      s.write('GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+      s.write(
+        'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+      );
       t = setTimeout(done, 1500);
     });
     s.on('data', (d: Buffer) => {
       text += d.toString('latin1');
       if (text.includes('hello from') && !text.includes('echo-me')) s.write('echo-me\n');
-      if (text.includes('echo-me')) { clearTimeout(t); t = setTimeout(done, 100); }
+      if (text.includes('echo-me')) {
+        clearTimeout(t);
+        t = setTimeout(done, 100);
+      }
     });
     s.on('error', () => done());
     s.on('close', () => done());
@@ -411,7 +621,11 @@ describe.skipIf(!availability.available)('wire conformance with HAProxy: HTTP/2 
   let cert: string;
   beforeAll(() => {
     const dir = mkdtempSync(join(tmpdir(), 'docklab-wire-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '2', '-subj', '/CN=localhost'],
+      { stdio: 'ignore' },
+    );
     cert = join(dir, 'site.pem');
     writeFileSync(cert, readFileSync(join(dir, 'c.pem'), 'utf8') + readFileSync(join(dir, 'k.pem'), 'utf8'));
   });
@@ -434,17 +648,23 @@ backend b
       const dl = await run(pair.dl).catch((e: Error) => ({ error: `docklab: ${e.message}` }));
       expect(hp).toEqual({ status: 200, body: 'ok', lines: ['GET /h2c HTTP/1.1'] });
       expect(dl).toEqual(hp);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
 
   it('an HTTP/2 preface on a TLS bind without ALPN is served as HTTP/2 too', async () => {
-    const pair = await startPair(`${DEFAULTS}
+    const pair = await startPair(
+      `${DEFAULTS}
 frontend fe
   bind @FE ssl crt @CERT
   default_backend b
 backend b
   server s1 @S1
-`, ['s1'], cert);
+`,
+      ['s1'],
+      cert,
+    );
     try {
       const run = async (side: Side) => {
         const before = side.servers[0]!.requests.length;
@@ -455,29 +675,41 @@ backend b
       const dl = await run(pair.dl).catch((e: Error) => ({ error: `docklab: ${e.message}` }));
       expect(hp).toEqual({ status: 200, body: 'ok', lines: ['GET /tls-prior HTTP/1.1'] });
       expect(dl).toEqual(hp);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
 
   it('regression: a WebSocket upgrade over a TLS bind with alpn h2,http/1.1 keeps its Upgrade header', async () => {
-    const pair = await startPair(`${DEFAULTS}
+    const pair = await startPair(
+      `${DEFAULTS}
 frontend fe
   bind @FE ssl crt @CERT alpn h2,http/1.1
   default_backend b
 backend b
   server s1 @S1
-`, ['s1'], cert);
+`,
+      ['s1'],
+      cert,
+    );
     try {
       const run = async (side: Side) => {
         const before = side.servers[0]!.requests.length;
         const text = await tlsUpgrade(side.port);
         const seen = side.servers[0]!.since(before).map((x) => x.bytes);
-        return { status: /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1], tunnel: text.includes('hello from s1') && text.includes('echo-me'), upgradeSeen: seen.map((b) => /\r\nupgrade: websocket\r\n/.test(b)) };
+        return {
+          status: /^HTTP\/1\.1 (\d{3})/.exec(text)?.[1],
+          tunnel: text.includes('hello from s1') && text.includes('echo-me'),
+          upgradeSeen: seen.map((b) => /\r\nupgrade: websocket\r\n/.test(b)),
+        };
       };
       const hp = await run(pair.hp);
       const dl = await run(pair.dl);
       expect(hp).toEqual({ status: '101', tunnel: true, upgradeSeen: [true] });
       expect(dl).toEqual(hp);
-    } finally { await pair.stop(); }
+    } finally {
+      await pair.stop();
+    }
   });
 });
 
@@ -493,7 +725,9 @@ backend b
   server s1 @S1
 `);
   });
-  afterAll(async () => { await pair.stop(); });
+  afterAll(async () => {
+    await pair.stop();
+  });
 
   /** [name, bytes sent before the FIN, what HAProxy answers before closing] */
   const CASES: [string, string, number[]][] = [
@@ -510,7 +744,10 @@ backend b
       const [h, d] = await Promise.all([pair.hp, pair.dl].map((side) => rawSend(side.port, payload, 2000, 8000, { halfClose: true })));
       expect(h!.statuses).toEqual(statuses);
       expect(h!.closed).toBe(true);
-      expect({ text: d!.text.split(String(pair.dl.port)).join('PORT'), closed: d!.closed }).toEqual({ text: h!.text.split(String(pair.hp.port)).join('PORT'), closed: h!.closed });
+      expect({ text: d!.text.split(String(pair.dl.port)).join('PORT'), closed: d!.closed }).toEqual({
+        text: h!.text.split(String(pair.hp.port)).join('PORT'),
+        closed: h!.closed,
+      });
     });
   }
 });

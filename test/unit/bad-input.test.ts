@@ -27,7 +27,7 @@ function learner(name: string, files: Record<string, string>): string {
   return dir;
 }
 
-const lab3 = () => learner(`lab3-${Math.random().toString(36).slice(2)}`, { 'Dockerfile': 'FROM node:18\n', 'index.js': '', 'package.json': '{}' });
+const lab3 = () => learner(`lab3-${Math.random().toString(36).slice(2)}`, { Dockerfile: 'FROM node:18\n', 'index.js': '', 'package.json': '{}' });
 const classDir = join(scratch, 'class');
 mkdirSync(join(classDir, 'ada'), { recursive: true });
 const bogusConfig = mkdtempSync(join(tmpdir(), 'docker-config-'));
@@ -42,28 +42,97 @@ interface BadInput {
 }
 
 const CASES: BadInput[] = [
-  { what: 'an output folder that does not exist (--junit)', args: ['verify', '3', '--dir', lab3(), '--junit', '/nonexistent/dir/x.xml'], code: 'DOCKLAB_FILE_MISSING', message: /--junit \/nonexistent\/dir\/x\.xml: folder \/nonexistent\/dir does not exist/ },
-  { what: 'an output folder that does not exist (--summary)', args: ['verify', '19', '--all', classDir, '--summary', '/nonexistent/dir/class.csv'], code: 'DOCKLAB_FILE_MISSING', message: /--summary .*does not exist/ },
-  { what: '--junit naming a folder', args: ['verify', '3', '--dir', lab3(), '--junit', scratch], code: 'DOCKLAB_USAGE', message: /--junit .* is a folder; name a file/ },
-  { what: '--summary without --all', args: ['verify', '3', '--dir', lab3(), '--summary', join(scratch, 's.csv')], code: 'DOCKLAB_USAGE', message: /--summary goes with --all/ },
-  { what: '--parallel 0', args: ['verify', '19', '--all', classDir, '--parallel', '0'], code: 'DOCKLAB_USAGE', message: /--parallel takes a whole number from 1 to 16 .*not '0'/ },
+  {
+    what: 'an output folder that does not exist (--junit)',
+    args: ['verify', '3', '--dir', lab3(), '--junit', '/nonexistent/dir/x.xml'],
+    code: 'DOCKLAB_FILE_MISSING',
+    message: /--junit \/nonexistent\/dir\/x\.xml: folder \/nonexistent\/dir does not exist/,
+  },
+  {
+    what: 'an output folder that does not exist (--summary)',
+    args: ['verify', '19', '--all', classDir, '--summary', '/nonexistent/dir/class.csv'],
+    code: 'DOCKLAB_FILE_MISSING',
+    message: /--summary .*does not exist/,
+  },
+  {
+    what: '--junit naming a folder',
+    args: ['verify', '3', '--dir', lab3(), '--junit', scratch],
+    code: 'DOCKLAB_USAGE',
+    message: /--junit .* is a folder; name a file/,
+  },
+  {
+    what: '--summary without --all',
+    args: ['verify', '3', '--dir', lab3(), '--summary', join(scratch, 's.csv')],
+    code: 'DOCKLAB_USAGE',
+    message: /--summary goes with --all/,
+  },
+  {
+    what: '--parallel 0',
+    args: ['verify', '19', '--all', classDir, '--parallel', '0'],
+    code: 'DOCKLAB_USAGE',
+    message: /--parallel takes a whole number from 1 to 16 .*not '0'/,
+  },
   { what: '--parallel abc', args: ['verify', '19', '--all', classDir, '--parallel', 'abc'], code: 'DOCKLAB_USAGE', message: /not 'abc'/ },
   { what: '--parallel 2.5', args: ['verify', '19', '--all', classDir, '--parallel', '2.5'], code: 'DOCKLAB_USAGE', message: /not '2\.5'/ },
-  { what: 'a bogus DOCKER_CONTEXT', args: ['run', '2'], env: { DOCKER_CONTEXT: 'bogus' }, code: 'DOCKLAB_ENGINE_UNREACHABLE', message: /context "bogus": context not found \(named by DOCKER_CONTEXT\)/ },
-  { what: 'a bogus DOCKER_CONTEXT (doctor)', args: ['doctor'], env: { DOCKER_CONTEXT: 'bogus' }, code: 'DOCKLAB_ENGINE_UNREACHABLE', message: /context "bogus": context not found/ },
-  { what: 'a current context (docker context use) that is gone', args: ['doctor'], env: { DOCKER_CONFIG: bogusConfig }, code: 'DOCKLAB_ENGINE_UNREACHABLE', message: /context "gone": context not found \(named by currentContext in .*config\.json\)/ },
-  { what: 'a DOCKER_HOST of an unknown scheme', args: ['doctor'], env: { DOCKER_HOST: 'ftp://box' }, code: 'DOCKLAB_ENGINE_UNREACHABLE', message: /cannot read DOCKER_HOST: unsupported DOCKER_HOST scheme 'ftp:'/ },
+  {
+    what: 'a bogus DOCKER_CONTEXT',
+    args: ['run', '2'],
+    env: { DOCKER_CONTEXT: 'bogus' },
+    code: 'DOCKLAB_ENGINE_UNREACHABLE',
+    message: /context "bogus": context not found \(named by DOCKER_CONTEXT\)/,
+  },
+  {
+    what: 'a bogus DOCKER_CONTEXT (doctor)',
+    args: ['doctor'],
+    env: { DOCKER_CONTEXT: 'bogus' },
+    code: 'DOCKLAB_ENGINE_UNREACHABLE',
+    message: /context "bogus": context not found/,
+  },
+  {
+    what: 'a current context (docker context use) that is gone',
+    args: ['doctor'],
+    env: { DOCKER_CONFIG: bogusConfig },
+    code: 'DOCKLAB_ENGINE_UNREACHABLE',
+    message: /context "gone": context not found \(named by currentContext in .*config\.json\)/,
+  },
+  {
+    what: 'a DOCKER_HOST of an unknown scheme',
+    args: ['doctor'],
+    env: { DOCKER_HOST: 'ftp://box' },
+    code: 'DOCKLAB_ENGINE_UNREACHABLE',
+    message: /cannot read DOCKER_HOST: unsupported DOCKER_HOST scheme 'ftp:'/,
+  },
   { what: 'an unknown command', args: ['rnu', '2'], code: 'DOCKLAB_USAGE', message: /unknown command 'rnu' \(Did you mean run\?\)/ },
   { what: 'an unknown flag', args: ['run', '2', '--kep'], code: 'DOCKLAB_USAGE', message: /unknown option '--kep' \(Did you mean --keep\?\)/ },
   { what: 'a missing argument', args: ['run'], code: 'DOCKLAB_USAGE', message: /missing required argument 'lab'/ },
   { what: 'a balancer that does not exist', args: ['run', '0', '--lb', 'nginx'], code: 'DOCKLAB_USAGE', message: /argument 'nginx' is invalid/ },
   { what: 'an unknown lab', args: ['run', '42'], code: 'DOCKLAB_LAB_UNKNOWN', message: /no lab '42'; nearest/ },
-  { what: 'a learner folder that does not exist', args: ['verify', '3', '--dir', join(scratch, 'nope')], code: 'DOCKLAB_FILE_MISSING', message: /does not exist; create it with `docklab init 3/ },
-  { what: 'a compose file under a name `docker compose` does not look for', args: ['verify', '10', '--dir', learner('stack-yml', { 'stack.yml': 'services:\n  web:\n    image: nginx\n' })], code: 'DOCKLAB_SOLUTION_INCOMPLETE', message: /lacks a compose file \(compose\.yaml, compose\.yml, docker-compose\.yml, docker-compose\.yaml\)/ },
-  { what: 'an empty Dockerfile', args: ['verify', '3', '--dir', learner('empty', { Dockerfile: '\n# nothing yet\n', 'index.js': '', 'package.json': '{}' })], code: 'DOCKLAB_SOLUTION_INCOMPLETE', message: /Dockerfile is empty: a Dockerfile starts with a FROM line/ },
+  {
+    what: 'a learner folder that does not exist',
+    args: ['verify', '3', '--dir', join(scratch, 'nope')],
+    code: 'DOCKLAB_FILE_MISSING',
+    message: /does not exist; create it with `docklab init 3/,
+  },
+  {
+    what: 'a compose file under a name `docker compose` does not look for',
+    args: ['verify', '10', '--dir', learner('stack-yml', { 'stack.yml': 'services:\n  web:\n    image: nginx\n' })],
+    code: 'DOCKLAB_SOLUTION_INCOMPLETE',
+    message: /lacks a compose file \(compose\.yaml, compose\.yml, docker-compose\.yml, docker-compose\.yaml\)/,
+  },
+  {
+    what: 'an empty Dockerfile',
+    args: ['verify', '3', '--dir', learner('empty', { Dockerfile: '\n# nothing yet\n', 'index.js': '', 'package.json': '{}' })],
+    code: 'DOCKLAB_SOLUTION_INCOMPLETE',
+    message: /Dockerfile is empty: a Dockerfile starts with a FROM line/,
+  },
   { what: 'down without a lab', args: ['down'], code: 'DOCKLAB_USAGE', message: /name the labs to tear down/ },
   { what: 'proxy with a file that does not exist', args: ['proxy', '-f', join(scratch, 'none.cfg'), '-c'], code: 'DOCKLAB_', message: /^docklab proxy: / },
-  { what: 'proxy --workers abc', args: ['proxy', '-f', join(scratch, 'none.cfg'), '--workers', 'abc'], code: 'DOCKLAB_USAGE', message: /--workers needs a whole number or auto/ },
+  {
+    what: 'proxy --workers abc',
+    args: ['proxy', '-f', join(scratch, 'none.cfg'), '--workers', 'abc'],
+    code: 'DOCKLAB_USAGE',
+    message: /--workers needs a whole number or auto/,
+  },
 ];
 
 const table: string[] = [];
@@ -73,9 +142,21 @@ describe('every bad input: one line with its code, exit 2, nothing begun', () =>
   for (const c of CASES) {
     it(c.what, async () => {
       const home = mkdtempSync(join(tmpdir(), 'docklab-home-'));
-      const result = await execa(process.execPath, [CLI, ...c.args], { reject: false, env: { ...process.env, CI: 'true', DOCKLAB_HOME: home, ...c.env }, extendEnv: false });
+      const result = await execa(process.execPath, [CLI, ...c.args], {
+        reject: false,
+        env: { ...process.env, CI: 'true', DOCKLAB_HOME: home, ...c.env },
+        extendEnv: false,
+      });
       const lines = result.stderr.trim().split('\n');
-      table.push(`| ${c.what} | \`docklab ${c.args.map((a) => a.replace(scratch, 'DIR')).join(' ')}\`${c.env ? ` (${Object.entries(c.env).map(([k, v]) => `${k}=${v.replace(bogusConfig, 'CFG')}`).join(' ')})` : ''} | ${result.exitCode} | ${lines[0]?.replace(scratch, 'DIR')} |`);
+      table.push(
+        `| ${c.what} | \`docklab ${c.args.map((a) => a.replace(scratch, 'DIR')).join(' ')}\`${
+          c.env
+            ? ` (${Object.entries(c.env)
+                .map(([k, v]) => `${k}=${v.replace(bogusConfig, 'CFG')}`)
+                .join(' ')})`
+            : ''
+        } | ${result.exitCode} | ${lines[0]?.replace(scratch, 'DIR')} |`,
+      );
       expect(result.exitCode, result.stderr).toBe(2);
       expect(lines, result.stderr).toHaveLength(1);
       expect(lines[0]).toMatch(c.message);
@@ -94,12 +175,26 @@ describe('the small parsers behind those lines', () => {
   });
 
   it("commander's messages become one line with the code", () => {
-    expect(usageLine("error: unknown command 'verfy'\n(Did you mean verify?)\n")).toBe("docklab: unknown command 'verfy' (Did you mean verify?) [DOCKLAB_USAGE]");
+    expect(usageLine("error: unknown command 'verfy'\n(Did you mean verify?)\n")).toBe(
+      "docklab: unknown command 'verfy' (Did you mean verify?) [DOCKLAB_USAGE]",
+    );
   });
 
-  it("regression: the engine's \"port is already allocated\" is read as the port taken, not an internal error", () => {
-    expect(portConflict({ json: { message: 'driver failed programming external connectivity on endpoint docklab-02-ab-web: Bind for 127.0.0.1:8080 failed: port is already allocated' } })).toBe(8080);
-    expect(portConflict(new Error('(HTTP code 500) server error - failed to bind port 0.0.0.0:8080/tcp: Error starting userland proxy: listen tcp4 0.0.0.0:8080: bind: address already in use'))).toBe(8080);
+  it('regression: the engine\'s "port is already allocated" is read as the port taken, not an internal error', () => {
+    expect(
+      portConflict({
+        json: {
+          message: 'driver failed programming external connectivity on endpoint docklab-02-ab-web: Bind for 127.0.0.1:8080 failed: port is already allocated',
+        },
+      }),
+    ).toBe(8080);
+    expect(
+      portConflict(
+        new Error(
+          '(HTTP code 500) server error - failed to bind port 0.0.0.0:8080/tcp: Error starting userland proxy: listen tcp4 0.0.0.0:8080: bind: address already in use',
+        ),
+      ),
+    ).toBe(8080);
     expect(portConflict(new Error('no such image'))).toBeUndefined();
   });
 });
@@ -118,10 +213,22 @@ describe('lab authors get DOCKLAB_LAB_INVALID naming the file', () => {
   }
 
   const checks = (ids: string[]) => `[${ids.map((id) => `{ id: '${id}', title: '${id}', run: async () => ({ status: 'pass' }) }`).join(', ')}]`;
-  const labTs = (ids: string[]) => `import { defineLab } from ${JSON.stringify(definitionModule)};\nexport default defineLab({ title: 't', summary: 's', images: [], evidence: 'files', checks: ${checks(ids)} });\n`;
+  const labTs = (ids: string[]) =>
+    `import { defineLab } from ${JSON.stringify(definitionModule)};\nexport default defineLab({ title: 't', summary: 's', images: [], evidence: 'files', checks: ${checks(ids)} });\n`;
 
   it('regression: a duplicate check id is DOCKLAB_LAB_INVALID naming lab.ts, not a plain Error with a stack trace', async () => {
-    expect(() => defineLab({ title: 't', summary: 's', images: [], evidence: 'files', checks: [{ id: 'a', title: 'a', run: async () => pass() }, { id: 'a', title: 'a', run: async () => pass() }] })).toThrow(DocklabError);
+    expect(() =>
+      defineLab({
+        title: 't',
+        summary: 's',
+        images: [],
+        evidence: 'files',
+        checks: [
+          { id: 'a', title: 'a', run: async () => pass() },
+          { id: 'a', title: 'a', run: async () => pass() },
+        ],
+      }),
+    ).toThrow(DocklabError);
     const folder = labFolder(labTs(['a', 'a']));
     const error = await loadFolder(folder).catch((e) => e);
     expect(error).toBeInstanceOf(DocklabError);

@@ -13,7 +13,9 @@ import { builderForEngine, builderFromEnv, meansNoBuildkit } from '../../src/ima
  */
 function recordedProgress(): BuildkitProgress {
   const progress = new BuildkitProgress();
-  const lines = readFileSync(join(import.meta.dirname, 'fixtures', 'buildkit-trace-failing-rebuild.jsonl'), 'utf8').split('\n').filter(Boolean);
+  const lines = readFileSync(join(import.meta.dirname, 'fixtures', 'buildkit-trace-failing-rebuild.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean);
   for (const line of lines) {
     const event = JSON.parse(line) as { id?: string; aux?: string };
     if (event.id === 'moby.buildkit.trace' && event.aux) progress.add(decodeTrace(Buffer.from(event.aux, 'base64')));
@@ -24,7 +26,11 @@ function recordedProgress(): BuildkitProgress {
 describe('BuildKit trace messages', () => {
   it('reads the steps of a build in order, with the cached one marked', () => {
     const steps = stepsOf(recordedProgress());
-    expect(steps.map((s) => s.instruction)).toEqual(['[1/3] FROM docker.io/library/busybox:latest', '[2/3] RUN echo cached-step', '[3/3] RUN echo "line one" && echo "line two" >&2 && exit 7']);
+    expect(steps.map((s) => s.instruction)).toEqual([
+      '[1/3] FROM docker.io/library/busybox:latest',
+      '[2/3] RUN echo cached-step',
+      '[3/3] RUN echo "line one" && echo "line two" >&2 && exit 7',
+    ]);
     expect(steps.map((s) => s.keyword)).toEqual(['FROM', 'RUN', 'RUN']);
     expect(steps[1]).toMatchObject({ cached: true, command: 'RUN echo cached-step' });
     expect(steps[2]!.cached).toBe(false);
@@ -40,7 +46,9 @@ describe('BuildKit trace messages', () => {
   it('shows progress lines as they come: the step, CACHED, output', () => {
     const progress = new BuildkitProgress();
     const shown: string[] = [];
-    const lines = readFileSync(join(import.meta.dirname, 'fixtures', 'buildkit-trace-failing-rebuild.jsonl'), 'utf8').split('\n').filter(Boolean);
+    const lines = readFileSync(join(import.meta.dirname, 'fixtures', 'buildkit-trace-failing-rebuild.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean);
     for (const line of lines) {
       const event = JSON.parse(line) as { id?: string; aux?: string };
       if (event.id === 'moby.buildkit.trace' && event.aux) shown.push(...progress.add(decodeTrace(Buffer.from(event.aux, 'base64'))));
@@ -51,7 +59,10 @@ describe('BuildKit trace messages', () => {
   });
 
   it('survives a truncated message (reads what it can)', () => {
-    const whole = Buffer.from(JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'buildkit-trace-failing-rebuild.jsonl'), 'utf8').split('\n')[0]!).aux, 'base64');
+    const whole = Buffer.from(
+      JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'buildkit-trace-failing-rebuild.jsonl'), 'utf8').split('\n')[0]!).aux,
+      'base64',
+    );
     expect(() => decodeTrace(whole.subarray(0, whole.length - 5))).not.toThrow();
   });
 

@@ -15,16 +15,54 @@ import { classFromDocuments } from '../../src/report/class-from-documents.js';
 import { renderSummary, summaryFormat } from '../../src/report/class-summary-file.js';
 import { verdictFromTest, type ResultsDocument } from '../../src/report/results-json.js';
 
-const lab: ClassLab = { number: 19, slug: 'flask-hello-world', definition: { title: 'A Flask Hello World image', checks: [{ id: 'image-builds', title: 'The image builds' }, { id: 'app-answers', title: 'The app answers' }] } };
+const lab: ClassLab = {
+  number: 19,
+  slug: 'flask-hello-world',
+  definition: {
+    title: 'A Flask Hello World image',
+    checks: [
+      { id: 'image-builds', title: 'The image builds' },
+      { id: 'app-answers', title: 'The app answers' },
+    ],
+  },
+};
 
-const graded = (status: 'pass' | 'fail', results: GradedRun['results']): GradedRun => ({ lab: { id: '19', slug: 'flask-hello-world' }, status, results, durationMs: 1000 });
+const graded = (status: 'pass' | 'fail', results: GradedRun['results']): GradedRun => ({
+  lab: { id: '19', slug: 'flask-hello-world' },
+  status,
+  results,
+  durationMs: 1000,
+});
 const built = { id: 'image-builds', title: 'The image builds', status: 'pass', found: 'built in 3 s', durationMs: 1 } as const;
 
 const HOSTILE = `<img src=x onerror=alert(1)>`;
 const outcomes: LearnerOutcome[] = [
-  { name: 'bob', run: graded('fail', [built, { id: 'app-answers', title: 'The app answers', status: 'fail', expected: '"Hello World"', found: '"></td><script>alert(2)</script>', hint: "bind 0.0.0.0 & don't use 127.0.0.1", durationMs: 1 }]) },
-  { name: 'alice', run: graded('pass', [built, { id: 'app-answers', title: 'The app answers', status: 'pass', found: 'HTTP 200 "Hello World"', durationMs: 1 }]) },
-  { name: 'carol', run: graded('fail', [{ ...built, status: 'fail', expected: 'a build', found: 'FROM python:99', hint: 'use python:3.11-slim' }, { id: 'app-answers', title: 'The app answers', status: 'skipped', reason: "'image-builds' did not pass", durationMs: 0 }]) },
+  {
+    name: 'bob',
+    run: graded('fail', [
+      built,
+      {
+        id: 'app-answers',
+        title: 'The app answers',
+        status: 'fail',
+        expected: '"Hello World"',
+        found: '"></td><script>alert(2)</script>',
+        hint: "bind 0.0.0.0 & don't use 127.0.0.1",
+        durationMs: 1,
+      },
+    ]),
+  },
+  {
+    name: 'alice',
+    run: graded('pass', [built, { id: 'app-answers', title: 'The app answers', status: 'pass', found: 'HTTP 200 "Hello World"', durationMs: 1 }]),
+  },
+  {
+    name: 'carol',
+    run: graded('fail', [
+      { ...built, status: 'fail', expected: 'a build', found: 'FROM python:99', hint: 'use python:3.11-slim' },
+      { id: 'app-answers', title: 'The app answers', status: 'skipped', reason: "'image-builds' did not pass", durationMs: 0 },
+    ]),
+  },
   { name: 'dave', error: 'the folder lacks app.py [DOCKLAB_SOLUTION_INCOMPLETE]' },
   { name: HOSTILE, run: graded('pass', [built]) },
 ];
@@ -59,7 +97,9 @@ describe('the class page model', () => {
 
   it('says expected, found and hint on a failed cell, and the reason on a skipped one', () => {
     const bob = page.learners.find((l) => l.name === 'bob')!;
-    expect(bob.cells[1]!.tip).toBe(`bob · app-answers: fail\nexpected: "Hello World"\nfound: "></td><script>alert(2)</script>\nhint: bind 0.0.0.0 & don't use 127.0.0.1`);
+    expect(bob.cells[1]!.tip).toBe(
+      `bob · app-answers: fail\nexpected: "Hello World"\nfound: "></td><script>alert(2)</script>\nhint: bind 0.0.0.0 & don't use 127.0.0.1`,
+    );
     expect(page.learners.find((l) => l.name === 'carol')!.cells[1]!.tip).toContain("skipped: 'image-builds' did not pass");
   });
 });
@@ -110,7 +150,12 @@ describe('results documents handed in', () => {
     lab: { id: labId, slug: 'flask-hello-world', title: 'A Flask Hello World image' },
     tests: [
       { id: 'image-builds', name: 'The image builds', status: 'pass', message: 'built' },
-      { id: 'app-answers', name: 'The app answers', status, message: status === 'fail' ? 'expected "Hello World"; found nothing; hint: bind 0.0.0.0' : 'HTTP 200' },
+      {
+        id: 'app-answers',
+        name: 'The app answers',
+        status,
+        message: status === 'fail' ? 'expected "Hello World"; found nothing; hint: bind 0.0.0.0' : 'HTTP 200',
+      },
     ],
   });
   const write = (name: string, content: unknown) => {
@@ -127,21 +172,47 @@ describe('results documents handed in', () => {
   });
 
   it('reads a class summary list, with learners that were not graded', () => {
-    const list = [{ learner: 'alice', ...doc('pass') }, { learner: 'dave', error: 'the folder lacks app.py' }];
-    expect(readResultsFile(write('class.json', list))).toMatchObject([{ name: 'alice', document: { status: 'pass' } }, { name: 'dave', error: 'the folder lacks app.py' }]);
+    const list = [
+      { learner: 'alice', ...doc('pass') },
+      { learner: 'dave', error: 'the folder lacks app.py' },
+    ];
+    expect(readResultsFile(write('class.json', list))).toMatchObject([
+      { name: 'alice', document: { status: 'pass' } },
+      { name: 'dave', error: 'the folder lacks app.py' },
+    ]);
   });
 
   it('takes an error document as a learner not graded', () => {
-    expect(readResultsFile(write('erin.json', { version: 2, status: 'error', message: 'no engine', tests: [] }))).toEqual([{ name: 'erin', error: 'no engine' }]);
+    expect(readResultsFile(write('erin.json', { version: 2, status: 'error', message: 'no engine', tests: [] }))).toEqual([
+      { name: 'erin', error: 'no engine' },
+    ]);
   });
 
   it.each([
     ['not JSON', '{"version": 2,', /not JSON/],
     ['another version', { ...doc('pass'), version: 3 }, /version is 3; docklab reads version 2/],
-    ['a bad test status', { ...doc('pass'), tests: [{ id: 'a', name: 'A', status: 'passed' }] }, /tests\[0\]\.status is "passed", not one of pass, fail, skipped/],
+    [
+      'a bad test status',
+      { ...doc('pass'), tests: [{ id: 'a', name: 'A', status: 'passed' }] },
+      /tests\[0\]\.status is "passed", not one of pass, fail, skipped/,
+    ],
     ['no lab', { version: 2, status: 'pass', tests: [] }, /lab is missing/],
-    ['a found value that is not text', { ...doc('pass'), tests: [{ id: 'a', name: 'A', status: 'pass', found: { html: '<b>' } }] }, /tests\[0\]\.found is not text/],
-    ['a check twice', { ...doc('pass'), tests: [{ id: 'a', name: 'A', status: 'pass' }, { id: 'a', name: 'A', status: 'pass' }] }, /id 'a' appears twice/],
+    [
+      'a found value that is not text',
+      { ...doc('pass'), tests: [{ id: 'a', name: 'A', status: 'pass', found: { html: '<b>' } }] },
+      /tests\[0\]\.found is not text/,
+    ],
+    [
+      'a check twice',
+      {
+        ...doc('pass'),
+        tests: [
+          { id: 'a', name: 'A', status: 'pass' },
+          { id: 'a', name: 'A', status: 'pass' },
+        ],
+      },
+      /id 'a' appears twice/,
+    ],
     ['a list entry without a learner', [doc('pass')], /\[0\]\.learner is missing/],
     ['a string', '"hello"', /not an object/],
   ])('refuses %s with DOCKLAB_RESULTS_INVALID naming the file', (_, content, message) => {
@@ -160,9 +231,17 @@ describe('results documents handed in', () => {
   });
 
   it('reads expected, found and hint back out of the message of a document that lacks them', () => {
-    expect(verdictFromTest({ id: 'a', name: 'A', status: 'fail', message: 'expected x; found y; z; hint: h' })).toMatchObject({ expected: 'x', found: 'y; z', hint: 'h' });
+    expect(verdictFromTest({ id: 'a', name: 'A', status: 'fail', message: 'expected x; found y; z; hint: h' })).toMatchObject({
+      expected: 'x',
+      found: 'y; z',
+      hint: 'h',
+    });
     expect(verdictFromTest({ id: 'a', name: 'A', status: 'skipped', message: "skipped: 'b' did not pass" })).toMatchObject({ reason: "'b' did not pass" });
-    expect(verdictFromTest({ id: 'a', name: 'A', status: 'fail', expected: 'e', found: 'f', hint: 'h', message: 'other' })).toMatchObject({ expected: 'e', found: 'f', hint: 'h' });
+    expect(verdictFromTest({ id: 'a', name: 'A', status: 'fail', expected: 'e', found: 'f', hint: 'h', message: 'other' })).toMatchObject({
+      expected: 'e',
+      found: 'f',
+      hint: 'h',
+    });
   });
 
   it('assembles a class: columns from the documents, another lab not graded, same names kept apart', () => {
@@ -187,15 +266,31 @@ describe('results documents handed in', () => {
 
 describe('docklab report', () => {
   const CLI = join(PROJECT_ROOT, 'bin', 'docklab');
-  const docklab = (...args: string[]) => execa(process.execPath, [CLI, ...args], { reject: false, env: { CI: 'true', DOCKLAB_HOME: mkdtempSync(join(tmpdir(), 'docklab-home-')) } });
+  const docklab = (...args: string[]) =>
+    execa(process.execPath, [CLI, ...args], { reject: false, env: { CI: 'true', DOCKLAB_HOME: mkdtempSync(join(tmpdir(), 'docklab-home-')) } });
   const dir = mkdtempSync(join(tmpdir(), 'docklab-report-'));
-  const doc = JSON.stringify({ version: 2, status: 'pass', lab: { id: 19, slug: 'flask-hello-world', title: 'A Flask Hello World image' }, tests: [{ id: 'image-builds', name: 'The image builds', status: 'pass' }] });
+  const doc = JSON.stringify({
+    version: 2,
+    status: 'pass',
+    lab: { id: 19, slug: 'flask-hello-world', title: 'A Flask Hello World image' },
+    tests: [{ id: 'image-builds', name: 'The image builds', status: 'pass' }],
+  });
 
-  it('builds the page, CSV and JUnit from learners\' documents; a bad file is one line with its code and exit 2', async () => {
+  it("builds the page, CSV and JUnit from learners' documents; a bad file is one line with its code and exit 2", async () => {
     writeFileSync(join(dir, 'alice.json'), doc);
     writeFileSync(join(dir, 'mallory.json'), '<html>');
     const page = join(dir, 'class.html');
-    const result = await docklab('report', join(dir, 'alice.json'), join(dir, 'mallory.json'), '--summary', page, '--summary', join(dir, 'class.csv'), '--junit', join(dir, 'junit.xml'));
+    const result = await docklab(
+      'report',
+      join(dir, 'alice.json'),
+      join(dir, 'mallory.json'),
+      '--summary',
+      page,
+      '--summary',
+      join(dir, 'class.csv'),
+      '--junit',
+      join(dir, 'junit.xml'),
+    );
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/mallory\.json: not JSON .*\[DOCKLAB_RESULTS_INVALID\]$/)]);
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toContain('1 of 2 learners passed lab 19');

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/version.js';
 
 const CLI = join(PROJECT_ROOT, 'bin', 'docklab');
-const docklab = (...args: string[]) => execa(process.execPath, [CLI, ...args], { reject: false, env: { CI: 'true', DOCKLAB_HOME: mkdtempSync(join(tmpdir(), 'docklab-home-')) } });
+const docklab = (...args: string[]) =>
+  execa(process.execPath, [CLI, ...args], { reject: false, env: { CI: 'true', DOCKLAB_HOME: mkdtempSync(join(tmpdir(), 'docklab-home-')) } });
 
 /** The built CLI's answers to bad input: one line, a stable code, exit 2. */
 describe('the command line', () => {
@@ -62,6 +63,8 @@ describe('the command line', () => {
     const result = await execa(process.execPath, [CLI, 'doctor'], { reject: false, env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
     expect(result.exitCode).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/no Docker engine answered; tried unix:\/\/\/nonexistent\/docker.sock \(DOCKER_HOST: no socket\).*npm run setup.*\[DOCKLAB_ENGINE_UNREACHABLE\]/);
+    expect(result.stderr).toMatch(
+      /no Docker engine answered; tried unix:\/\/\/nonexistent\/docker.sock \(DOCKER_HOST: no socket\).*npm run setup.*\[DOCKLAB_ENGINE_UNREACHABLE\]/,
+    );
   });
 });

@@ -22,11 +22,16 @@ describe('findComposeFile', () => {
     const found = findComposeFile(folderWith('docker-compose.yml', 'compose.yaml'))!;
     expect(found.name).toBe('compose.yaml');
     expect(found.unused).toEqual(['docker-compose.yml']);
-    expect(describeComposeChoice(found)).toBe('compose.yaml (docker-compose.yml is there too and not read: `docker compose` prefers compose.yaml, and so does docklab)');
+    expect(describeComposeChoice(found)).toBe(
+      'compose.yaml (docker-compose.yml is there too and not read: `docker compose` prefers compose.yaml, and so does docklab)',
+    );
   });
 
   it('keeps Compose v2 order over all four names: compose.yaml, compose.yml, docker-compose.yml, docker-compose.yaml', () => {
-    expect(findComposeFile(folderWith(...COMPOSE_FILE_NAMES))).toMatchObject({ name: 'compose.yaml', unused: ['compose.yml', 'docker-compose.yml', 'docker-compose.yaml'] });
+    expect(findComposeFile(folderWith(...COMPOSE_FILE_NAMES))).toMatchObject({
+      name: 'compose.yaml',
+      unused: ['compose.yml', 'docker-compose.yml', 'docker-compose.yaml'],
+    });
     expect(findComposeFile(folderWith('docker-compose.yaml', 'compose.yml'))!.name).toBe('compose.yml');
     expect(findComposeFile(folderWith('docker-compose.yaml', 'docker-compose.yml'))!.name).toBe('docker-compose.yml');
   });
@@ -48,7 +53,9 @@ describe('findComposeFile', () => {
     const found = findComposeFile(folderWith('compose.yaml', 'docker-compose.override.yml', 'compose.override.yaml'))!;
     expect(found.override).toMatchObject({ name: 'compose.override.yaml', unused: ['docker-compose.override.yml'] });
     expect(findComposeFile(folderWith('docker-compose.yml', 'compose.override.yaml', 'compose.override.yml'))!.override!.name).toBe('compose.override.yml');
-    expect(describeComposeChoice(findComposeFile(folderWith('docker-compose.yml', 'docker-compose.override.yml'))!)).toBe('docker-compose.yml with docker-compose.override.yml merged over it');
+    expect(describeComposeChoice(findComposeFile(folderWith('docker-compose.yml', 'docker-compose.override.yml'))!)).toBe(
+      'docker-compose.yml with docker-compose.override.yml merged over it',
+    );
   });
 
   it('tells compose file names from others', () => {

@@ -23,7 +23,11 @@ function failureOf(text: string): CheckFailure {
 
 describe('readComposeFile', () => {
   it('reads services, networks and named volumes, leaving external ones out', () => {
-    const file = readComposeFile(fileWith('version: "3.8"\nservices:\n  web:\n    image: nginx\n  db:\n    image: mysql\nnetworks:\n  back:\n  outside:\n    external: true\nvolumes:\n  data:\n'));
+    const file = readComposeFile(
+      fileWith(
+        'version: "3.8"\nservices:\n  web:\n    image: nginx\n  db:\n    image: mysql\nnetworks:\n  back:\n  outside:\n    external: true\nvolumes:\n  data:\n',
+      ),
+    );
     expect(file.version).toBe('3.8');
     expect(Object.keys(file.services)).toEqual(['web', 'db']);
     expect(file.networks).toEqual(['back']);

@@ -16,7 +16,11 @@ function scratch(): string {
 }
 
 afterEach(() => {
-  for (const [key, value] of [['DOCKLAB_CACHE_DIR', saved.cache], ['DOCKLAB_GO', saved.go], ['DOCKER_CONFIG', saved.config]] as const) {
+  for (const [key, value] of [
+    ['DOCKLAB_CACHE_DIR', saved.cache],
+    ['DOCKLAB_GO', saved.go],
+    ['DOCKER_CONFIG', saved.config],
+  ] as const) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }

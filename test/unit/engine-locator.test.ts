@@ -9,7 +9,9 @@ import { DocklabError } from '../../src/errors.js';
 
 describe('finding the engine as the Docker CLI does', () => {
   it('takes DOCKER_HOST first, in each scheme', () => {
-    expect(locateEngineCandidates({ DOCKER_HOST: 'unix:///tmp/x.sock' })).toEqual([{ source: 'DOCKER_HOST', options: { socketPath: '/tmp/x.sock' }, address: 'unix:///tmp/x.sock' }]);
+    expect(locateEngineCandidates({ DOCKER_HOST: 'unix:///tmp/x.sock' })).toEqual([
+      { source: 'DOCKER_HOST', options: { socketPath: '/tmp/x.sock' }, address: 'unix:///tmp/x.sock' },
+    ]);
     expect(locateEngineCandidates({ DOCKER_HOST: 'tcp://10.0.0.5:2375' })[0]!.options).toEqual({ host: '10.0.0.5', port: 2375, protocol: 'http' });
     const certs = mkdtempSync(join(tmpdir(), 'certs-'));
     writeFileSync(join(certs, 'ca.pem'), 'CA');
@@ -42,7 +44,9 @@ describe('finding the engine as the Docker CLI does', () => {
 
   it('DOCKER_CONTEXT over the current context; DOCKER_HOST over both', () => {
     const config = configWithContext('remote', 'tcp://remote:2375');
-    expect(() => locateEngineCandidates({ DOCKER_CONFIG: config, DOCKER_CONTEXT: 'other' })).toThrow(/context "other": context not found \(named by DOCKER_CONTEXT\)/);
+    expect(() => locateEngineCandidates({ DOCKER_CONFIG: config, DOCKER_CONTEXT: 'other' })).toThrow(
+      /context "other": context not found \(named by DOCKER_CONTEXT\)/,
+    );
     const host = locateEngineCandidates({ DOCKER_CONFIG: config, DOCKER_CONTEXT: 'other', DOCKER_HOST: 'unix:///tmp/d.sock' });
     expect(host.map((c) => c.address)).toEqual(['unix:///tmp/d.sock']);
     expect(host[0]!.source).toBe('DOCKER_HOST; it wins over context other (DOCKER_CONTEXT), as with the Docker CLI');
@@ -72,7 +76,14 @@ describe('finding the engine as the Docker CLI does', () => {
   it("a context's TLS material makes its tcp endpoint https", () => {
     const config = configWithContext('secure', 'tcp://engine.example:2376', { 'ca.pem': 'CA', 'cert.pem': 'CERT', 'key.pem': 'KEY' });
     const [endpoint] = locateEngineCandidates({ DOCKER_CONFIG: config });
-    expect(endpoint!.options).toMatchObject({ host: 'engine.example', port: 2376, protocol: 'https', ca: Buffer.from('CA'), cert: Buffer.from('CERT'), key: Buffer.from('KEY') });
+    expect(endpoint!.options).toMatchObject({
+      host: 'engine.example',
+      port: 2376,
+      protocol: 'https',
+      ca: Buffer.from('CA'),
+      cert: Buffer.from('CERT'),
+      key: Buffer.from('KEY'),
+    });
   });
 
   it('compares API versions numerically', () => {

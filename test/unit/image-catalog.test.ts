@@ -31,10 +31,13 @@ describe('the stand-in catalog', () => {
 
 describe('the Debian mirror from apt sources', () => {
   it('reads one-line sources and skips security archives', () => {
-    expect(firstDebianUri('deb http://security.debian.org/debian-security bookworm-security main\ndeb http://mirror.example/debian bookworm main\n')).toBe('http://mirror.example/debian');
+    expect(firstDebianUri('deb http://security.debian.org/debian-security bookworm-security main\ndeb http://mirror.example/debian bookworm main\n')).toBe(
+      'http://mirror.example/debian',
+    );
   });
   it('reads deb822 stanzas', () => {
-    const text = 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\nTypes: deb\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\n';
+    const text =
+      'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm bookworm-updates\nComponents: main\n\nTypes: deb\nURIs: http://deb.debian.org/debian-security\nSuites: bookworm-security\n';
     expect(firstDebianUri(text)).toBe('http://deb.debian.org/debian');
   });
   it('finds nothing in sources of other distributions', () => {

@@ -19,10 +19,23 @@ function sourceFiles(dir: string): string[] {
 }
 
 export function importGraph(): Map<string, string[]> {
-  const files = [...sourceFiles(join(ROOT, 'src')), ...readdirSync(join(ROOT, 'labs')).map((d) => join(ROOT, 'labs', d, 'lab.ts')).filter((f) => { try { return statSync(f).isFile(); } catch { return false; } })];
+  const files = [
+    ...sourceFiles(join(ROOT, 'src')),
+    ...readdirSync(join(ROOT, 'labs'))
+      .map((d) => join(ROOT, 'labs', d, 'lab.ts'))
+      .filter((f) => {
+        try {
+          return statSync(f).isFile();
+        } catch {
+          return false;
+        }
+      }),
+  ];
   const graph = new Map<string, string[]>();
   for (const file of files) {
-    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+    const text = readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
     const targets = [...text.matchAll(SPECIFIER)]
       .map((m) => m[1] ?? m[2]!)
       .filter((s) => s.startsWith('.'))
@@ -66,4 +79,3 @@ export function circles(graph: Map<string, string[]>): string[][] {
   for (const node of graph.keys()) if (!indices.has(node)) visit(node);
   return found;
 }
-

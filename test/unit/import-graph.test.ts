@@ -13,7 +13,9 @@ describe('the import graph', () => {
   });
 
   it('has no circle of imports beyond the known ones, which may only shrink', () => {
-    const known = (JSON.parse(readFileSync(new URL('./import-circles-known.json', import.meta.url), 'utf8')) as { circles: string[][] }).circles.map((c) => new Set(c));
+    const known = (JSON.parse(readFileSync(new URL('./import-circles-known.json', import.meta.url), 'utf8')) as { circles: string[][] }).circles.map(
+      (c) => new Set(c),
+    );
     const fresh = circles(graph).filter((circle) => !known.some((k) => circle.every((m) => k.has(m))));
     expect(fresh).toEqual([]);
   });
@@ -29,7 +31,9 @@ describe('the import graph', () => {
   });
 
   it('the engine and the images know nothing of checks, labs, the lab-kit or the commands', () => {
-    const upward = edges.filter((e) => under(e.from, 'src/engine', 'src/images') && under(e.to, 'src/checks', 'src/labs', 'src/lab-kit', 'src/cli', 'src/report'));
+    const upward = edges.filter(
+      (e) => under(e.from, 'src/engine', 'src/images') && under(e.to, 'src/checks', 'src/labs', 'src/lab-kit', 'src/cli', 'src/report'),
+    );
     expect(upward).toEqual([]);
   });
 

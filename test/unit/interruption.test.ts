@@ -21,10 +21,14 @@ describe('the interruption path', () => {
     const { interruption, exits } = fresh();
     const finished: string[] = [];
     for (const name of ['a', 'b']) {
-      interruption.register({ what: `run ${name} of lab 2`, remedy: 'docklab down 2', run: async () => {
-        await new Promise((r) => setTimeout(r, name === 'a' ? 30 : 5));
-        finished.push(name);
-      } });
+      interruption.register({
+        what: `run ${name} of lab 2`,
+        remedy: 'docklab down 2',
+        run: async () => {
+          await new Promise((r) => setTimeout(r, name === 'a' ? 30 : 5));
+          finished.push(name);
+        },
+      });
     }
     interruption.onSignal('SIGINT');
     expect(interruption.signal.aborted).toBe(true);
@@ -37,18 +41,26 @@ describe('the interruption path', () => {
   it('regression: under verify --all --parallel N no run exits the process before the others are torn down', async () => {
     const { interruption, exits } = fresh();
     const done: number[] = [];
-    for (let i = 0; i < 3; i++) interruption.register({ what: `run ${i}`, remedy: 'docklab down 19', run: async () => {
-      await new Promise((r) => setTimeout(r, 10 * (3 - i)));
-      expect(exits).toEqual([]);
-      done.push(i);
-    } });
+    for (let i = 0; i < 3; i++)
+      interruption.register({
+        what: `run ${i}`,
+        remedy: 'docklab down 19',
+        run: async () => {
+          await new Promise((r) => setTimeout(r, 10 * (3 - i)));
+          expect(exits).toEqual([]);
+          done.push(i);
+        },
+      });
     interruption.onSignal('SIGINT');
     await vi.waitFor(() => expect(exits).toEqual([130]));
     expect(done.sort()).toEqual([0, 1, 2]);
   });
 
   it('exits 143 on SIGTERM and 129 on SIGHUP', async () => {
-    for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    for (const [signal, code] of [
+      ['SIGTERM', 143],
+      ['SIGHUP', 129],
+    ] as const) {
       const { interruption, exits } = fresh();
       interruption.onSignal(signal);
       await vi.waitFor(() => expect(exits).toEqual([code]));
@@ -86,7 +98,10 @@ describe('a check past its time limit', () => {
       title: 'something slow',
       timeoutMs: 150,
       run: async () => {
-        await waitUntil({ expected: 'never', hint: 'h', attempt: async () => ({ ok: false, seen: `attempt ${++attempts}` }) }, { timeoutMs: 10_000, intervalMs: 20 });
+        await waitUntil(
+          { expected: 'never', hint: 'h', attempt: async () => ({ ok: false, seen: `attempt ${++attempts}` }) },
+          { timeoutMs: 10_000, intervalMs: 20 },
+        );
         return pass();
       },
     };

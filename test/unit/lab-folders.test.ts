@@ -46,7 +46,9 @@ describe('finding labs', () => {
   });
   it('refuses a check that depends on a later or unknown one', () => {
     const check = (id: string, dependsOn?: string[]) => ({ id, title: id, dependsOn, run: async () => ({ status: 'pass' as const }) });
-    expect(() => defineLab({ title: 't', summary: '', images: [], evidence: 'state', checks: [check('a', ['b']), check('b')] })).toThrow(/not an earlier check/);
+    expect(() => defineLab({ title: 't', summary: '', images: [], evidence: 'state', checks: [check('a', ['b']), check('b')] })).toThrow(
+      /not an earlier check/,
+    );
     expect(() => defineLab({ title: 't', summary: '', images: [], evidence: 'state', checks: [check('a'), check('a')] })).toThrow(/used twice/);
   });
 });

@@ -16,8 +16,17 @@ describe('the check executor', () => {
   it('hands a typed value from one check to a later one through dependsOn', async () => {
     const handles = new Map<string, unknown>();
     const ctx = contextWith(handles);
-    const built: Check<{ ref: string; sizeBytes: number }> = { id: 'built', title: 'builds', run: async () => passWith({ ref: 'app:1', sizeBytes: 42 }, 'built') };
-    const runs: CheckDefinition = { id: 'runs', title: 'runs', dependsOn: [built], run: async (c) => pass(`ran ${c.get(built).ref} (${c.get(built).sizeBytes} B)`) };
+    const built: Check<{ ref: string; sizeBytes: number }> = {
+      id: 'built',
+      title: 'builds',
+      run: async () => passWith({ ref: 'app:1', sizeBytes: 42 }, 'built'),
+    };
+    const runs: CheckDefinition = {
+      id: 'runs',
+      title: 'runs',
+      dependsOn: [built],
+      run: async (c) => pass(`ran ${c.get(built).ref} (${c.get(built).sizeBytes} B)`),
+    };
     const results: CheckResult[] = [];
     results.push(await executeCheck(built, ctx, results, undefined, handles));
     results.push(await executeCheck(runs, ctx, results, undefined, handles));
@@ -46,7 +55,13 @@ describe('the check executor', () => {
         throw new CheckFailure('x', 'y', 'z', ['detail']);
       },
     };
-    expect(await executeCheck(check, contextWith(handles), [], undefined, handles)).toMatchObject({ status: 'fail', expected: 'x', found: 'y', hint: 'z', details: ['detail'] });
+    expect(await executeCheck(check, contextWith(handles), [], undefined, handles)).toMatchObject({
+      status: 'fail',
+      expected: 'x',
+      found: 'y',
+      hint: 'z',
+      details: ['detail'],
+    });
     expect(handles.size).toBe(0);
   });
 
@@ -74,9 +89,13 @@ describe('defineLab', () => {
 
   it('refuses what a lab author gets wrong, with DOCKLAB_LAB_INVALID', () => {
     expect(complaint({ ...base, checks: [...base.checks, ...base.checks] })).toBe("DOCKLAB_LAB_INVALID: lab 'T': check id 'a' is used twice");
-    expect(complaint({ ...base, checks: [{ id: 'b', title: 'b', dependsOn: ['a'], run: async () => pass() }] })).toMatch(/depends on 'a', which is not an earlier check/);
+    expect(complaint({ ...base, checks: [{ id: 'b', title: 'b', dependsOn: ['a'], run: async () => pass() }] })).toMatch(
+      /depends on 'a', which is not an earlier check/,
+    );
     expect(complaint({ ...base, evidence: 'engine' })).toMatch(/evidence must be 'files', 'state' or 'both'/);
-    expect(complaint({ ...base, evidence: 'state', setup: async () => {} })).toMatch(/a state lab keeps no setup of its own: write its steps as scenario\.yaml/);
+    expect(complaint({ ...base, evidence: 'state', setup: async () => {} })).toMatch(
+      /a state lab keeps no setup of its own: write its steps as scenario\.yaml/,
+    );
     expect(complaint({ ...base, options: [{ name: 'dir', description: 'x' }] })).toMatch(/option --dir belongs to docklab's own commands/);
     expect(complaint({ ...base, options: [{ name: 'lb', description: 'x', choices: ['a'], default: 'b' }] })).toMatch(/default 'b' is not one of its choices/);
     expect(complaint({ ...base, checks: [{ id: 'x', title: 'x' }] })).toMatch(/check 'x' needs a run function/);
@@ -98,7 +117,12 @@ describe('the run plan', () => {
 
   it('a files lab needs a folder under verify, and runs its own setup when it has one', () => {
     const setup = async () => {};
-    expect(planRun(lab('files', setup), { mode: 'verify', sourceDir: '/nowhere' })).toEqual({ mode: 'verify', setUp: { kind: 'setup', from: '/nowhere' }, judges: 'run', needsFolder: true });
+    expect(planRun(lab('files', setup), { mode: 'verify', sourceDir: '/nowhere' })).toEqual({
+      mode: 'verify',
+      setUp: { kind: 'setup', from: '/nowhere' },
+      judges: 'run',
+      needsFolder: true,
+    });
     expect(planRun(lab('files'), { mode: 'run', sourceDir: '/nowhere' })).toMatchObject({ setUp: { kind: 'none' }, judges: 'run', needsFolder: false });
     expect(planRun(lab('both'), { mode: 'verify' })).toMatchObject({ judges: 'run', needsFolder: true });
   });

@@ -38,7 +38,9 @@ describe("a lab's own command-line options", () => {
   });
 
   it('refuses a value outside the choices and a missing value', () => {
-    expect(complaint(balancer, ['--lb', 'nginx'])).toBe("DOCKLAB_USAGE: option '--lb <balancer>' argument 'nginx' is invalid. Allowed choices are haproxy, docklab.");
+    expect(complaint(balancer, ['--lb', 'nginx'])).toBe(
+      "DOCKLAB_USAGE: option '--lb <balancer>' argument 'nginx' is invalid. Allowed choices are haproxy, docklab.",
+    );
     expect(complaint(registry, ['--registry'])).toBe("DOCKLAB_USAGE: option '--registry <host:port>' argument missing");
     expect(complaint(registry, ['stray'])).toMatch(/^DOCKLAB_USAGE: unexpected 'stray' for lab 5/);
   });

@@ -6,7 +6,14 @@ import { renderTerminalReport } from '../../src/report/terminal-report.js';
 import { classSummaryCsv, renderClassSummary } from '../../src/report/class-summary.js';
 
 const run = {
-  lab: { id: '02', number: 2, slug: 'nginx-port-8080', dir: '/x', brokenCases: [], definition: { title: 'nginx on host port 8080', summary: '', images: [], evidence: 'state', checks: [{ id: 'running' }, { id: 'port' }, { id: 'page' }] } },
+  lab: {
+    id: '02',
+    number: 2,
+    slug: 'nginx-port-8080',
+    dir: '/x',
+    brokenCases: [],
+    definition: { title: 'nginx on host port 8080', summary: '', images: [], evidence: 'state', checks: [{ id: 'running' }, { id: 'port' }, { id: 'page' }] },
+  },
   runId: 'abcd1234',
   mode: 'verify',
   status: 'fail',
@@ -14,7 +21,16 @@ const run = {
   output: [],
   results: [
     { id: 'running', title: 'nginx runs', status: 'pass', found: 'web', durationMs: 10 },
-    { id: 'port', title: 'port <80> published', status: 'fail', expected: '80 on 8080', found: '8080 on 80', hint: 'HOST:CONTAINER & "order"', details: ['line 1'], durationMs: 20 },
+    {
+      id: 'port',
+      title: 'port <80> published',
+      status: 'fail',
+      expected: '80 on 8080',
+      found: '8080 on 80',
+      hint: 'HOST:CONTAINER & "order"',
+      details: ['line 1'],
+      durationMs: 20,
+    },
     { id: 'page', title: 'default page', status: 'skipped', reason: "'port' did not pass", durationMs: 0 },
   ],
 } as unknown as LabRunResult;
@@ -45,7 +61,10 @@ describe('reports', () => {
   });
 
   it('summarises a class as a table and a CSV', () => {
-    const outcomes = [{ name: 'alice', run }, { name: 'bob', error: 'folder lacks Dockerfile' }];
+    const outcomes = [
+      { name: 'alice', run },
+      { name: 'bob', error: 'folder lacks Dockerfile' },
+    ];
     expect(renderClassSummary(run.lab, outcomes)).toContain('0 of 2 learners passed lab 2');
     const csv = classSummaryCsv(run.lab, outcomes);
     expect(csv.split('\n')[0]).toBe('learner,check,status,expected,found,hint');

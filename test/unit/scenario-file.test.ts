@@ -40,7 +40,21 @@ describe('scenario files', () => {
       ].join('\n'),
       'scenario.yaml',
     );
-    expect(scenario.steps.map((s) => Object.keys(s)[0])).toEqual(['network', 'volume', 'build', 'run', 'tag', 'push', 'exec', 'attach', 'sql', 'wait', 'remove', 'prune', 'compose']);
+    expect(scenario.steps.map((s) => Object.keys(s)[0])).toEqual([
+      'network',
+      'volume',
+      'build',
+      'run',
+      'tag',
+      'push',
+      'exec',
+      'attach',
+      'sql',
+      'wait',
+      'remove',
+      'prune',
+      'compose',
+    ]);
     expect(scenario.steps[2]).toEqual({ build: { image: 'app', dir: 'app', args: { STAMP: '1' } } });
   });
 
@@ -51,15 +65,19 @@ describe('scenario files', () => {
 
   it('names the line and column of a value of the wrong type', () => {
     const text = ['steps:', '  - network: app-net', '  - run:', '      name: web', '      image: nginx', '      ports: { "80": eighty }'].join('\n');
-    expect(errorOf(text)).toBe("DOCKLAB_LAB_INVALID scenario.yaml:6:22: step 2 (run): run.ports.80: Invalid input: expected number, received string");
+    expect(errorOf(text)).toBe('DOCKLAB_LAB_INVALID scenario.yaml:6:22: step 2 (run): run.ports.80: Invalid input: expected number, received string');
   });
 
   it('names the line of an unknown step', () => {
-    expect(errorOf(['steps:', '  - network: a', '  - start: web'].join('\n'))).toMatch(/^DOCKLAB_LAB_INVALID scenario\.yaml:3:5: unknown step 'start'; a step is one of network, volume, build/);
+    expect(errorOf(['steps:', '  - network: a', '  - start: web'].join('\n'))).toMatch(
+      /^DOCKLAB_LAB_INVALID scenario\.yaml:3:5: unknown step 'start'; a step is one of network, volume, build/,
+    );
   });
 
   it('refuses a step with two commands', () => {
-    expect(errorOf(['steps:', '  - network: a', '    volume: b'].join('\n'))).toMatch(/^DOCKLAB_LAB_INVALID scenario\.yaml:2:5: step 1 must have exactly one command, not network and volume/);
+    expect(errorOf(['steps:', '  - network: a', '    volume: b'].join('\n'))).toMatch(
+      /^DOCKLAB_LAB_INVALID scenario\.yaml:2:5: step 1 must have exactly one command, not network and volume/,
+    );
   });
 
   it('reports a YAML syntax error with its line', () => {
@@ -68,15 +86,21 @@ describe('scenario files', () => {
 
   it('refuses a scenario without steps and an unknown top-level key', () => {
     expect(errorOf('steps: []')).toMatch(/^DOCKLAB_LAB_INVALID scenario\.yaml:1:8: `steps:` must be a list/);
-    expect(errorOf(['steps:', '  - network: a', 'stpes: 1'].join('\n'))).toBe("DOCKLAB_LAB_INVALID scenario.yaml:3:1: unknown key 'stpes' (a scenario has description and steps)");
+    expect(errorOf(['steps:', '  - network: a', 'stpes: 1'].join('\n'))).toBe(
+      "DOCKLAB_LAB_INVALID scenario.yaml:3:1: unknown key 'stpes' (a scenario has description and steps)",
+    );
   });
 
   it('fills variables, as numbers where a variable is the whole value', () => {
-    const scenario = parseScenario(['steps:', '  - run: { name: w, image: "busybox:${TAG}", cpus: "${MACHINE_CPUS}", ports: { "514": "${FREE_PORT}" } }'].join('\n'), 's.yaml', {
-      TAG: 'latest',
-      MACHINE_CPUS: '4',
-      FREE_PORT: '40123',
-    });
+    const scenario = parseScenario(
+      ['steps:', '  - run: { name: w, image: "busybox:${TAG}", cpus: "${MACHINE_CPUS}", ports: { "514": "${FREE_PORT}" } }'].join('\n'),
+      's.yaml',
+      {
+        TAG: 'latest',
+        MACHINE_CPUS: '4',
+        FREE_PORT: '40123',
+      },
+    );
     expect(scenario.steps[0]).toEqual({ run: { name: 'w', image: 'busybox:latest', cpus: 4, ports: { '514': 40123 } } });
   });
 
@@ -87,7 +111,15 @@ describe('scenario files', () => {
   });
 
   it('every scenario.yaml under labs/ is valid', () => {
-    const variables = { RUN_ID: 'r1', FREE_PORT: '1', FREE_UDP_PORT: '2', MACHINE_CPUS: '2', MACHINE_NANOCPUS: '2000000000', MACHINE_MEMORY: '1', TWICE_MACHINE_MEMORY: '2' };
+    const variables = {
+      RUN_ID: 'r1',
+      FREE_PORT: '1',
+      FREE_UDP_PORT: '2',
+      MACHINE_CPUS: '2',
+      MACHINE_NANOCPUS: '2000000000',
+      MACHINE_MEMORY: '1',
+      TWICE_MACHINE_MEMORY: '2',
+    };
     const files: string[] = [];
     for (const lab of readdirSync(LABS_DIR)) {
       for (const kind of ['solution', 'broken', 'alternatives']) {

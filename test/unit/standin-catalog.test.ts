@@ -48,7 +48,18 @@ describe('images as learners name them', () => {
   });
 
   it('offers node:20, node:22, golang:1.22 to 1.25 and mariadb:10.11, built on first use', () => {
-    for (const ref of ['node:20', 'node:20-slim', 'node:22', 'node:22-slim', 'golang:1.22', 'golang:1.23', 'golang:1.24', 'golang:1.25', 'mariadb:10.11', 'python:3.11']) {
+    for (const ref of [
+      'node:20',
+      'node:20-slim',
+      'node:22',
+      'node:22-slim',
+      'golang:1.22',
+      'golang:1.23',
+      'golang:1.24',
+      'golang:1.25',
+      'mariadb:10.11',
+      'python:3.11',
+    ]) {
       expect(standInFor(ref)?.entry.provision, ref).toBe('first-use');
     }
     expect(standInFor('node:22')!.entry.buildArgs.FROM_IMAGE).toBe('node:22-slim');
@@ -70,12 +81,18 @@ describe('images as learners name them', () => {
 
   it('names each tag once across the catalog', () => {
     expect(() => assertTagsUnique(catalog)).not.toThrow();
-    const twice = [toEntry({ image: 'x', tags: ['1'], realName: 'X' }, '/tmp', 'a.json'), toEntry({ image: 'x', tags: ['2', '1'], realName: 'X' }, '/tmp', 'b.json')];
+    const twice = [
+      toEntry({ image: 'x', tags: ['1'], realName: 'X' }, '/tmp', 'a.json'),
+      toEntry({ image: 'x', tags: ['2', '1'], realName: 'X' }, '/tmp', 'b.json'),
+    ];
     expect(() => assertTagsUnique(twice)).toThrow(/x:1 twice/);
   });
 
   it('reads a bare dependency as its latest tag and refuses an unknown provision time', () => {
-    expect(toEntry({ image: 'x', tags: ['1'], realName: 'X', dependsOn: ['node', 'node:18-slim'] }, '/tmp', 'a.json').dependsOn).toEqual(['node:latest', 'node:18-slim']);
+    expect(toEntry({ image: 'x', tags: ['1'], realName: 'X', dependsOn: ['node', 'node:18-slim'] }, '/tmp', 'a.json').dependsOn).toEqual([
+      'node:latest',
+      'node:18-slim',
+    ]);
     expect(() => toEntry({ image: 'x', tags: ['1'], realName: 'X', provision: 'later' as never }, '/tmp', 'a.json')).toThrow(/"provision"/);
   });
 
@@ -86,8 +103,10 @@ describe('images as learners name them', () => {
     expect(tagsOf('mariadb')).toEqual(['10.11', '10.11-jammy', '10']);
   });
 
-  it('says plainly what a stand-in is, and that latest is not today\'s latest', () => {
-    expect(plainDescription(standInFor('mysql')!.entry, 'mariadb-10.11.14', 'mysql:latest')).toMatch(/^mysql:latest here is a docklab stand-in: MariaDB .* this is MariaDB 10\.11, not MySQL/);
+  it("says plainly what a stand-in is, and that latest is not today's latest", () => {
+    expect(plainDescription(standInFor('mysql')!.entry, 'mariadb-10.11.14', 'mysql:latest')).toMatch(
+      /^mysql:latest here is a docklab stand-in: MariaDB .* this is MariaDB 10\.11, not MySQL/,
+    );
     for (const entry of catalog.filter((e) => e.tags.includes('latest'))) {
       expect(entry.note, entryKey(entry)).toMatch(/latest|no Ubuntu|not MongoDB|docklab's own/);
     }
@@ -113,7 +132,15 @@ describe('stand-in manifests', () => {
 
   it('compare an image configuration', () => {
     const expected = { entrypoint: ['docker-entrypoint.sh'], cmd: ['node'], user: '', env: { NODE_VERSION: null, GOPATH: '/go' }, exposedPorts: ['80/tcp'] };
-    expect(configDifferences(expected, { Entrypoint: ['docker-entrypoint.sh'], Cmd: ['node'], User: '', Env: ['NODE_VERSION=18.20.8', 'GOPATH=/go'], ExposedPorts: { '80/tcp': {} } })).toEqual([]);
+    expect(
+      configDifferences(expected, {
+        Entrypoint: ['docker-entrypoint.sh'],
+        Cmd: ['node'],
+        User: '',
+        Env: ['NODE_VERSION=18.20.8', 'GOPATH=/go'],
+        ExposedPorts: { '80/tcp': {} },
+      }),
+    ).toEqual([]);
     expect(configDifferences(expected, { Entrypoint: null, Cmd: ['node'], User: 'node', Env: ['GOPATH=/gopath'], ExposedPorts: null })).toEqual([
       'entrypoint: expected ["docker-entrypoint.sh"], found null',
       'user: expected "", found "node"',

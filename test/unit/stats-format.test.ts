@@ -20,7 +20,17 @@ describe('stats columns written the way the docker CLI writes them', () => {
     expect(() => parseSize('lots')).toThrow();
   });
   it('puts a sample into the columns', () => {
-    const columns = statsColumns({ cpuPercent: 0.123, memoryUsageBytes: 1024 * 1024, memoryLimitBytes: 32 * 1024 * 1024, memoryPercent: 3.125, networkRxBytes: 266, networkTxBytes: 0, blockReadBytes: 0, blockWriteBytes: 4096, pids: 1 });
+    const columns = statsColumns({
+      cpuPercent: 0.123,
+      memoryUsageBytes: 1024 * 1024,
+      memoryLimitBytes: 32 * 1024 * 1024,
+      memoryPercent: 3.125,
+      networkRxBytes: 266,
+      networkTxBytes: 0,
+      blockReadBytes: 0,
+      blockWriteBytes: 4096,
+      pids: 1,
+    });
     expect(columns).toEqual({ cpu: '0.12%', memUsage: '1MiB / 32MiB', memPercent: '3.13%', netIO: '266B / 0B', blockIO: '0B / 4.1kB', pids: '1' });
   });
 });

@@ -20,7 +20,24 @@ function frame(stream: 1 | 2, text: string): Buffer {
 
 const doc: GradedLearner = {
   node: 'n1',
-  run: { runId: 'ab12cd34', status: 'fail', durationMs: 1234, output: ['built in 3 s'], results: [{ id: 'app-answers', title: 'The app answers', status: 'fail', expected: 'Hello World', found: 'exited with code 1 — «ünïcode»', hint: 'install express', durationMs: 42, details: ['x'.repeat(20_000)] }] },
+  run: {
+    runId: 'ab12cd34',
+    status: 'fail',
+    durationMs: 1234,
+    output: ['built in 3 s'],
+    results: [
+      {
+        id: 'app-answers',
+        title: 'The app answers',
+        status: 'fail',
+        expected: 'Hello World',
+        found: 'exited with code 1 — «ünïcode»',
+        hint: 'install express',
+        durationMs: 42,
+        details: ['x'.repeat(20_000)],
+      },
+    ],
+  },
 };
 
 describe('the results a grader task prints', () => {
@@ -86,7 +103,8 @@ describe('swarm flags on the command line', () => {
   it('are refused in one line with a usage code before any engine is asked', async () => {
     const { execa } = await import('execa');
     const { PROJECT_ROOT } = await import('../../src/version.js');
-    const cli = (...args: string[]) => execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'docklab'), ...args], { reject: false, env: { CI: 'true', DOCKER_HOST: 'unix:///nowhere.sock' } });
+    const cli = (...args: string[]) =>
+      execa(process.execPath, [join(PROJECT_ROOT, 'bin', 'docklab'), ...args], { reject: false, env: { CI: 'true', DOCKER_HOST: 'unix:///nowhere.sock' } });
     const cases: Array<[string[], RegExp]> = [
       [['verify', '3', '--swarm'], /--swarm, --limit-cpu and --limit-memory go with --all DIR/],
       [['verify', '3', '--all', tmpdir(), '--limit-cpu', '1'], /go with --swarm/],

@@ -55,12 +55,20 @@ describe('waits that explain themselves (no placeholder hints)', () => {
   it('diagnose may give what it found when it looked further, and details, beside the hint', async () => {
     const strategy = Wait.until('never', async () => ({ ok: false as const, seen: 'no' }))
       .withStartupTimeout(60)
-      .diagnose(async (f) => ({ hint: 'keep the data on a named volume', found: `${f.lastSeen}; the data folder is an anonymous volume`, details: ['looked at the mounts'] }));
+      .diagnose(async (f) => ({
+        hint: 'keep the data on a named volume',
+        found: `${f.lastSeen}; the data folder is an anonymous volume`,
+        details: ['looked at the mounts'],
+      }));
     const failure = await failureOf(waitFor(contextWith(new Map()), strategy));
-    expect([failure.found, failure.hint, failure.details]).toEqual(['no; the data folder is an anonymous volume', 'keep the data on a named volume', ['looked at the mounts']]);
+    expect([failure.found, failure.hint, failure.details]).toEqual([
+      'no; the data folder is an anonymous volume',
+      'keep the data on a named volume',
+      ['looked at the mounts'],
+    ]);
   });
 
-  it('a wait can state its expectation in the lab\'s words', async () => {
+  it("a wait can state its expectation in the lab's words", async () => {
     const strategy = Wait.until('HTTP 201', async () => ({ ok: false as const, seen: 'HTTP 500' }))
       .describedAs('the copy of the app storing an item')
       .withStartupTimeout(60);
@@ -78,7 +86,14 @@ describe('waits that explain themselves (no placeholder hints)', () => {
 describe('typed handles instead of a string-keyed map', () => {
   it("a files lab's set-up hands its value to the checks, read with ctx.get(theSetup)", async () => {
     const made = labSetup(async () => ({ network: 'fitguru', servers: ['static1', 'dynamic1'] }));
-    const definition: LabDefinition = { title: 't', summary: 's', images: [], evidence: 'files', setup: made, checks: [{ id: 'a', title: 'a', run: async () => pass() }] };
+    const definition: LabDefinition = {
+      title: 't',
+      summary: 's',
+      images: [],
+      evidence: 'files',
+      setup: made,
+      checks: [{ id: 'a', title: 'a', run: async () => pass() }],
+    };
     const handles = new Map<string, unknown>();
     const ctx = contextWith(handles);
     const plan = planRun(defineLab(definition), { mode: 'run', sourceDir: '/nowhere' });

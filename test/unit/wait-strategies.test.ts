@@ -33,7 +33,12 @@ async function failureOf(promise: Promise<unknown>): Promise<CheckFailure> {
 
 describe('wait strategies', () => {
   it('an HTTP wait returns the answer once status and body are as wanted', async () => {
-    const ctx = fakeContext({ answers: [{ status: 502, headers: {}, body: 'bad gateway' }, { status: 200, headers: {}, body: 'Hello World' }] });
+    const ctx = fakeContext({
+      answers: [
+        { status: 502, headers: {}, body: 'bad gateway' },
+        { status: 200, headers: {}, body: 'Hello World' },
+      ],
+    });
     const answer = await waitFor(ctx, Wait.forHttp('http://127.0.0.1:1/', { status: 200, body: 'Hello' }).withStartupTimeout(2_000));
     expect(answer.body).toBe('Hello World');
   });
@@ -66,11 +71,15 @@ describe('wait strategies', () => {
     expect(await waitFor(ctx, Wait.forLogLine(/ready on (\d+)/).withStartupTimeout(2_000), 'abc')).toBe('server ready on 80');
   });
 
-  it('a probe of a lab\'s own, with a fixed hint', async () => {
+  it("a probe of a lab's own, with a fixed hint", async () => {
     let n = 0;
-    const strategy = Wait.until<number>('three attempts', async () => (++n >= 3 ? { ok: true, value: n } : { ok: false, seen: `attempt ${n}` })).withStartupTimeout(2_000);
+    const strategy = Wait.until<number>('three attempts', async () =>
+      ++n >= 3 ? { ok: true, value: n } : { ok: false, seen: `attempt ${n}` },
+    ).withStartupTimeout(2_000);
     expect(await waitFor(fakeContext(), strategy)).toBe(3);
-    const never = Wait.until('never', async () => ({ ok: false as const, seen: 'no' })).withStartupTimeout(60).withHint('fixed hint');
+    const never = Wait.until('never', async () => ({ ok: false as const, seen: 'no' }))
+      .withStartupTimeout(60)
+      .withHint('fixed hint');
     expect((await failureOf(waitFor(fakeContext(), never))).hint).toBe('fixed hint');
   });
 

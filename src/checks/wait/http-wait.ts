@@ -15,5 +15,7 @@ export function waitForHttp(
   const strategy = new HttpWaitStrategy(url, expectation, options.request).withHint(hint);
   if (options.timeoutMs !== undefined) strategy.withStartupTimeout(options.timeoutMs);
   if (options.intervalMs !== undefined) strategy.withInterval(options.intervalMs);
-  return strategy.waitUntilReady(options.signal ? (Object.create(ctx, { signal: { value: options.signal } }) as CheckContext) : ctx, { containerId: options.containerId ?? options.container?.id });
+  return strategy.waitUntilReady(options.signal ? (Object.create(ctx, { signal: { value: options.signal } }) as CheckContext) : ctx, {
+    containerId: options.containerId ?? options.container?.id,
+  });
 }

@@ -25,8 +25,14 @@ export function registerImages(program: Command): void {
           ...images.map((i) => [
             i.image,
             i.tags.join(','),
-            i.present.length ? (i.outdated ? 'yes (older recipe: rebuilt on next use)' : 'yes') : i.provision === 'first-use' ? 'no (built on first use)' : 'no',
-            i.present.length === 0 ? '-' : (i.standin ? `stand-in: ${i.standin}` : 'official (pulled)'),
+            i.present.length
+              ? i.outdated
+                ? 'yes (older recipe: rebuilt on next use)'
+                : 'yes'
+              : i.provision === 'first-use'
+                ? 'no (built on first use)'
+                : 'no',
+            i.present.length === 0 ? '-' : i.standin ? `stand-in: ${i.standin}` : 'official (pulled)',
             formatBytes(i.sizeBytes),
           ]),
         ]) + '\n',

@@ -49,7 +49,13 @@ export function registerReport(program: Command): void {
         throw new DocklabError('DOCKLAB_RESULTS_INVALID', `none of the ${files.length} file(s) holds a graded results document; nothing written`);
       }
       const { report, otherLab } = classFromDocuments(learners);
-      for (const o of otherLab) refuse(new DocklabError('DOCKLAB_RESULTS_INVALID', `${o.learner}: a results document of lab ${o.lab}, but the class is lab ${report.lab.number}; shown as not graded`));
+      for (const o of otherLab)
+        refuse(
+          new DocklabError(
+            'DOCKLAB_RESULTS_INVALID',
+            `${o.learner}: a results document of lab ${o.lab}, but the class is lab ${report.lab.number}; shown as not graded`,
+          ),
+        );
       process.stdout.write(`${renderClassSummary(report.lab, report.outcomes)}\n`);
       for (const path of options.summary) writeSummary(path, report);
       if (options.junit) writeFileSync(options.junit, renderJunit(report.outcomes.filter((o) => o.run).map((o) => ({ name: o.name, run: o.run! }))));

@@ -10,7 +10,7 @@ export function registerRun(program: Command): void {
   const command = program.command('run');
   acceptLabOptions(command)
     .argument('<lab>', 'lab id or slug')
-    .description("set up a lab from its reference solution and show, check by check, that it works")
+    .description('set up a lab from its reference solution and show, check by check, that it works')
     .option('--keep', 'leave what the run made (containers, images) for you to look at; `docklab down N` removes it')
     .option('--json', 'print a results document instead of the report')
     .addHelpText('after', '\nExample:\n  docklab run 2 --keep')
@@ -24,4 +24,3 @@ export function registerRun(program: Command): void {
       if (run.status !== 'pass') process.exitCode = 1;
     });
 }
-

@@ -16,13 +16,20 @@ export function registerShow(program: Command): void {
       const text = existsSync(readme) ? readFileSync(readme, 'utf8') : `# ${lab.definition.title}\n\n${lab.definition.summary}\n`;
       const checks = lab.definition.checks.map((c) => ({ id: c.id, title: c.title, dependsOn: c.dependsOn ?? [] }));
       if (options.json) {
-        process.stdout.write(`${JSON.stringify({ id: lab.number, slug: lab.slug, title: lab.definition.title, evidence: lab.definition.evidence, images: lab.definition.images, options: lab.definition.options ?? [], checks, readme: text }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ id: lab.number, slug: lab.slug, title: lab.definition.title, evidence: lab.definition.evidence, images: lab.definition.images, options: lab.definition.options ?? [], checks, readme: text }, null, 2)}\n`,
+        );
         return;
       }
-      process.stdout.write(`${text.trimEnd()}\n\nChecks docklab runs (${lab.definition.evidence} evidence):\n${checks.map((c) => `  - ${c.title} [${c.id}]`).join('\n')}\n`);
+      process.stdout.write(
+        `${text.trimEnd()}\n\nChecks docklab runs (${lab.definition.evidence} evidence):\n${checks.map((c) => `  - ${c.title} [${c.id}]`).join('\n')}\n`,
+      );
       const labOptions = lab.definition.options ?? [];
       if (labOptions.length) {
-        const described = labOptions.map((o) => `  --${o.name} <${o.placeholder ?? 'value'}>  ${o.description}${o.choices ? ` (${o.choices.join('|')})` : ''}${o.default ? `, default ${o.default}` : ''}`);
+        const described = labOptions.map(
+          (o) =>
+            `  --${o.name} <${o.placeholder ?? 'value'}>  ${o.description}${o.choices ? ` (${o.choices.join('|')})` : ''}${o.default ? `, default ${o.default}` : ''}`,
+        );
         process.stdout.write(`\nOptions of this lab (run and verify):\n${described.join('\n')}\n`);
       }
     });

@@ -17,8 +17,10 @@ export function registerSwarm(program: Command): void {
     .addHelpText('after', '\nExamples:\n  docklab swarm prepare 3 19\n  docklab verify 3 --all ./submissions --swarm')
     .action(async (labIds: string[], flags: PrepareFlags) => {
       const port = Number(flags.port);
-      if (!/^\d+$/.test(flags.port) || port < 1 || port > 65535) throw new DocklabError('DOCKLAB_USAGE', `--port takes a TCP port (1 to 65535), not '${flags.port}'`);
-      if (flags.publishMode !== 'ingress' && flags.publishMode !== 'host') throw new DocklabError('DOCKLAB_USAGE', `--publish-mode is ingress or host, not '${flags.publishMode}'`);
+      if (!/^\d+$/.test(flags.port) || port < 1 || port > 65535)
+        throw new DocklabError('DOCKLAB_USAGE', `--port takes a TCP port (1 to 65535), not '${flags.port}'`);
+      if (flags.publishMode !== 'ingress' && flags.publishMode !== 'host')
+        throw new DocklabError('DOCKLAB_USAGE', `--publish-mode is ingress or host, not '${flags.publishMode}'`);
       const { loadLab, loadLabs } = await import('../../labs/lab-loader.js');
       const labs = labIds.length ? await Promise.all(labIds.map((id) => loadLab(id))) : await loadLabs();
       const images = [...new Set(labs.flatMap((lab) => lab.definition.images))];

@@ -47,19 +47,24 @@ export function registerVerify(program: Command): void {
     .option('--json', 'print a results document (results.json style) instead of the report')
     .option('--junit <file>', 'also write JUnit XML for CI graders')
     .option('--swarm', 'with --all: grade on the Docker Swarm this engine manages, one task per learner')
-    .option('--limit-cpu <cpus>', 'with --swarm: CPUs for each learner\'s task (0.5, 2)')
-    .option('--limit-memory <size>', 'with --swarm: memory for each learner\'s task (512m, 2g)')
+    .option('--limit-cpu <cpus>', "with --swarm: CPUs for each learner's task (0.5, 2)")
+    .option('--limit-memory <size>', "with --swarm: memory for each learner's task (512m, 2g)")
     .option('--cleanup', 'remove what was judged afterwards (asks before touching anything docklab did not make)')
     .option('-y, --yes', 'with --cleanup: do not ask')
-    .addHelpText('after', '\nExamples:\n  docklab verify 3 --dir ./my-lab3\n  docklab verify 2 --json\n  docklab verify 19 --all ./submissions --summary class.csv --junit junit.xml\n  docklab verify 19 --all ./submissions --summary class.html')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  docklab verify 3 --dir ./my-lab3\n  docklab verify 2 --json\n  docklab verify 19 --all ./submissions --summary class.csv --junit junit.xml\n  docklab verify 19 --all ./submissions --summary class.html',
+    )
     .action(async (id: string, options: VerifyOptions) => {
       // Every path docklab will write is checked before anything runs: a run must not end on a bad path.
       if (options.junit) assertWritable('--junit', options.junit);
       if (options.summary) assertWritable('--summary', options.summary);
       if (options.summary && !options.all) throw new DocklabError('DOCKLAB_USAGE', '--summary goes with --all DIR (a table of every learner)');
       const parallel = parseParallel(options.parallel);
-      if ((options.swarm || options.limitCpu || options.limitMemory) && !options.all) throw new DocklabError('DOCKLAB_USAGE', '--swarm, --limit-cpu and --limit-memory go with --all DIR (a class)');
-      if ((options.limitCpu || options.limitMemory) && !options.swarm) throw new DocklabError('DOCKLAB_USAGE', '--limit-cpu and --limit-memory go with --swarm (limits of each learner\'s task)');
+      if ((options.swarm || options.limitCpu || options.limitMemory) && !options.all)
+        throw new DocklabError('DOCKLAB_USAGE', '--swarm, --limit-cpu and --limit-memory go with --all DIR (a class)');
+      if ((options.limitCpu || options.limitMemory) && !options.swarm)
+        throw new DocklabError('DOCKLAB_USAGE', "--limit-cpu and --limit-memory go with --swarm (limits of each learner's task)");
       if (options.swarm) checkSwarmFlags(options);
       const lab = await loadLab(id);
       options.labOptions = readLabOptions(lab, command.args.slice(1), command);
@@ -92,27 +97,31 @@ async function verifyClass(lab: Lab, options: VerifyOptions, parallel: number): 
   if (lab.definition.evidence === 'state') {
     throw new DocklabError('DOCKLAB_USAGE', `lab ${lab.number} judges engine state, not files: --all needs a lab that judges files`);
   }
-  const learners = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const learners = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
   if (learners.length === 0) throw new DocklabError('DOCKLAB_FILE_MISSING', `${root} has no learner folders`);
   const outcomes: Array<{ name: string; run?: LabRunResult; error?: string }> = [];
   const queue = [...learners];
   // On a swarm: one task per learner, each on the node Swarm picks.
   if (options.swarm) outcomes.push(...(await verifyClassOnSwarm(lab, root, learners, parallel, options)));
   // Each learner is a separate run: own run id, names, free ports and labels.
-  else await Promise.all(
-    Array.from({ length: Math.min(parallel, learners.length) }, async () => {
-      for (let name = queue.shift(); name !== undefined && !interruption.signal.aborted; name = queue.shift()) {
-        process.stderr.write(`judging ${name}\n`);
-        try {
-          outcomes.push({ name, run: await runLab(lab, { mode: 'verify', sourceDir: join(root, name), labOptions: options.labOptions, output: 'silent' }) });
-        } catch (error) {
-          // An interruption ends the whole class: its one handler tears every run down.
-          if (isInterrupted(error)) throw error;
-          outcomes.push({ name, error: error instanceof DocklabError ? `${error.message} [${error.code}]` : String(error) });
+  else
+    await Promise.all(
+      Array.from({ length: Math.min(parallel, learners.length) }, async () => {
+        for (let name = queue.shift(); name !== undefined && !interruption.signal.aborted; name = queue.shift()) {
+          process.stderr.write(`judging ${name}\n`);
+          try {
+            outcomes.push({ name, run: await runLab(lab, { mode: 'verify', sourceDir: join(root, name), labOptions: options.labOptions, output: 'silent' }) });
+          } catch (error) {
+            // An interruption ends the whole class: its one handler tears every run down.
+            if (isInterrupted(error)) throw error;
+            outcomes.push({ name, error: error instanceof DocklabError ? `${error.message} [${error.code}]` : String(error) });
+          }
         }
-      }
-    }),
-  );
+      }),
+    );
   outcomes.sort((a, b) => a.name.localeCompare(b.name));
   process.stdout.write(`${renderClassSummary(lab, outcomes)}\n`);
   if (options.summary) {

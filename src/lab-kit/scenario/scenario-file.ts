@@ -36,11 +36,14 @@ export function parseScenario(text: string, file: string, variables: Record<stri
     throw invalid(first.pos[0], `not valid YAML: ${first.message.split('\n')[0]}`);
   }
   const offsetOf = (path: Path): number | undefined => nodeOffset(doc, path);
-  const filled = fillVariables(doc.toJS(), variables, [], (path, name) => invalid(offsetOf(path), `unknown variable \${${name}}; known: ${Object.keys(variables).sort().join(', ') || 'none'}`));
+  const filled = fillVariables(doc.toJS(), variables, [], (path, name) =>
+    invalid(offsetOf(path), `unknown variable \${${name}}; known: ${Object.keys(variables).sort().join(', ') || 'none'}`),
+  );
 
   if (!isRecord(filled)) throw invalid(0, 'a scenario is a mapping with a `steps:` list');
   for (const key of Object.keys(filled)) {
-    if (!(SCENARIO_KEYS as readonly string[]).includes(key)) throw invalid(keyOffset(doc, [], key), `unknown key '${key}' (a scenario has ${SCENARIO_KEYS.join(' and ')})`);
+    if (!(SCENARIO_KEYS as readonly string[]).includes(key))
+      throw invalid(keyOffset(doc, [], key), `unknown key '${key}' (a scenario has ${SCENARIO_KEYS.join(' and ')})`);
   }
   if (filled.description !== undefined && typeof filled.description !== 'string') throw invalid(offsetOf(['description']), 'description must be text');
   const steps = filled.steps;

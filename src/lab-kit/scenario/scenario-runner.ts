@@ -45,11 +45,11 @@ async function runStep(ctx: CheckContext, step: ScenarioStep, outcome: ScenarioO
   if ('network' in step) {
     const network: { name: string; subnet?: string } = typeof step.network === 'string' ? { name: step.network } : step.network;
     outcome.networks.set(network.name, await ctx.createNetwork(network.name, { subnet: network.subnet }));
-  }
-  else if ('volume' in step) outcome.volumes.set(step.volume, await ctx.createVolume(step.volume));
+  } else if ('volume' in step) outcome.volumes.set(step.volume, await ctx.createVolume(step.volume));
   else if ('build' in step) await build(ctx, step.build, outcome);
   else if ('run' in step) await run(ctx, step.run, outcome);
-  else if ('tag' in step) await tag(ctx, step.tag, outcome); else if ('push' in step) await push(ctx, step.push, outcome);
+  else if ('tag' in step) await tag(ctx, step.tag, outcome);
+  else if ('push' in step) await push(ctx, step.push, outcome);
   else if ('exec' in step) {
     const result = await ctx.exec(containerOf(outcome, step.exec.container), step.exec.cmd, { user: step.exec.user });
     ctx.log(`$ docker exec ${step.exec.container} ${step.exec.cmd.join(' ')}  → exit code ${result.exitCode}`);
@@ -118,7 +118,13 @@ export function containerSpecOf(ctx: CheckContext, step: RunStep, outcome: Scena
     attachStreams: step.detach === false,
     hostConfig: Object.keys(hostConfig).length ? hostConfig : undefined,
     healthcheck: step.healthcheck
-      ? { Test: step.healthcheck.test, Interval: nanos(step.healthcheck.interval), Timeout: nanos(step.healthcheck.timeout), Retries: step.healthcheck.retries, StartPeriod: nanos(step.healthcheck.startPeriod) }
+      ? {
+          Test: step.healthcheck.test,
+          Interval: nanos(step.healthcheck.interval),
+          Timeout: nanos(step.healthcheck.timeout),
+          Retries: step.healthcheck.retries,
+          StartPeriod: nanos(step.healthcheck.startPeriod),
+        }
       : undefined,
     start: step.start,
   };
@@ -149,11 +155,17 @@ async function tag(ctx: CheckContext, step: { image: string; from?: string; to: 
   ctx.log(`tagged ${step.image} as ${step.to}`);
 }
 
-async function commit(ctx: CheckContext, step: { container: string; image: string; tag?: string; changes?: string[] }, outcome: ScenarioOutcome): Promise<void> {
+async function commit(
+  ctx: CheckContext,
+  step: { container: string; image: string; tag?: string; changes?: string[] },
+  outcome: ScenarioOutcome,
+): Promise<void> {
   const ref = ctx.imageName(step.image, step.tag);
   const { repository, tag } = parseImageRef(ref);
   // The run's labels go on the image as one more change, so that teardown finds it like every image the run made.
-  const labels = Object.entries(ctx.labels()).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+  const labels = Object.entries(ctx.labels())
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ');
   await ctx.docker.getContainer(containerOf(outcome, step.container)).commit({ repo: repository, tag, changes: [...(step.changes ?? []), `LABEL ${labels}`] });
   outcome.images.set(step.image, ref);
   outcome.images.set(`${step.image}:${step.tag ?? 'latest'}`, ref);
@@ -229,7 +241,10 @@ async function wait(ctx: CheckContext, step: Extract<ScenarioStep, { wait: unkno
   const id = containerOf(outcome, step.container);
   const timeout = step.timeoutMs ?? 60_000;
   if (step.for === 'exit') {
-    await Promise.race([ctx.docker.getContainer(id).wait(), new Promise((_, reject) => setTimeout(() => reject(new Error(`${step.container} did not exit within ${timeout} ms`)), timeout).unref())]);
+    await Promise.race([
+      ctx.docker.getContainer(id).wait(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`${step.container} did not exit within ${timeout} ms`)), timeout).unref()),
+    ]);
     return;
   }
   const strategy: WaitStrategy<unknown> =

@@ -72,7 +72,14 @@ const waitSchema = z.discriminatedUnion('for', [
   z.strictObject({ container: z.string(), for: z.literal('log'), pattern: z.string(), timeoutMs: z.number().int().positive().optional() }),
   z.strictObject({ container: z.string(), for: z.literal('exit'), timeoutMs: z.number().int().positive().optional() }),
   z.strictObject({ container: z.string(), for: z.literal('healthy'), timeoutMs: z.number().int().positive().optional() }),
-  z.strictObject({ container: z.string(), for: z.literal('http'), port: z.number().int().positive(), path: z.string().optional(), status: z.number().int().optional(), timeoutMs: z.number().int().positive().optional() }),
+  z.strictObject({
+    container: z.string(),
+    for: z.literal('http'),
+    port: z.number().int().positive(),
+    path: z.string().optional(),
+    status: z.number().int().optional(),
+    timeoutMs: z.number().int().positive().optional(),
+  }),
   z.strictObject({ container: z.string(), for: z.literal('port'), port: z.number().int().positive(), timeoutMs: z.number().int().positive().optional() }),
 ]);
 

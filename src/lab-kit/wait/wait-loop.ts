@@ -47,7 +47,8 @@ export async function waitLoop<T>(attempt: Attempt<T>, options: WaitLoopOptions)
       if (fate) throw await failure(options, { ...fate, lastSeen: result.seen, expected: options.expected });
     }
     if (Date.now() >= deadline) {
-      const details = options.logLines && options.container ? await logTail(options.container.docker, options.container.id, options.logLines).catch(() => []) : [];
+      const details =
+        options.logLines && options.container ? await logTail(options.container.docker, options.container.id, options.logLines).catch(() => []) : [];
       throw await failure(options, {
         expected: options.expected,
         found: `${result.seen} (after waiting ${Math.round(options.timeoutMs / 1000)} s)`,
@@ -68,7 +69,10 @@ async function failure(options: WaitLoopOptions, facts: WaitFailure): Promise<Ex
 }
 
 async function containerFate(docker: Docker, id: string): Promise<Omit<WaitFailure, 'lastSeen' | 'expected'> | undefined> {
-  const info = await docker.getContainer(id).inspect().catch(() => undefined);
+  const info = await docker
+    .getContainer(id)
+    .inspect()
+    .catch(() => undefined);
   if (!info) return { found: 'the container is gone', details: [], reason: 'gone' };
   if (info.State.Running || info.State.Restarting) return undefined;
   const tail = await logTail(docker, id, 12).catch(() => []);

@@ -83,7 +83,8 @@ export abstract class WaitStrategy<T> {
 
 /** The hint when a lab gave none: what happened, in general terms. */
 export function defaultDiagnosis(failure: WaitFailure): string {
-  if (failure.reason === 'exited') return failure.oomKilled ? 'the container ran out of memory: raise its limit or use less' : 'the container stopped: its last log lines below say why';
+  if (failure.reason === 'exited')
+    return failure.oomKilled ? 'the container ran out of memory: raise its limit or use less' : 'the container stopped: its last log lines below say why';
   if (failure.reason === 'gone') return 'the container was removed while docklab waited for it';
   if (failure.reason === 'final') return 'the answer says it will not change by waiting: what was found above is why';
   return 'it did not get there in time: docker logs shows what the container is doing';

@@ -7,15 +7,20 @@ export { Acl } from './acl.js';
 
 /** A compiled `if`/`unless` condition: OR of AND-groups of (possibly negated) ACLs. */
 export class AclCondition {
-  private constructor(private readonly unless: boolean, private readonly groups: { acl: Acl; negate: boolean }[][]) {}
+  private constructor(
+    private readonly unless: boolean,
+    private readonly groups: { acl: Acl; negate: boolean }[][],
+  ) {}
 
   /** `side` drops ACL lines whose fetch cannot work there (they never match, as in HAProxy). */
   static compile(model: ConditionModel, named: ReadonlyMap<string, Acl>, side?: 'request' | 'response'): AclCondition {
-    const groups = model.groups.map((g) => g.map((t) => {
-      let acl = t.anonymous ? new Acl(t.anonymous.name, [t.anonymous]) : (named.get(t.name!) ?? predefined(t.name!));
-      if (side) acl = acl.forSide(side);
-      return { acl, negate: t.negate };
-    }));
+    const groups = model.groups.map((g) =>
+      g.map((t) => {
+        let acl = t.anonymous ? new Acl(t.anonymous.name, [t.anonymous]) : (named.get(t.name!) ?? predefined(t.name!));
+        if (side) acl = acl.forSide(side);
+        return { acl, negate: t.negate };
+      }),
+    );
     return new AclCondition(model.unless, groups);
   }
 
@@ -24,9 +29,15 @@ export class AclCondition {
     for (const group of this.groups) {
       let all = true;
       for (const term of group) {
-        if (term.acl.test(src) === term.negate) { all = false; break; }
+        if (term.acl.test(src) === term.negate) {
+          all = false;
+          break;
+        }
       }
-      if (all) { result = true; break; }
+      if (all) {
+        result = true;
+        break;
+      }
     }
     return this.unless ? !result : result;
   }

@@ -18,13 +18,18 @@ export function parseAclDefinition(name: string, words: readonly string[], loc: 
   let i = 1;
   for (; i < words.length; i++) {
     const w = words[i]!;
-    if (w === '--') { i++; break; }
+    if (w === '--') {
+      i++;
+      break;
+    }
     if (!w.startsWith('-') || w.length < 2 || /^-\d/.test(w)) break;
     if (w === '-i') ignoreCase = true;
-    else if (w === '-n' || w === '-u') { /* dedup/unique-id flags do not change matching */ }
-    else if (w === '-m') {
+    else if (w === '-n' || w === '-u') {
+      /* dedup/unique-id flags do not change matching */
+    } else if (w === '-m') {
       const method = words[++i] as MatchMethod | undefined;
-      if (!method || !MATCH_METHODS.has(method)) throw syntaxError(loc, `'-m' needs a match method (str, beg, end, sub, dir, dom, reg, found, len, int, ip, bool)`);
+      if (!method || !MATCH_METHODS.has(method))
+        throw syntaxError(loc, `'-m' needs a match method (str, beg, end, sub, dir, dom, reg, found, len, int, ip, bool)`);
       match = method;
       explicitMatch = true;
     } else if (w === '-f') {
@@ -38,13 +43,18 @@ export function parseAclDefinition(name: string, words: readonly string[], loc: 
     throw syntaxError(loc, `acl '${name}': '${fetchText}' can hold any type; say how to match it first with '-m' (e.g. -m str, -m int, -m found)`);
   }
   const patterns = [...fromFiles, ...words.slice(i)];
-  if (patterns.length === 0 && fromFiles.length === 0 && words.includes('-f')) { /* an empty file is allowed */ }
-  else if (patterns.length === 0 && match !== 'found' && match !== 'bool') {
+  if (patterns.length === 0 && fromFiles.length === 0 && words.includes('-f')) {
+    /* an empty file is allowed */
+  } else if (patterns.length === 0 && match !== 'found' && match !== 'bool') {
     throw syntaxError(loc, `acl '${name}' has no pattern to match; add one or use '-m found'`);
   }
   if (match === 'reg') {
     for (const p of patterns) {
-      try { new RegExp(p); } catch { throw syntaxError(loc, `invalid regular expression '${p}'; fix the pattern`); }
+      try {
+        new RegExp(p);
+      } catch {
+        throw syntaxError(loc, `invalid regular expression '${p}'; fix the pattern`);
+      }
     }
   }
   return { name, fetch: expr.fetch.canonical, fetchArgs: expr.args, match, ignoreCase, patterns, loc, expr };
@@ -65,8 +75,14 @@ export function parseCondition(keyword: 'if' | 'unless', words: readonly string[
       groups.push([]);
       continue;
     }
-    if (w === '!') { negate = !negate; continue; }
-    while (w.startsWith('!')) { negate = !negate; w = w.slice(1); }
+    if (w === '!') {
+      negate = !negate;
+      continue;
+    }
+    while (w.startsWith('!')) {
+      negate = !negate;
+      w = w.slice(1);
+    }
     if (w === '{') {
       const close = words.indexOf('}', i + 1);
       if (close < 0) throw syntaxError(loc, `anonymous ACL '{' is not closed; add ' }' (braces need spaces around them)`);

@@ -9,7 +9,10 @@ import type { SampleSource } from './sample-source.js';
 export class Acl {
   private readonly parts: { fetch: string; args: readonly string[]; expr: SampleExpr | undefined; match: SampleMatcher }[];
 
-  constructor(readonly name: string, defs: readonly AclDefinition[]) {
+  constructor(
+    readonly name: string,
+    defs: readonly AclDefinition[],
+  ) {
     this.parts = defs.map((d) => ({ fetch: d.fetch, args: d.fetchArgs, expr: d.expr, match: compileMatcher(d) }));
   }
 
@@ -26,7 +29,8 @@ export class Acl {
       return !def || fetchUsableOn(def, side, true);
     });
     Object.assign(view, { name: this.name, parts });
-    if (side === 'request') this.reqView = view; else this.resView = view;
+    if (side === 'request') this.reqView = view;
+    else this.resView = view;
     return view;
   }
   private reqView: Acl | undefined;

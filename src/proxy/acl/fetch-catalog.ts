@@ -8,14 +8,23 @@ import { lookupFetch, type FetchDef } from '../sample/sample-registry.js';
  */
 export type FetchSpec = FetchDef;
 
-export interface ParsedFetch { spec: FetchSpec; args: string[]; suffixMatch?: MatchMethod; expr: SampleExpr }
+export interface ParsedFetch {
+  spec: FetchSpec;
+  args: string[];
+  suffixMatch?: MatchMethod;
+  expr: SampleExpr;
+}
 
 const nowhere = { file: '<expr>', line: 0 };
 
 /** Parses `name`, `name(arg,arg)` and suffixed forms; null when unknown, 'converter' when converters follow. */
 export function parseFetch(text: string): ParsedFetch | null | 'converter' {
   let expr: SampleExpr;
-  try { expr = parseSampleExpr(text, nowhere, { acl: true }); } catch { return null; }
+  try {
+    expr = parseSampleExpr(text, nowhere, { acl: true });
+  } catch {
+    return null;
+  }
   if (expr.converters.length > 0) return 'converter';
   const spec = lookupFetch(expr.fetch.canonical) ?? expr.fetch;
   const out: ParsedFetch = { spec, args: [...expr.args], expr };

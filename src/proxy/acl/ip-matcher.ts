@@ -11,7 +11,7 @@ function v6ToBigInt(ip: string): bigint {
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted) {
     const n = v4ToInt(dotted[1]!);
-    text = text.slice(0, dotted.index) + ((n >>> 16).toString(16)) + ':' + ((n & 0xffff).toString(16));
+    text = text.slice(0, dotted.index) + (n >>> 16).toString(16) + ':' + (n & 0xffff).toString(16);
   }
   const [head, tail] = text.split('::') as [string, string?];
   const h = head ? head.split(':') : [];
@@ -44,7 +44,7 @@ export function ipMatcher(patterns: readonly string[]): (addr: string) => boolea
     if (a.startsWith('::ffff:') && isIPv4(a.slice(7))) a = a.slice(7);
     if (isIPv4(a)) {
       const n = v4ToInt(a);
-      return v4.some(([net, mask]) => ((n & mask) >>> 0) === net);
+      return v4.some(([net, mask]) => (n & mask) >>> 0 === net);
     }
     if (isIPv6(a)) {
       const n = v6ToBigInt(a);

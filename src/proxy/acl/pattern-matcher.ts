@@ -70,22 +70,33 @@ function strings(sample: Sample): string[] {
 export function compileMatcher(def: AclDefinition): SampleMatcher {
   const fold = def.ignoreCase ? (s: string) => s.toLowerCase() : (s: string) => s;
   const pats = def.patterns.map(fold);
-  const anyString = (test: (v: string) => boolean): SampleMatcher => (sample) => {
-    for (const v of strings(sample)) if (test(fold(v))) return true;
-    return false;
-  };
+  const anyString =
+    (test: (v: string) => boolean): SampleMatcher =>
+    (sample) => {
+      for (const v of strings(sample)) if (test(fold(v))) return true;
+      return false;
+    };
   switch (def.match) {
-    case 'str': { const set = new Set(pats); return anyString((v) => set.has(v)); }
-    case 'beg': return anyString((v) => pats.some((p) => v.startsWith(p)));
-    case 'end': return anyString((v) => pats.some((p) => v.endsWith(p)));
-    case 'sub': return anyString((v) => pats.some((p) => v.includes(p)));
-    case 'dir': return anyString((v) => pats.some((p) => matchWord(v, p, DIR_DELIMITERS)));
-    case 'dom': return anyString((v) => pats.some((p) => matchWord(v, p, DOM_DELIMITERS)));
+    case 'str': {
+      const set = new Set(pats);
+      return anyString((v) => set.has(v));
+    }
+    case 'beg':
+      return anyString((v) => pats.some((p) => v.startsWith(p)));
+    case 'end':
+      return anyString((v) => pats.some((p) => v.endsWith(p)));
+    case 'sub':
+      return anyString((v) => pats.some((p) => v.includes(p)));
+    case 'dir':
+      return anyString((v) => pats.some((p) => matchWord(v, p, DIR_DELIMITERS)));
+    case 'dom':
+      return anyString((v) => pats.some((p) => matchWord(v, p, DOM_DELIMITERS)));
     case 'reg': {
       const res = def.patterns.map((p) => new RegExp(p, def.ignoreCase ? 'i' : ''));
       return (sample) => strings(sample).some((v) => res.some((r) => r.test(v)));
     }
-    case 'found': return (sample) => (Array.isArray(sample) ? sample.length > 0 : true);
+    case 'found':
+      return (sample) => (Array.isArray(sample) ? sample.length > 0 : true);
     case 'len': {
       const tests = intTests(def.patterns);
       return (sample) => strings(sample).some((v) => tests.some((t) => t(v.length)));
@@ -93,7 +104,12 @@ export function compileMatcher(def: AclDefinition): SampleMatcher {
     case 'int': {
       const tests = intTests(def.patterns);
       return (sample) => {
-        const values = typeof sample === 'number' ? [sample] : strings(sample).map((v) => parseInt(v, 10)).filter((n) => !Number.isNaN(n));
+        const values =
+          typeof sample === 'number'
+            ? [sample]
+            : strings(sample)
+                .map((v) => parseInt(v, 10))
+                .filter((n) => !Number.isNaN(n));
         return values.some((n) => tests.some((t) => t(n)));
       };
     }

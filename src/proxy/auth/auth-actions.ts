@@ -4,7 +4,8 @@ import { unauthorizedResponse } from './auth-response.js';
 
 /** `http-request auth [realm REALM]`: the 401 challenge; the realm defaults to the proxy's name. */
 registerAction({
-  name: 'auth', sides: ['http-request'],
+  name: 'auth',
+  sides: ['http-request'],
   parse: (args, ctx) => {
     let realm = ctx.section.name;
     if (args.length > 0) {
@@ -12,6 +13,9 @@ registerAction({
       realm = args[1]!;
     }
     const response = unauthorizedResponse(realm);
-    return () => ({ respond: { status: response.status, headers: response.headers.map(([n, v]) => [n, v] as [string, string]), body: response.body }, termination: 'PR--' });
+    return () => ({
+      respond: { status: response.status, headers: response.headers.map(([n, v]) => [n, v] as [string, string]), body: response.body },
+      termination: 'PR--',
+    });
   },
 });

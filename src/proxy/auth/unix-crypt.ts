@@ -11,7 +11,10 @@ const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 function to64(value: number, chars: number): string {
   let out = '';
   let v = value;
-  for (let i = 0; i < chars; i++) { out += ITOA64[v & 0x3f]; v >>>= 6; }
+  for (let i = 0; i < chars; i++) {
+    out += ITOA64[v & 0x3f];
+    v >>>= 6;
+  }
   return out;
 }
 
@@ -33,7 +36,9 @@ export function md5Crypt(password: Buffer, saltText: string): string {
   const magic = Buffer.from('$1$');
   const alt = digest('md5', password, salt, password);
   const ctx = createHash('md5');
-  ctx.update(password); ctx.update(magic); ctx.update(salt);
+  ctx.update(password);
+  ctx.update(magic);
+  ctx.update(salt);
   for (let left = password.length; left > 0; left -= 16) ctx.update(alt.subarray(0, Math.min(left, 16)));
   for (let i = password.length; i > 0; i >>= 1) ctx.update(i & 1 ? Buffer.alloc(1) : password.subarray(0, 1));
   let f = ctx.digest();
@@ -68,7 +73,8 @@ export function shaCrypt(kind: 5 | 6, password: Buffer, spec: string): string {
   const salt = Buffer.from(rest.split('$')[0]!.slice(0, 16), 'latin1');
   const b = digest(alg, password, salt, password);
   const a = createHash(alg);
-  a.update(password); a.update(salt);
+  a.update(password);
+  a.update(salt);
   let i = password.length;
   for (; i > size; i -= size) a.update(b);
   a.update(b.subarray(0, i));
@@ -92,11 +98,22 @@ export function shaCrypt(kind: 5 | 6, password: Buffer, spec: string): string {
   let out = '';
   const third = size === 32 ? 10 : 21;
   for (let g = 0; g < third; g++) {
-    const x = g, y = g + third, z = g + 2 * third;
+    const x = g,
+      y = g + third,
+      z = g + 2 * third;
     // The spec interleaves the digest bytes in a rotating order.
-    const order = kind === 6
-      ? [[x, y, z], [y, z, x], [z, x, y]][g % 3]!
-      : [[x, y, z], [z, x, y], [y, z, x]][g % 3]!;
+    const order =
+      kind === 6
+        ? [
+            [x, y, z],
+            [y, z, x],
+            [z, x, y],
+          ][g % 3]!
+        : [
+            [x, y, z],
+            [z, x, y],
+            [y, z, x],
+          ][g % 3]!;
     out += to64((c[order[0]!]! << 16) | (c[order[1]!]! << 8) | c[order[2]!]!, 4);
   }
   out += kind === 6 ? to64(c[63]!, 2) : to64((c[31]! << 8) | c[30]!, 3);

@@ -12,7 +12,11 @@ export interface UserEntry {
   readonly loc: Loc;
 }
 
-export interface GroupEntry { readonly name: string; readonly users: readonly string[]; readonly loc: Loc }
+export interface GroupEntry {
+  readonly name: string;
+  readonly users: readonly string[];
+  readonly loc: Loc;
+}
 
 /** One `userlist NAME` section as written. */
 export interface UserlistModel {
@@ -42,13 +46,23 @@ export function parseUserlistLine(list: UserlistModel, words: readonly string[],
     let secret: UserEntry['secret'] | undefined;
     let groups: string[] = [];
     for (let i = 2; i < words.length; i++) {
-      const w = words[i]; const v = words[i + 1];
+      const w = words[i];
+      const v = words[i + 1];
       if (w === 'password' && v !== undefined) {
-        if (!isSupportedCryptHash(v)) throw unsupportedError(at, `the password hash of user '${name}' is not in a supported crypt(3) format; use $6$, $5$ or $1$ (e.g. 'mkpasswd -m sha-512' or 'openssl passwd -6') or insecure-password`);
-        secret = { hash: v }; i++;
-      } else if (w === 'insecure-password' && v !== undefined) { secret = { clear: v }; i++; }
-      else if (w === 'groups' && v !== undefined) { groups = v.split(',').filter(Boolean); i++; }
-      else throw syntaxError(at, `unexpected '${w}' after user ${name}; expected password HASH, insecure-password PASS or groups G1,G2`);
+        if (!isSupportedCryptHash(v))
+          throw unsupportedError(
+            at,
+            `the password hash of user '${name}' is not in a supported crypt(3) format; use $6$, $5$ or $1$ (e.g. 'mkpasswd -m sha-512' or 'openssl passwd -6') or insecure-password`,
+          );
+        secret = { hash: v };
+        i++;
+      } else if (w === 'insecure-password' && v !== undefined) {
+        secret = { clear: v };
+        i++;
+      } else if (w === 'groups' && v !== undefined) {
+        groups = v.split(',').filter(Boolean);
+        i++;
+      } else throw syntaxError(at, `unexpected '${w}' after user ${name}; expected password HASH, insecure-password PASS or groups G1,G2`);
     }
     if (!secret) throw syntaxError(at, `user '${name}' needs 'password HASH' or 'insecure-password PASS'`);
     list.users.push({ name, secret, groups, loc: at });
@@ -61,12 +75,14 @@ export function parseUserlistLine(list: UserlistModel, words: readonly string[],
 export function checkUserlist(list: UserlistModel): void {
   const groupNames = new Set(list.groups.map((g) => g.name));
   const userNames = new Set(list.users.map((u) => u.name));
-  for (const u of list.users) for (const g of u.groups) {
-    if (!groupNames.has(g)) throw referenceError(u.loc, `user '${u.name}' names group '${g}', which userlist '${list.name}' does not declare`);
-  }
-  for (const g of list.groups) for (const u of g.users) {
-    if (!userNames.has(u)) throw referenceError(g.loc, `group '${g.name}' names user '${u}', which userlist '${list.name}' does not declare`);
-  }
+  for (const u of list.users)
+    for (const g of u.groups) {
+      if (!groupNames.has(g)) throw referenceError(u.loc, `user '${u.name}' names group '${g}', which userlist '${list.name}' does not declare`);
+    }
+  for (const g of list.groups)
+    for (const u of g.users) {
+      if (!userNames.has(u)) throw referenceError(g.loc, `group '${g.name}' names user '${u}', which userlist '${list.name}' does not declare`);
+    }
 }
 
 const CACHE_LIMIT = 1024;
@@ -79,13 +95,20 @@ export class Userlist {
   private readonly verified = new Set<string>();
 
   constructor(readonly model: UserlistModel) {
-    for (const u of model.users) { this.users.set(u.name, u); this.memberOf.set(u.name, new Set(u.groups)); }
+    for (const u of model.users) {
+      this.users.set(u.name, u);
+      this.memberOf.set(u.name, new Set(u.groups));
+    }
     for (const g of model.groups) for (const u of g.users) this.memberOf.get(u)?.add(g.name);
   }
 
-  get name(): string { return this.model.name; }
+  get name(): string {
+    return this.model.name;
+  }
 
-  hasGroup(name: string): boolean { return this.model.groups.some((g) => g.name === name); }
+  hasGroup(name: string): boolean {
+    return this.model.groups.some((g) => g.name === name);
+  }
 
   /** True when the user exists and the password is right. */
   check(user: string, password: string): boolean {
@@ -103,7 +126,9 @@ export class Userlist {
     return ok;
   }
 
-  groupsOf(user: string): string[] { return [...(this.memberOf.get(user) ?? [])]; }
+  groupsOf(user: string): string[] {
+    return [...(this.memberOf.get(user) ?? [])];
+  }
 
   /** True when the user belongs to one of the groups. */
   inAnyGroup(user: string, groups: readonly string[]): boolean {
@@ -113,6 +138,7 @@ export class Userlist {
 }
 
 function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'latin1'); const y = Buffer.from(b, 'latin1');
+  const x = Buffer.from(a, 'latin1');
+  const y = Buffer.from(b, 'latin1');
   return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -5,7 +5,10 @@ import type { BalancedServer } from './balanced-server.js';
 const WEIGHT_SCALE = 16;
 const EWEIGHT_RANGE = 256 * WEIGHT_SCALE;
 
-export interface RingNode { readonly key: number; readonly server: BalancedServer }
+export interface RingNode {
+  readonly key: number;
+  readonly server: BalancedServer;
+}
 
 /**
  * The consistent-hash ring HAProxy builds for `hash-type consistent`: each
@@ -30,10 +33,12 @@ export class ConsistentHashRing {
 
   /** Index of the first point at or after `hash`, wrapping to the first point. */
   private ge(hash: number): number {
-    let lo = 0; let hi = this.nodes.length;
+    let lo = 0;
+    let hi = this.nodes.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.nodes[mid]!.key < hash) lo = mid + 1; else hi = mid;
+      if (this.nodes[mid]!.key < hash) lo = mid + 1;
+      else hi = mid;
     }
     return lo === this.nodes.length ? 0 : lo;
   }

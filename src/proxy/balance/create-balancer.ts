@@ -19,12 +19,21 @@ export function createBalancer(balance: BalanceModel | BalanceModel['algo'], ser
   const model: BalanceModel = typeof balance === 'string' ? { algo: balance } : balance;
   const all = opts.allBackups ?? false;
   switch (model.algo) {
-    case 'roundrobin': return new RoundRobinBalancer(servers, all);
-    case 'static-rr': return new StaticRrBalancer(servers, all);
-    case 'leastconn': return new LeastConnBalancer(servers, all);
-    case 'first': return new FirstBalancer(servers, all);
-    case 'random': return new RandomBalancer(servers, Math.random, all);
-    case 'source': case 'uri': case 'url_param': case 'hdr': case 'hash':
+    case 'roundrobin':
+      return new RoundRobinBalancer(servers, all);
+    case 'static-rr':
+      return new StaticRrBalancer(servers, all);
+    case 'leastconn':
+      return new LeastConnBalancer(servers, all);
+    case 'first':
+      return new FirstBalancer(servers, all);
+    case 'random':
+      return new RandomBalancer(servers, Math.random, all);
+    case 'source':
+    case 'uri':
+    case 'url_param':
+    case 'hdr':
+    case 'hash':
       return new HashBalancer(servers, model, opts);
   }
 }

@@ -2,9 +2,17 @@ import { eligible, withoutAvoided, type BalancedServer, type Balancer } from './
 
 /** The first server in declaration order that still has a free connection slot. */
 export class FirstBalancer implements Balancer {
-  constructor(private readonly servers: readonly BalancedServer[], private readonly allBackups = false) {}
+  constructor(
+    private readonly servers: readonly BalancedServer[],
+    private readonly allBackups = false,
+  ) {}
 
   pick(_ctx: unknown, avoid?: BalancedServer): BalancedServer | null {
-    return withoutAvoided(eligible(this.servers, this.allBackups).filter((s) => s.hasSlot()), avoid)[0] ?? null;
+    return (
+      withoutAvoided(
+        eligible(this.servers, this.allBackups).filter((s) => s.hasSlot()),
+        avoid,
+      )[0] ?? null
+    );
   }
 }

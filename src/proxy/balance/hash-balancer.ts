@@ -26,7 +26,10 @@ export function addressHash(addr: string): number {
   return sdbmHash(a);
 }
 
-function gcd(a: number, b: number): number { while (b) [a, b] = [b, a % b]; return a; }
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
 
 export interface HashBalancerOptions {
   hashType?: HashTypeModel;
@@ -123,10 +126,12 @@ export class HashBalancer implements Balancer {
     this.key = key;
     if (this.consistent) {
       const ids = this.opts.ids;
-      this.ring = new ConsistentHashRing(list.map((server) => {
-        const i = this.servers.indexOf(server);
-        return { server, id: ids?.[i] ?? i + 1 };
-      }));
+      this.ring = new ConsistentHashRing(
+        list.map((server) => {
+          const i = this.servers.indexOf(server);
+          return { server, id: ids?.[i] ?? i + 1 };
+        }),
+      );
       this.ringLast = -1;
       return;
     }
@@ -136,11 +141,15 @@ export class HashBalancer implements Balancer {
     const score = weights.map(() => 0);
     const table: BalancedServer[] = [];
     for (let slot = 0; slot < total; slot++) {
-      let best = -1; let max = 0;
+      let best = -1;
+      let max = 0;
       for (let i = 0; i < list.length; i++) {
         score[i]! += weights[i]!;
         const v = Math.floor((score[i]! + total) / total);
-        if (best < 0 || v > max) { max = v; best = i; }
+        if (best < 0 || v > max) {
+          max = v;
+          best = i;
+        }
       }
       table.push(list[best]!);
       score[best]! -= total;

@@ -13,13 +13,15 @@ export function sdbm(key: Uint8Array): number {
 
 export function djb2(key: Uint8Array): number {
   let h = 5381;
-  for (let i = 0; i < key.length; i++) h = (((h << 5) + h) + key[i]!) >>> 0;
+  for (let i = 0; i < key.length; i++) h = ((h << 5) + h + key[i]!) >>> 0;
   return h;
 }
 
 export function wt6(key: Uint8Array): number {
-  let h0 = 0xa53c965a; let h1 = 0x5ca6953a;
-  let step0 = 6; let step1 = 18;
+  let h0 = 0xa53c965a;
+  let h1 = 0x5ca6953a;
+  let step0 = 6;
+  let step1 = 18;
   for (let i = 0; i < key.length; i++) {
     let t = key[i]!;
     h0 = ~(h0 ^ t) >>> 0;
@@ -48,11 +50,11 @@ export function crc32(key: Uint8Array): number {
 export function fullHash(x: number): number {
   let a = x >>> 0;
   a = (a + 0x7ed55d16 + (a << 12)) >>> 0;
-  a = ((a ^ 0xc761c23c) ^ (a >>> 19)) >>> 0;
+  a = (a ^ 0xc761c23c ^ (a >>> 19)) >>> 0;
   a = (a + 0x165667b1 + (a << 5)) >>> 0;
   a = ((a + 0xd3a2646c) ^ (a << 9)) >>> 0;
   a = (a + 0xfd7046c5 + (a << 3)) >>> 0;
-  a = ((a ^ 0xb55a4f09) ^ (a >>> 16)) >>> 0;
+  a = (a ^ 0xb55a4f09 ^ (a >>> 16)) >>> 0;
   return Math.imul(a, 3221225473) >>> 0;
 }
 

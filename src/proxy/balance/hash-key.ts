@@ -10,7 +10,8 @@ import { hashKey, type HashFunctionName } from './hash-functions.js';
  */
 export function requestHash(b: BalanceModel, fn: HashFunctionName, ctx: { uri: string; src?: SampleSource; headers?: [string, string][] }): number | null {
   switch (b.algo) {
-    case 'uri': return hashKey(fn, uriKey(ctx.uri, b.uri));
+    case 'uri':
+      return hashKey(fn, uriKey(ctx.uri, b.uri));
     case 'url_param': {
       const v = urlParamValue(ctx.uri, b.param!);
       return v === null ? null : hashKey(fn, v);
@@ -27,7 +28,8 @@ export function requestHash(b: BalanceModel, fn: HashFunctionName, ctx: { uri: s
       if (v === undefined) return null;
       return hashKey(fn, typeof v === 'string' ? v : String(typeof v === 'boolean' ? Number(v) : v));
     }
-    default: return null;
+    default:
+      return null;
   }
 }
 

@@ -12,7 +12,10 @@ const EWEIGHT_MAX = 256 * WEIGHT_SCALE;
  * the back), and servers never used come in declaration order.
  */
 export class LeastConnBalancer implements Balancer {
-  constructor(private readonly servers: readonly BalancedServer[], private readonly allBackups = false) {}
+  constructor(
+    private readonly servers: readonly BalancedServer[],
+    private readonly allBackups = false,
+  ) {}
 
   pick(_ctx: unknown, avoid?: BalancedServer): BalancedServer | null {
     let best: BalancedServer | null = null;
@@ -21,8 +24,14 @@ export class LeastConnBalancer implements Balancer {
     for (const s of eligible(this.servers, this.allBackups)) {
       if (!s.hasSlot()) continue;
       const key = s.active === 0 ? 0 : Math.floor(((s.active + 1) * EWEIGHT_MAX) / (s.weight * WEIGHT_SCALE));
-      if (s === avoid) { avoided = s; continue; }
-      if (!best || key < bestKey || (key === bestKey && (s.loadSeq ?? 0) < (best.loadSeq ?? 0))) { best = s; bestKey = key; }
+      if (s === avoid) {
+        avoided = s;
+        continue;
+      }
+      if (!best || key < bestKey || (key === bestKey && (s.loadSeq ?? 0) < (best.loadSeq ?? 0))) {
+        best = s;
+        bestKey = key;
+      }
     }
     return best ?? avoided;
   }

@@ -33,7 +33,10 @@ export class RoundRobinBalancer implements Balancer {
   private seq = 0;
   private setKey = '';
 
-  constructor(private readonly servers: readonly BalancedServer[], private readonly allBackups = false) {}
+  constructor(
+    private readonly servers: readonly BalancedServer[],
+    private readonly allBackups = false,
+  ) {}
 
   pick(_ctx: unknown, avoid?: BalancedServer): BalancedServer | null {
     const key = this.eligibilityKey();
@@ -59,7 +62,10 @@ export class RoundRobinBalancer implements Balancer {
       this.updatePosition(slot);
       this.dequeue(slot);
       this.currPos++;
-      if (slot.server.hasSlot() && (slot.server !== avoid || avoided)) { chosen = slot; break; }
+      if (slot.server.hasSlot() && (slot.server !== avoid || avoided)) {
+        chosen = slot;
+        break;
+      }
       if (slot.server === avoid && slot.server.hasSlot()) avoided = slot;
       else skipped.push(slot);
     }
@@ -98,7 +104,9 @@ export class RoundRobinBalancer implements Balancer {
 
   private reset(list: BalancedServer[], key: string): void {
     this.setKey = key;
-    this.curr = []; this.next = []; this.init = [];
+    this.curr = [];
+    this.next = [];
+    this.init = [];
     let total = 0;
     for (const s of list) {
       const eweight = s.weight * WEIGHT_SCALE;
@@ -112,7 +120,11 @@ export class RoundRobinBalancer implements Balancer {
     const first = this.curr[0];
     if (first && first.eweight > 0 && first.npos <= this.currPos) return first;
     const waiting = this.init[0];
-    if (waiting && waiting.eweight > 0) { waiting.npos = 0; waiting.rweight = 0; return waiting; }
+    if (waiting && waiting.eweight > 0) {
+      waiting.npos = 0;
+      waiting.rweight = 0;
+      return waiting;
+    }
     return first ?? null;
   }
 
@@ -121,13 +133,19 @@ export class RoundRobinBalancer implements Balancer {
     if (s.npos === 0) s.npos = this.currPos;
     s.npos += Math.floor(this.nextWeight / s.eweight);
     s.rweight += this.nextWeight % s.eweight;
-    if (s.rweight >= s.eweight) { s.rweight -= s.eweight; s.npos++; }
+    if (s.rweight >= s.eweight) {
+      s.rweight -= s.eweight;
+      s.npos++;
+    }
   }
 
   private dequeue(s: Slot): void {
     for (const tree of [this.curr, this.init, this.next]) {
       const i = tree.indexOf(s);
-      if (i >= 0) { tree.splice(i, 1); return; }
+      if (i >= 0) {
+        tree.splice(i, 1);
+        return;
+      }
     }
   }
 

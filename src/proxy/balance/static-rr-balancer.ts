@@ -13,13 +13,19 @@ export class StaticRrBalancer implements Balancer {
   private setKey = '';
   private index = 0;
 
-  constructor(private readonly servers: readonly BalancedServer[], private readonly allBackups = false) {}
+  constructor(
+    private readonly servers: readonly BalancedServer[],
+    private readonly allBackups = false,
+  ) {}
 
   pick(_ctx: unknown, avoid?: BalancedServer): BalancedServer | null {
     const list = eligible(this.servers, this.allBackups);
     if (list.length === 0) return null;
     const key = list.map((s) => `${s.name}:${s.weight}`).join(',');
-    if (key !== this.setKey) { this.setKey = key; this.map = buildMap(list); }
+    if (key !== this.setKey) {
+      this.setKey = key;
+      this.map = buildMap(list);
+    }
     const total = this.map.length;
     if (this.index >= total) this.index = 0;
     const start = this.index;
@@ -29,7 +35,10 @@ export class StaticRrBalancer implements Balancer {
       const s = this.map[at++]!;
       if (s.hasSlot()) {
         avoided = { server: s, next: at };
-        if (s !== avoid) { this.index = at; return s; }
+        if (s !== avoid) {
+          this.index = at;
+          return s;
+        }
       }
       if (at === total) at = 0;
     } while (at !== start);
@@ -51,7 +60,10 @@ function buildMap(list: readonly BalancedServer[]): BalancedServer[] {
       const w = score.get(s)! + s.weight;
       score.set(s, w);
       const v = Math.floor((w + total) / total);
-      if (!best || v > max) { max = v; best = s; }
+      if (!best || v > max) {
+        max = v;
+        best = s;
+      }
     }
     map.push(best!);
     score.set(best!, score.get(best!)! - total);

@@ -8,7 +8,7 @@ const P5 = 0x27d4eb2f165667c5n;
 
 const rotl = (x: bigint, r: bigint) => ((x << r) | (x >> (64n - r))) & M;
 const round = (acc: bigint, lane: bigint) => (rotl((acc + lane * P2) & M, 31n) * P1) & M;
-const merge = (acc: bigint, v: bigint) => (((acc ^ round(0n, v)) * P1) + P4) & M;
+const merge = (acc: bigint, v: bigint) => ((acc ^ round(0n, v)) * P1 + P4) & M;
 
 export function xxh64(data: Uint8Array, seed = 0n): bigint {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -16,19 +16,41 @@ export function xxh64(data: Uint8Array, seed = 0n): bigint {
   let p = 0;
   let h: bigint;
   if (len >= 32) {
-    let v1 = (seed + P1 + P2) & M; let v2 = (seed + P2) & M; let v3 = seed; let v4 = (seed - P1) & M;
+    let v1 = (seed + P1 + P2) & M;
+    let v2 = (seed + P2) & M;
+    let v3 = seed;
+    let v4 = (seed - P1) & M;
     while (p <= len - 32) {
-      v1 = round(v1, view.getBigUint64(p, true)); v2 = round(v2, view.getBigUint64(p + 8, true));
-      v3 = round(v3, view.getBigUint64(p + 16, true)); v4 = round(v4, view.getBigUint64(p + 24, true));
+      v1 = round(v1, view.getBigUint64(p, true));
+      v2 = round(v2, view.getBigUint64(p + 8, true));
+      v3 = round(v3, view.getBigUint64(p + 16, true));
+      v4 = round(v4, view.getBigUint64(p + 24, true));
       p += 32;
     }
     h = (rotl(v1, 1n) + rotl(v2, 7n) + rotl(v3, 12n) + rotl(v4, 18n)) & M;
-    h = merge(h, v1); h = merge(h, v2); h = merge(h, v3); h = merge(h, v4);
+    h = merge(h, v1);
+    h = merge(h, v2);
+    h = merge(h, v3);
+    h = merge(h, v4);
   } else h = (seed + P5) & M;
   h = (h + BigInt(len)) & M;
-  for (; p + 8 <= len; p += 8) { h ^= round(0n, view.getBigUint64(p, true)); h = (rotl(h, 27n) * P1 + P4) & M; }
-  if (p + 4 <= len) { h ^= (BigInt(view.getUint32(p, true)) * P1) & M; h = (rotl(h, 23n) * P2 + P3) & M; p += 4; }
-  for (; p < len; p++) { h ^= (BigInt(data[p]!) * P5) & M; h = (rotl(h, 11n) * P1) & M; }
-  h ^= h >> 33n; h = (h * P2) & M; h ^= h >> 29n; h = (h * P3) & M; h ^= h >> 32n;
+  for (; p + 8 <= len; p += 8) {
+    h ^= round(0n, view.getBigUint64(p, true));
+    h = (rotl(h, 27n) * P1 + P4) & M;
+  }
+  if (p + 4 <= len) {
+    h ^= (BigInt(view.getUint32(p, true)) * P1) & M;
+    h = (rotl(h, 23n) * P2 + P3) & M;
+    p += 4;
+  }
+  for (; p < len; p++) {
+    h ^= (BigInt(data[p]!) * P5) & M;
+    h = (rotl(h, 11n) * P1) & M;
+  }
+  h ^= h >> 33n;
+  h = (h * P2) & M;
+  h ^= h >> 29n;
+  h = (h * P3) & M;
+  h ^= h >> 32n;
   return h;
 }

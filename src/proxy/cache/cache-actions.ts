@@ -19,14 +19,19 @@ import { requestAllowsLookup, requestAllowsStore, responseStoreDecision, seconda
 
 const pendingRefs: { name: string; at: Loc }[] = [];
 
-export function resetCacheRefs(): void { pendingRefs.length = 0; }
+export function resetCacheRefs(): void {
+  pendingRefs.length = 0;
+}
 
 /** Records a cache name the file uses, checked once every section is read. */
-export function noteCacheRef(name: string, at: Loc): void { pendingRefs.push({ name, at }); }
+export function noteCacheRef(name: string, at: Loc): void {
+  pendingRefs.push({ name, at });
+}
 
 export function checkCacheRefs(caches: readonly CacheModel[]): void {
   for (const r of pendingRefs.splice(0)) {
-    if (!caches.some((c) => c.name === r.name)) throw referenceError(r.at, `cache '${r.name}' is not declared; add a 'cache ${r.name}' section or fix the name`);
+    if (!caches.some((c) => c.name === r.name))
+      throw referenceError(r.at, `cache '${r.name}' is not declared; add a 'cache ${r.name}' section or fix the name`);
   }
 }
 
@@ -65,7 +70,8 @@ function fromCache(obj: CachedObject, now: number): LocalResponse {
 }
 
 registerAction({
-  name: 'cache-use', sides: ['http-request'],
+  name: 'cache-use',
+  sides: ['http-request'],
   parse: (args, ctx) => {
     if (args.length !== 1) throw syntaxError(ctx.at, `'http-request cache-use' needs a cache name`);
     const name = args[0]!;
@@ -81,7 +87,8 @@ registerAction({
 });
 
 registerAction({
-  name: 'cache-store', sides: ['http-response'],
+  name: 'cache-store',
+  sides: ['http-response'],
   parse: (args, ctx) => {
     if (args.length !== 1) throw syntaxError(ctx.at, `'http-response cache-store' needs a cache name`);
     const name = args[0]!;
@@ -93,14 +100,24 @@ registerAction({
       const d = responseStoreDecision(resStatus?.status ?? src.response?.status ?? 0, resHeaders, cache.model.maxAge, cache.model.processVary);
       if (!d.store) return undefined;
       // A response in an encoding its own request did not accept is not kept for others.
-      if (d.vary.includes('accept-encoding') && !variantMatches(secondaryKey(['accept-encoding'], req.headers, resHeaders), ['accept-encoding'], req.headers)) return undefined;
+      if (d.vary.includes('accept-encoding') && !variantMatches(secondaryKey(['accept-encoding'], req.headers, resHeaders), ['accept-encoding'], req.headers))
+        return undefined;
       const declared = resHeaders.find(([n]) => n.toLowerCase() === 'content-length');
       if (declared && Number(declared[1]) > cache.model.maxObjectSize) return undefined;
       // The cache keeps the server's Age and answers with its own.
       for (let i = resHeaders.length - 1; i >= 0; i--) if (resHeaders[i]![0].toLowerCase() === 'age') resHeaders.splice(i, 1);
       pending.set(txn, {
-        cache, primary: primaryKey(req), secondary: secondaryKey(d.vary, req.headers, resHeaders), status: resStatus?.status ?? 200,
-        headers: resHeaders, ttl: d.ttlSeconds, age: d.age, vary: d.vary, parts: [], size: 0, tooBig: false,
+        cache,
+        primary: primaryKey(req),
+        secondary: secondaryKey(d.vary, req.headers, resHeaders),
+        status: resStatus?.status ?? 200,
+        headers: resHeaders,
+        ttl: d.ttlSeconds,
+        age: d.age,
+        vary: d.vary,
+        parts: [],
+        size: 0,
+        tooBig: false,
       });
       return undefined;
     };
@@ -113,7 +130,11 @@ export function cacheResponseBody(src: SampleSource | null, chunk: Buffer): void
   const p = pending.get(src.txn);
   if (!p || p.tooBig) return;
   p.size += chunk.length;
-  if (p.size > p.cache.model.maxObjectSize * 2 + 1024) { p.tooBig = true; p.parts = []; return; }
+  if (p.size > p.cache.model.maxObjectSize * 2 + 1024) {
+    p.tooBig = true;
+    p.parts = [];
+    return;
+  }
   p.parts.push(chunk);
 }
 
@@ -134,7 +155,14 @@ export function cacheResponseEnd(src: SampleSource | null, headFirst = true): vo
   const headSize = headers.reduce((n, [k, v]) => n + k.length + v.length + 4, 0);
   const now = Date.now();
   p.cache.put(p.primary, p.secondary, {
-    status: p.status, reason: '', headers, body, storedAt: now, expiresAt: now + p.ttl * 1000, initialAge: p.age,
-    vary: p.vary, size: body.length + headSize,
+    status: p.status,
+    reason: '',
+    headers,
+    body,
+    storedAt: now,
+    expiresAt: now + p.ttl * 1000,
+    initialAge: p.age,
+    vary: p.vary,
+    size: body.length + headSize,
   });
 }

@@ -31,15 +31,24 @@ export function parseCacheLine(c: CacheModel, words: readonly string[], at: Loc)
       c.totalMaxSize = mb * 1024 * 1024;
       return;
     }
-    case 'max-object-size': c.maxObjectSize = wholeNumber(v, at, kw); return;
-    case 'max-age': c.maxAge = wholeNumber(v, at, kw); return;
+    case 'max-object-size':
+      c.maxObjectSize = wholeNumber(v, at, kw);
+      return;
+    case 'max-age':
+      c.maxAge = wholeNumber(v, at, kw);
+      return;
     case 'process-vary':
       if (v !== 'on' && v !== 'off') throw syntaxError(at, `'process-vary' expects 'on' or 'off'`);
       c.processVary = v === 'on';
       return;
-    case 'max-secondary-entries': c.maxSecondaryEntries = wholeNumber(v, at, kw); return;
+    case 'max-secondary-entries':
+      c.maxSecondaryEntries = wholeNumber(v, at, kw);
+      return;
   }
-  throw syntaxError(at, `unknown keyword '${kw ?? ''}' in cache section; expected total-max-size, max-object-size, max-age, process-vary or max-secondary-entries`);
+  throw syntaxError(
+    at,
+    `unknown keyword '${kw ?? ''}' in cache section; expected total-max-size, max-object-size, max-age, process-vary or max-secondary-entries`,
+  );
 }
 
 /** Fills the defaults HAProxy derives once the section is complete. */

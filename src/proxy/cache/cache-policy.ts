@@ -23,13 +23,25 @@ function directives(headers: Headers, name: string): Map<string, string> {
       const p = part.trim();
       if (!p) continue;
       const eq = p.indexOf('=');
-      m.set((eq < 0 ? p : p.slice(0, eq)).trim().toLowerCase(), eq < 0 ? '' : p.slice(eq + 1).trim().replace(/^"|"$/g, ''));
+      m.set(
+        (eq < 0 ? p : p.slice(0, eq)).trim().toLowerCase(),
+        eq < 0
+          ? ''
+          : p
+              .slice(eq + 1)
+              .trim()
+              .replace(/^"|"$/g, ''),
+      );
     }
   }
   return m;
 }
 
-export interface RequestFacts { method: string; version: string; headers: Headers }
+export interface RequestFacts {
+  method: string;
+  version: string;
+  headers: Headers;
+}
 
 /** May this request be stored at all (whether or not it is answered from the cache)? */
 export function requestAllowsStore(r: RequestFacts): boolean {
@@ -48,16 +60,17 @@ export function requestAllowsLookup(r: RequestFacts): boolean {
 /** Request headers a Vary may name when process-vary is on. */
 export const VARY_HANDLED = new Set(['accept-encoding', 'referer']);
 
-export type StoreDecision =
-  | { store: false; reason: string }
-  | { store: true; ttlSeconds: number; age: number; vary: string[] };
+export type StoreDecision = { store: false; reason: string } | { store: true; ttlSeconds: number; age: number; vary: string[] };
 
 /** Whether a response may be kept, and for how long (capped by the cache's max-age). */
 export function responseStoreDecision(status: number, headers: Headers, cacheMaxAge: number, processVary: boolean, now = Date.now()): StoreDecision {
   if (status !== 200) return { store: false, reason: 'status is not 200' };
   const cc = directives(headers, 'cache-control');
   if (cc.has('no-store') || cc.has('no-cache') || cc.has('private')) return { store: false, reason: 'Cache-Control forbids it' };
-  const varyNames = values(headers, 'vary').flatMap((v) => v.split(',')).map((v) => v.trim().toLowerCase()).filter(Boolean);
+  const varyNames = values(headers, 'vary')
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
   if (varyNames.length > 0 && (!processVary || varyNames.some((v) => !VARY_HANDLED.has(v)))) return { store: false, reason: 'Vary' };
   let ttl: number | undefined;
   const num = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
@@ -108,7 +121,12 @@ export function secondaryKey(vary: readonly string[], requestHeaders: Headers, r
 /** Whether a stored variant (its secondary key) suits this request. */
 export function variantMatches(storedKey: string, vary: readonly string[], requestHeaders: Headers): boolean {
   if (vary.length === 0) return storedKey === '';
-  const parts = new Map(storedKey.split('\n').map((l) => { const eq = l.indexOf('='); return [l.slice(0, eq), l.slice(eq + 1)] as [string, string]; }));
+  const parts = new Map(
+    storedKey.split('\n').map((l) => {
+      const eq = l.indexOf('=');
+      return [l.slice(0, eq), l.slice(eq + 1)] as [string, string];
+    }),
+  );
   return vary.every((n) => {
     const stored = parts.get(n) ?? '';
     if (n === 'accept-encoding') {

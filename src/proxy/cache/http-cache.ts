@@ -26,7 +26,9 @@ export class HttpCache {
 
   constructor(readonly model: CacheModel) {}
 
-  get name(): string { return this.model.name; }
+  get name(): string {
+    return this.model.name;
+  }
 
   /** A fresh object for the key whose variant suits the request (`matches(secondaryKey, vary)`). */
   get(primary: string, matches: (secondaryKey: string, vary: readonly string[]) => boolean, now = Date.now()): CachedObject | undefined {
@@ -34,10 +36,14 @@ export class HttpCache {
     const bucket = this.entries.get(primary);
     if (!bucket) return undefined;
     for (const [sk, obj] of bucket) {
-      if (obj.expiresAt <= now) { this.remove(primary, sk); continue; }
+      if (obj.expiresAt <= now) {
+        this.remove(primary, sk);
+        continue;
+      }
       if (!matches(sk, obj.vary)) continue;
       // Refresh recency.
-      this.entries.delete(primary); this.entries.set(primary, bucket);
+      this.entries.delete(primary);
+      this.entries.set(primary, bucket);
       this.hits++;
       return obj;
     }
@@ -55,7 +61,10 @@ export class HttpCache {
       for (const sk of [...oldBucket.keys()]) this.remove(oldKey, sk);
     }
     bucket = this.entries.get(primary);
-    if (!bucket) { bucket = new Map(); this.entries.set(primary, bucket); }
+    if (!bucket) {
+      bucket = new Map();
+      this.entries.set(primary, bucket);
+    }
     bucket.set(secondaryKey, obj);
     this.used += obj.size;
     return true;
@@ -70,5 +79,7 @@ export class HttpCache {
     if (bucket.size === 0) this.entries.delete(primary);
   }
 
-  get usedBytes(): number { return this.used; }
+  get usedBytes(): number {
+    return this.used;
+  }
 }

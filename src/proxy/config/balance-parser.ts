@@ -5,7 +5,8 @@ import { syntaxError, unsupportedError } from './config-errors.js';
 import { parseSampleExpr } from '../sample/sample-expr.js';
 
 function positive(text: string | undefined, at: Loc, what: string): number {
-  if (text === undefined || !/^\d+$/.test(text) || Number(text) <= 0) throw syntaxError(at, `balance uri : '${what}' expects a positive integer (got '${text ?? ''}')`);
+  if (text === undefined || !/^\d+$/.test(text) || Number(text) <= 0)
+    throw syntaxError(at, `balance uri : '${what}' expects a positive integer (got '${text ?? ''}')`);
   return Number(text);
 }
 
@@ -13,13 +14,21 @@ function positive(text: string | undefined, at: Loc, what: string): number {
 export function parseBalance(words: readonly string[], at: Loc, settings: ProxySettings): void {
   const algo = words[1] ?? '';
   const rest = words.slice(2);
-  const set = (b: BalanceModel) => { settings.balance = { ...b, loc: at }; };
+  const set = (b: BalanceModel) => {
+    settings.balance = { ...b, loc: at };
+  };
   switch (algo) {
-    case 'roundrobin': case 'static-rr': case 'leastconn': case 'source': case 'first':
+    case 'roundrobin':
+    case 'static-rr':
+    case 'leastconn':
+    case 'source':
+    case 'first':
       // HAProxy ignores words after these algorithms.
-      set({ algo }); return;
+      set({ algo });
+      return;
     case 'random':
-      set({ algo }); return;
+      set({ algo });
+      return;
     case 'uri': {
       const uri = { whole: false, len: 0, depth: 0, pathOnly: false };
       for (let i = 0; i < rest.length; i++) {
@@ -30,19 +39,23 @@ export function parseBalance(words: readonly string[], at: Loc, settings: ProxyS
         else if (w === 'path-only') uri.pathOnly = true;
         else throw syntaxError(at, `balance uri only accepts parameters 'len', 'depth', 'path-only', and 'whole' (got '${w}')`);
       }
-      set({ algo, uri }); return;
+      set({ algo, uri });
+      return;
     }
     case 'url_param': {
       const name = rest[0];
       if (!name) throw syntaxError(at, `balance url_param requires an URL parameter name`);
-      if (rest[1] === 'check_post') throw unsupportedError(at, `'balance url_param ${name} check_post' (hashing on a POST body) is not supported; remove check_post`);
-      set({ algo, param: name }); return;
+      if (rest[1] === 'check_post')
+        throw unsupportedError(at, `'balance url_param ${name} check_post' (hashing on a POST body) is not supported; remove check_post`);
+      set({ algo, param: name });
+      return;
     }
     case 'hash': {
       const text = rest.join(' ');
       if (!text) throw syntaxError(at, `balance hash requires a sample expression`);
       const expr = parseSampleExpr(text, at);
-      set({ algo: 'hash', expr: text, compiled: expr }); return;
+      set({ algo: 'hash', expr: text, compiled: expr });
+      return;
     }
   }
   const hdr = /^hdr\(([^)]*)\)$/.exec(algo);
@@ -53,13 +66,20 @@ export function parseBalance(words: readonly string[], at: Loc, settings: ProxyS
       if (w === 'use_domain_only') domainOnly = true;
       else throw syntaxError(at, `balance ${algo} only accepts 'use_domain_only' modifier (got '${w}')`);
     }
-    set({ algo: 'hdr', hdr: { name: hdr[1], domainOnly } }); return;
+    set({ algo: 'hdr', hdr: { name: hdr[1], domainOnly } });
+    return;
   }
   if (algo === 'rdp-cookie' || algo.startsWith('rdp-cookie(')) {
     throw unsupportedError(at, `'balance ${algo}' (Remote Desktop cookies, a TCP-mode algorithm) is not supported; use source, uri, hdr() or roundrobin`);
   }
-  if (algo.startsWith('random(')) { set({ algo: 'random' }); return; }
-  throw syntaxError(at, `balance only supports 'roundrobin', 'static-rr', 'leastconn', 'source', 'uri', 'url_param', 'hash', 'hdr(name)', 'random' and 'first'; got '${algo}'`);
+  if (algo.startsWith('random(')) {
+    set({ algo: 'random' });
+    return;
+  }
+  throw syntaxError(
+    at,
+    `balance only supports 'roundrobin', 'static-rr', 'leastconn', 'source', 'uri', 'url_param', 'hash', 'hdr(name)', 'random' and 'first'; got '${algo}'`,
+  );
 }
 
 const FUNCTIONS = new Set(['sdbm', 'djb2', 'wt6', 'crc32']);

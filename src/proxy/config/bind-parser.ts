@@ -12,7 +12,14 @@ export interface BindParseContext {
   haproxyWarn(at: Loc, message: string): void;
 }
 
-export interface ParsedBindOptions { ssl: boolean; certFiles: string[]; alpn: string[]; tls?: BindTlsModel; acceptProxy?: boolean; name?: string }
+export interface ParsedBindOptions {
+  ssl: boolean;
+  certFiles: string[];
+  alpn: string[];
+  tls?: BindTlsModel;
+  acceptProxy?: boolean;
+  name?: string;
+}
 
 const VERSIONS: Record<string, TlsVersion> = { SSLv3: 'TLSv1', 'TLSv1.0': 'TLSv1', 'TLSv1.1': 'TLSv1.1', 'TLSv1.2': 'TLSv1.2', 'TLSv1.3': 'TLSv1.3' };
 const ORDER: TlsVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
@@ -20,9 +27,37 @@ const NO_VERSION: Record<string, TlsVersion> = { 'no-tlsv10': 'TLSv1', 'no-tlsv1
 const FORCE_VERSION: Record<string, TlsVersion> = { 'force-tlsv10': 'TLSv1', 'force-tlsv11': 'TLSv1.1', 'force-tlsv12': 'TLSv1.2', 'force-tlsv13': 'TLSv1.3' };
 
 /** Bind options that only tune the socket or the process: accepted, noted as ignored (value-taking ones first). */
-const IGNORED_WITH_VALUE = new Set(['id', 'process', 'thread', 'maxconn', 'backlog', 'curves', 'ecdhe', 'nice', 'mss', 'interface',
-  'tcp-ut', 'level', 'severity-output', 'mode', 'user', 'group', 'uid', 'gid', 'npn', 'ca-sign-file', 'ca-sign-pass', 'sigalgs',
-  'client-sigalgs', 'ca-verify-file', 'gid', 'namespace', 'expose-fd', 'tls-ticket-keys', 'alpn-fallback']);
+const IGNORED_WITH_VALUE = new Set([
+  'id',
+  'process',
+  'thread',
+  'maxconn',
+  'backlog',
+  'curves',
+  'ecdhe',
+  'nice',
+  'mss',
+  'interface',
+  'tcp-ut',
+  'level',
+  'severity-output',
+  'mode',
+  'user',
+  'group',
+  'uid',
+  'gid',
+  'npn',
+  'ca-sign-file',
+  'ca-sign-pass',
+  'sigalgs',
+  'client-sigalgs',
+  'ca-verify-file',
+  'gid',
+  'namespace',
+  'expose-fd',
+  'tls-ticket-keys',
+  'alpn-fallback',
+]);
 const IGNORED_FLAGS = new Set(['v4v6', 'v6only', 'defer-accept', 'tfo', 'allow-0rtt', 'no-ca-names', 'ssl_fc', 'no-sslv3', 'quic-force-retry']);
 
 /** Reads the option words of one `bind` line (after the address) with HAProxy 2.6's meaning. */
@@ -43,7 +78,9 @@ export function parseBindOptions(words: readonly string[], at: Loc, ctx: BindPar
     for (let i = 0; i < list.length; i++) {
       const w = list[i]!;
       switch (w) {
-        case 'ssl': out.ssl = true; break;
+        case 'ssl':
+          out.ssl = true;
+          break;
         case 'crt': {
           const f = crtPath(value(++i, 'a PEM file or a directory'));
           out.certFiles.push(...certificatesIn(f, at));
@@ -57,51 +94,98 @@ export function parseBindOptions(words: readonly string[], at: Loc, ctx: BindPar
           }
           break;
         }
-        case 'ca-file': tls.caFile = caPath(value(++i, 'a file')); break;
-        case 'crl-file': tls.crlFile = caPath(value(++i, 'a file')); break;
+        case 'ca-file':
+          tls.caFile = caPath(value(++i, 'a file'));
+          break;
+        case 'crl-file':
+          tls.crlFile = caPath(value(++i, 'a file'));
+          break;
         case 'verify': {
           const v = value(++i, 'none, optional or required');
-          if (v !== 'none' && v !== 'optional' && v !== 'required') throw syntaxError(at, `bind option 'verify' expects none, optional or required, got '${v}'`);
+          if (v !== 'none' && v !== 'optional' && v !== 'required')
+            throw syntaxError(at, `bind option 'verify' expects none, optional or required, got '${v}'`);
           tls.verify = v;
           break;
         }
-        case 'ca-ignore-err': case 'crt-ignore-err': {
+        case 'ca-ignore-err':
+        case 'crt-ignore-err': {
           const v = value(++i, "'all' or a list of error IDs");
-          if (w === 'ca-ignore-err') tls.caIgnoreErr = v; else tls.crtIgnoreErr = v;
+          if (w === 'ca-ignore-err') tls.caIgnoreErr = v;
+          else tls.crtIgnoreErr = v;
           break;
         }
-        case 'strict-sni': tls.strictSni = true; break;
-        case 'ssl-min-ver': case 'ssl-max-ver': {
+        case 'strict-sni':
+          tls.strictSni = true;
+          break;
+        case 'ssl-min-ver':
+        case 'ssl-max-ver': {
           const v = value(++i, 'a version such as TLSv1.2');
           const mapped = VERSIONS[v];
           if (!mapped) throw syntaxError(at, `bind option '${w}': '${v}' : unknown ssl/tls version; use SSLv3, TLSv1.0, TLSv1.1, TLSv1.2 or TLSv1.3`);
-          if (w === 'ssl-min-ver') tls.minVersion = mapped; else tls.maxVersion = mapped;
+          if (w === 'ssl-min-ver') tls.minVersion = mapped;
+          else tls.maxVersion = mapped;
           break;
         }
-        case 'no-tlsv10': case 'no-tlsv11': case 'no-tlsv12': case 'no-tlsv13': disabled.add(NO_VERSION[w]!); break;
-        case 'force-tlsv10': case 'force-tlsv11': case 'force-tlsv12': case 'force-tlsv13': forced = FORCE_VERSION[w]; break;
-        case 'ciphers': tls.ciphers = value(++i, 'a cipher list'); break;
-        case 'ciphersuites': tls.ciphersuites = value(++i, 'a TLS 1.3 cipher suite list'); break;
-        case 'no-tls-tickets': tls.noTlsTickets = true; break;
-        case 'prefer-client-ciphers': tls.preferClientCiphers = true; break;
+        case 'no-tlsv10':
+        case 'no-tlsv11':
+        case 'no-tlsv12':
+        case 'no-tlsv13':
+          disabled.add(NO_VERSION[w]!);
+          break;
+        case 'force-tlsv10':
+        case 'force-tlsv11':
+        case 'force-tlsv12':
+        case 'force-tlsv13':
+          forced = FORCE_VERSION[w];
+          break;
+        case 'ciphers':
+          tls.ciphers = value(++i, 'a cipher list');
+          break;
+        case 'ciphersuites':
+          tls.ciphersuites = value(++i, 'a TLS 1.3 cipher suite list');
+          break;
+        case 'no-tls-tickets':
+          tls.noTlsTickets = true;
+          break;
+        case 'prefer-client-ciphers':
+          tls.preferClientCiphers = true;
+          break;
         case 'alpn': {
           const list = value(++i, 'a list such as h2,http/1.1');
           out.alpn = list.split(',');
-          for (const p of out.alpn) if (p !== 'h2' && p !== 'http/1.1' && p !== 'http/1.0') throw unsupportedError(at, `ALPN protocol '${p}' is not supported; use h2 and http/1.1`);
+          for (const p of out.alpn)
+            if (p !== 'h2' && p !== 'http/1.1' && p !== 'http/1.0') throw unsupportedError(at, `ALPN protocol '${p}' is not supported; use h2 and http/1.1`);
           break;
         }
-        case 'name': out.name = value(++i, 'a name'); break;
+        case 'name':
+          out.name = value(++i, 'a name');
+          break;
         case 'accept-proxy':
           out.acceptProxy = true;
           break;
-        case 'transparent': case 'generate-certificates': case 'quic':
+        case 'transparent':
+        case 'generate-certificates':
+        case 'quic':
           throw unsupportedError(at, `bind option '${w}' is not supported by docklab; remove it`);
         case 'proto':
-          throw unsupportedError(at, `bind option 'proto ${list[i + 1] ?? ''}' is not supported (clear-text HTTP/2 is not served); use 'ssl … alpn h2,http/1.1'`);
+          throw unsupportedError(
+            at,
+            `bind option 'proto ${list[i + 1] ?? ''}' is not supported (clear-text HTTP/2 is not served); use 'ssl … alpn h2,http/1.1'`,
+          );
         default:
-          if (IGNORED_WITH_VALUE.has(w)) { value(++i, 'a value'); if (!fromDefaults) ctx.warn(at, `bind option '${w}' is ignored by docklab`); break; }
-          if (IGNORED_FLAGS.has(w)) { if (!fromDefaults) ctx.warn(at, `bind option '${w}' is ignored by docklab`); break; }
-          throw unsupportedError(at, `bind option '${w}' is not supported; supported: ssl, crt, crt-list, ca-file, crl-file, verify, strict-sni, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, alpn, no-tls-tickets, name, accept-proxy`);
+          if (IGNORED_WITH_VALUE.has(w)) {
+            value(++i, 'a value');
+            if (!fromDefaults) ctx.warn(at, `bind option '${w}' is ignored by docklab`);
+            break;
+          }
+          if (IGNORED_FLAGS.has(w)) {
+            if (!fromDefaults) ctx.warn(at, `bind option '${w}' is ignored by docklab`);
+            break;
+          }
+          throw unsupportedError(
+            at,
+            `bind option '${w}' is not supported; supported: ssl, crt, crt-list, ca-file, crl-file, verify, strict-sni, ssl-min-ver, ssl-max-ver, ciphers, ciphersuites, alpn, no-tls-tickets, name, accept-proxy`,
+          );
       }
     }
   };
@@ -113,7 +197,10 @@ export function parseBindOptions(words: readonly string[], at: Loc, ctx: BindPar
     apply(defaults, true);
   }
   apply(own, false);
-  if (forced) { tls.minVersion ??= forced; tls.maxVersion ??= forced; }
+  if (forced) {
+    tls.minVersion ??= forced;
+    tls.maxVersion ??= forced;
+  }
   if (disabled.size > 0) {
     if (tls.minVersion || tls.maxVersion) {
       ctx.haproxyWarn(at, `no-sslv3/no-tlsv1x are ignored for this bind. Use only 'ssl-min-ver' and 'ssl-max-ver' to fix`);
@@ -135,13 +222,23 @@ export function parseBindOptions(words: readonly string[], at: Loc, ctx: BindPar
 function certificatesIn(path: string, at: Loc): string[] {
   let isDir = false;
   // A missing file is reported when certificates are loaded (with its own error code).
-  try { isDir = statSync(path).isDirectory(); } catch { return [path]; }
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    return [path];
+  }
   if (!isDir) return [path];
   const files = readdirSync(path)
     .filter((f) => !f.startsWith('.') && !/\.(key|ocsp|issuer|sctl|dh)$/.test(f))
     .sort()
     .map((f) => join(path, f))
-    .filter((f) => { try { return statSync(f).isFile(); } catch { return false; } });
+    .filter((f) => {
+      try {
+        return statSync(f).isFile();
+      } catch {
+        return false;
+      }
+    });
   if (files.length === 0) throw syntaxError(at, `no certificate found in directory '${path}'`);
   return files;
 }
@@ -153,7 +250,9 @@ function certificatesIn(path: string, at: Loc): string[] {
  */
 function readCrtList(path: string, at: Loc, crtPath: (f: string) => string): { file: string; filters: string[] }[] {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch {
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
     throw syntaxError(at, `crt-list: unable to open file '${path}'`);
   }
   const out: { file: string; filters: string[] }[] = [];
@@ -165,8 +264,13 @@ function readCrtList(path: string, at: Loc, crtPath: (f: string) => string): { f
     let rest = words.slice(1);
     if (rest[0]?.startsWith('[')) {
       const close = rest.findIndex((w) => w.endsWith(']'));
-      const opts = rest.slice(0, close + 1).join(' ').replace(/^\[|\]$/g, '').trim();
-      if (opts !== '') throw unsupportedError(lineAt, `per-certificate options '[${opts}]' in a crt-list are not supported by docklab; put them on the bind line`);
+      const opts = rest
+        .slice(0, close + 1)
+        .join(' ')
+        .replace(/^\[|\]$/g, '')
+        .trim();
+      if (opts !== '')
+        throw unsupportedError(lineAt, `per-certificate options '[${opts}]' in a crt-list are not supported by docklab; put them on the bind line`);
       rest = rest.slice(close + 1);
     }
     out.push({ file: crtPath(file), filters: rest.map((f) => f.toLowerCase()) });

@@ -16,10 +16,9 @@ const hex = (h: string) => Buffer.from(h, 'hex').toString('latin1');
 /** SSLv3 ClientHello: 39 common RSA/DH cipher suites, NULL compression. */
 const SSL_HELLO_HEAD = '16' + '0300' + '0079' + '01' + '000075' + '0300';
 const SSL_HELLO_RANDOM = Buffer.from('HAPROXYSSLCHK\nHAPROXYSSLCHK\n', 'latin1').toString('hex');
-const SSL_HELLO_CIPHERS = [
-  ...Array.from({ length: 0x1b }, (_, i) => i + 1),
-  ...Array.from({ length: 0x3a - 0x2f + 1 }, (_, i) => i + 0x2f),
-].map((c) => c.toString(16).padStart(4, '0')).join('');
+const SSL_HELLO_CIPHERS = [...Array.from({ length: 0x1b }, (_, i) => i + 1), ...Array.from({ length: 0x3a - 0x2f + 1 }, (_, i) => i + 0x2f)]
+  .map((c) => c.toString(16).padStart(4, '0'))
+  .join('');
 /** Offset of the 4-byte gmt_unix_time field, filled in when the hello is sent. */
 export const SSL_HELLO_TIME_AT = 11;
 
@@ -37,9 +36,7 @@ function mysqlLogin(user: string, post41: boolean): string {
   const name = Buffer.from(user, 'latin1').toString('hex') + '00';
   const len = user.length + 7 + (post41 ? 27 : 0);
   const header = Buffer.from([len & 0xff, (len >> 8) & 0xff, (len >> 16) & 0xff, 1]).toString('hex');
-  const body = post41
-    ? '00820000' + '00800001' + '21' + '00'.repeat(23) + name + '00'
-    : '0080' + '000001' + name + '00';
+  const body = post41 ? '00820000' + '00800001' + '21' + '00'.repeat(23) + name + '00' : '0080' + '000001' + name + '00';
   // The login is followed by COM_QUIT so that the server closes cleanly.
   return hex(header + body + '010000' + '00' + '01');
 }
@@ -56,7 +53,12 @@ export function cannedCheckRules(name: string, args: readonly string[], at: Loc)
       return [connect, { kind: 'send', data: sslHello(), gmtTimeAt: SSL_HELLO_TIME_AT, loc: at }, expect('rbinary', '^1[56]', at, { minRecv: 5 })];
     case 'ldap-check':
       if (args.length) throw syntaxError(at, `'option ldap-check' cannot handle arguments`);
-      return [connect, { kind: 'send', data: hex('300c020101600702010304008000'), loc: at }, expect('rbinary', '^30', at, { minRecv: 14 }), { kind: 'expect-custom', check: 'ldap-bindrsp', loc: at }];
+      return [
+        connect,
+        { kind: 'send', data: hex('300c020101600702010304008000'), loc: at },
+        expect('rbinary', '^30', at, { minRecv: 14 }),
+        { kind: 'expect-custom', check: 'ldap-bindrsp', loc: at },
+      ];
     case 'smtpchk': {
       if (args.length > 2) throw syntaxError(at, `'option smtpchk' takes at most 2 arguments (HELO|EHLO domain)`);
       const cmd = args.length === 2 && (args[0] === 'HELO' || args[0] === 'EHLO') ? `${args[0]} ${args[1]}` : 'HELO localhost';
@@ -65,15 +67,18 @@ export function cannedCheckRules(name: string, args: readonly string[], at: Loc)
         connect,
         expect('rstring', '^[0-9]{3}[ \r]', at, { minRecv: 4 }),
         expect('rstring', '^2[0-9]{2}[ \r]', at, { minRecv: 4 }),
-        { kind: 'send', data: `${cmd}\r\n`, loc: at }, reply(),
-        { kind: 'send', data: 'QUIT\r\n', loc: at }, reply(),
+        { kind: 'send', data: `${cmd}\r\n`, loc: at },
+        reply(),
+        { kind: 'send', data: 'QUIT\r\n', loc: at },
+        reply(),
       ];
     }
     case 'pgsql-check': {
       if (args[0] !== 'user' || !args[1]) throw syntaxError(at, `'option pgsql-check' expects 'user <username>' as argument`);
       if (args.length > 2) throw syntaxError(at, `'option pgsql-check' takes at most 2 arguments`);
       const user = args[1];
-      const len = Buffer.alloc(4); len.writeUInt32BE(15 + user.length);
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(15 + user.length);
       const startup = len.toString('hex') + '00030000' + '7573657200' + Buffer.from(user, 'latin1').toString('hex') + '00' + '00';
       return [
         connect,
@@ -89,7 +94,8 @@ export function cannedCheckRules(name: string, args: readonly string[], at: Loc)
       if (!args[1]) throw syntaxError(at, `'option mysql-check user' expects <username> as argument`);
       if (args.length > 3) throw syntaxError(at, `'option mysql-check' takes at most 3 arguments`);
       const variant = args[2];
-      if (variant !== undefined && variant !== 'post-41' && variant !== 'pre-41') throw syntaxError(at, `keyword 'user' only supports 'post-41' and 'pre-41' (got '${variant}')`);
+      if (variant !== undefined && variant !== 'post-41' && variant !== 'pre-41')
+        throw syntaxError(at, `keyword 'user' only supports 'post-41' and 'pre-41' (got '${variant}')`);
       return [
         connect,
         // The login goes out without waiting for the server's greeting, as HAProxy does.

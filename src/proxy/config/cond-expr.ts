@@ -10,7 +10,10 @@ export const HAPROXY_COMPAT_VERSION = '2.6.12';
  */
 export const DOCKLAB_FEATURES = new Set(['OPENSSL', 'THREAD', 'EPOLL', 'POLL', 'GETADDRINFO', 'REGPARM', 'ACCEPT4']);
 
-interface Ctx { readonly env: NodeJS.ProcessEnv; readonly at: { file: string; line: number } }
+interface Ctx {
+  readonly env: NodeJS.ProcessEnv;
+  readonly at: { file: string; line: number };
+}
 
 /**
  * Evaluates the expression of `.if`/`.elif` as HAProxy 2.6 does: the words
@@ -32,9 +35,15 @@ export function evaluateCondition(words: readonly string[], directive: string, c
 
 class CondParser {
   pos = 0;
-  constructor(private readonly text: string, private readonly directive: string, private readonly ctx: Ctx) {}
+  constructor(
+    private readonly text: string,
+    private readonly directive: string,
+    private readonly ctx: Ctx,
+  ) {}
 
-  skip(): void { while (this.pos < this.text.length && /\s/.test(this.text[this.pos]!)) this.pos++; }
+  skip(): void {
+    while (this.pos < this.text.length && /\s/.test(this.text[this.pos]!)) this.pos++;
+  }
 
   private unparsable(): Error {
     return syntaxError(this.ctx.at, `unparsable conditional expression '${this.text}' in '${this.directive}' at position ${this.pos + 1}`);
@@ -65,7 +74,10 @@ class CondParser {
   private term(): boolean {
     this.skip();
     const t = this.text;
-    if (t[this.pos] === '!') { this.pos++; return !this.term(); }
+    if (t[this.pos] === '!') {
+      this.pos++;
+      return !this.term();
+    }
     if (t[this.pos] === '(') {
       this.pos++;
       const v = this.expr();
@@ -75,7 +87,10 @@ class CondParser {
       return v;
     }
     const num = /^[-+]?\d+/.exec(t.slice(this.pos));
-    if (num) { this.pos += num[0].length; return Number(num[0]) !== 0; }
+    if (num) {
+      this.pos += num[0].length;
+      return Number(num[0]) !== 0;
+    }
     const name = /^[a-z_]+/.exec(t.slice(this.pos));
     if (!name || t[this.pos + name[0].length] !== '(') throw this.unparsable();
     const pred = PREDICATES[name[0]];
@@ -87,7 +102,10 @@ class CondParser {
     const args = raw.trim() === '' ? [] : raw.split(',').map((a) => a.trim());
     this.pos = close + 1;
     if (args.length > pred.arity) {
-      throw syntaxError(this.ctx.at, `expected ')' before ',${args.slice(pred.arity).join(',')})' in argument ${pred.arity} of predicate '${name[0]}' used in conditional expression in '${this.directive}'`);
+      throw syntaxError(
+        this.ctx.at,
+        `expected ')' before ',${args.slice(pred.arity).join(',')})' in argument ${pred.arity} of predicate '${name[0]}' used in conditional expression in '${this.directive}'`,
+      );
     }
     while (args.length < pred.arity) args.push('');
     return pred.fn(args, this.ctx);
@@ -116,7 +134,8 @@ function opensslVersion(): string {
  * the release it leads to.
  */
 export function compareVersions(a: string, b: string): number {
-  const ka = versionKey(a); const kb = versionKey(b);
+  const ka = versionKey(a);
+  const kb = versionKey(b);
   for (let i = 0; i < Math.max(ka.length, kb.length); i++) {
     const d = (ka[i] ?? 0) - (kb[i] ?? 0);
     if (d !== 0) return d;

@@ -8,9 +8,6 @@ export function configError(code: ConfigCode, at: { file: string; line: number }
   return new DocklabError(code, `${where(at)}: ${message}`);
 }
 
-export const syntaxError = (at: { file: string; line: number }, message: string) =>
-  configError('DOCKLAB_CONFIG_SYNTAX', at, message);
-export const unsupportedError = (at: { file: string; line: number }, message: string) =>
-  configError('DOCKLAB_CONFIG_UNSUPPORTED', at, message);
-export const referenceError = (at: { file: string; line: number }, message: string) =>
-  configError('DOCKLAB_CONFIG_REFERENCE', at, message);
+export const syntaxError = (at: { file: string; line: number }, message: string) => configError('DOCKLAB_CONFIG_SYNTAX', at, message);
+export const unsupportedError = (at: { file: string; line: number }, message: string) => configError('DOCKLAB_CONFIG_UNSUPPORTED', at, message);
+export const referenceError = (at: { file: string; line: number }, message: string) => configError('DOCKLAB_CONFIG_REFERENCE', at, message);

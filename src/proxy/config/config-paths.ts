@@ -20,10 +20,14 @@ export function defaultPathBase(cwd: string = process.cwd()): PathBase {
 /** The base for `default-path MODE [PATH]` in a file whose absolute directory is configDir. */
 export function pathBaseFor(mode: PathBase['mode'], configDir: string, origin?: string, cwd: string = process.cwd()): PathBase {
   switch (mode) {
-    case 'current': return { mode, dir: resolve(cwd) };
-    case 'config': return { mode, dir: resolve(configDir) };
-    case 'parent': return { mode, dir: dirname(resolve(configDir)) };
-    case 'origin': return { mode, dir: resolve(cwd, origin ?? '.') };
+    case 'current':
+      return { mode, dir: resolve(cwd) };
+    case 'config':
+      return { mode, dir: resolve(configDir) };
+    case 'parent':
+      return { mode, dir: dirname(resolve(configDir)) };
+    case 'origin':
+      return { mode, dir: resolve(cwd, origin ?? '.') };
   }
 }
 

@@ -6,8 +6,20 @@ import { evaluateCondition } from './cond-expr.js';
 import { syntaxError } from './config-errors.js';
 
 const SECTION_KEYWORDS = new Set([
-  'global', 'defaults', 'frontend', 'backend', 'listen', 'resolvers', 'peers', 'mailers', 'ring', 'cache',
-  'http-errors', 'userlist', 'program', 'fcgi-app',
+  'global',
+  'defaults',
+  'frontend',
+  'backend',
+  'listen',
+  'resolvers',
+  'peers',
+  'mailers',
+  'ring',
+  'cache',
+  'http-errors',
+  'userlist',
+  'program',
+  'fcgi-app',
 ]);
 
 /** What the reader hands back besides statements: messages from `.notice`, `.warning`, `.alert`. */
@@ -19,7 +31,12 @@ export interface ReaderSink {
   note(text: string): void;
 }
 
-interface Block { active: boolean; taken: boolean; seenElse: boolean; line: number }
+interface Block {
+  active: boolean;
+  taken: boolean;
+  seenElse: boolean;
+  line: number;
+}
 
 /**
  * Reads a configuration file statement by statement, the way HAProxy's
@@ -50,7 +67,9 @@ export class ConfigReader {
     const raw = splitRawLines(this.text);
     if (this.requireFinalNewline && raw.length > 0 && raw[raw.length - 1] !== '') {
       // HAProxy 2.6 refuses such a file; docklab only warns so that a file edited without a final newline still runs.
-      this.sink.note(`${this.file}:${raw.length}: warning: missing LF on last line: HAProxy 2.6 refuses this file (it might have been truncated); end it with a newline`);
+      this.sink.note(
+        `${this.file}:${raw.length}: warning: missing LF on last line: HAProxy 2.6 refuses this file (it might have been truncated); end it with a newline`,
+      );
     }
     const blocks: Block[] = [];
     const active = () => blocks.every((b) => b.active);
@@ -82,7 +101,10 @@ export class ConfigReader {
           top.taken = true;
           continue;
         }
-        if (top.taken) { top.active = false; continue; }
+        if (top.taken) {
+          top.active = false;
+          continue;
+        }
         const outer = blocks.slice(0, -1).every((b) => b.active);
         const v = outer ? evaluateCondition(words.slice(1), kw, { env: this.env, at: loc }) : false;
         top.active = v;
@@ -106,6 +128,7 @@ export class ConfigReader {
       if (SECTION_KEYWORDS.has(kw)) this.section = kept[1] ?? kw; // `${.SECTION}`: the section's name, else its keyword
       yield { file: this.file, line: i + 1, words: kept };
     }
-    if (blocks.length > 0) throw syntaxError({ file: this.file, line: raw.length }, `non-terminated '.if' block (opened at line ${blocks[blocks.length - 1]!.line}); add '.endif'`);
+    if (blocks.length > 0)
+      throw syntaxError({ file: this.file, line: raw.length }, `non-terminated '.if' block (opened at line ${blocks[blocks.length - 1]!.line}); add '.endif'`);
   }
 }

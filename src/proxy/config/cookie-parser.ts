@@ -19,18 +19,43 @@ export function parseCookie(words: readonly string[], at: Loc, settings: ProxySe
   };
   for (let i = 2; i < words.length; i++) {
     const w = words[i]!;
-    const value = () => { const v = words[++i]; if (v === undefined) throw syntaxError(at, `'${w}' expects an argument`); return v; };
+    const value = () => {
+      const v = words[++i];
+      if (v === undefined) throw syntaxError(at, `'${w}' expects an argument`);
+      return v;
+    };
     switch (w) {
-      case 'insert': case 'prefix': case 'rewrite': setMode(w); break;
-      case 'indirect': c.indirect = true; break;
-      case 'nocache': c.nocache = true; break;
-      case 'postonly': c.postonly = true; break;
-      case 'preserve': c.preserve = true; break;
-      case 'httponly': c.httponly = true; break;
-      case 'secure': c.secure = true; break;
-      case 'dynamic': c.dynamic = true; break;
-      case 'domain': (c.domains ??= []).push(value()); break;
-      case 'maxidle': case 'maxlife': {
+      case 'insert':
+      case 'prefix':
+      case 'rewrite':
+        setMode(w);
+        break;
+      case 'indirect':
+        c.indirect = true;
+        break;
+      case 'nocache':
+        c.nocache = true;
+        break;
+      case 'postonly':
+        c.postonly = true;
+        break;
+      case 'preserve':
+        c.preserve = true;
+        break;
+      case 'httponly':
+        c.httponly = true;
+        break;
+      case 'secure':
+        c.secure = true;
+        break;
+      case 'dynamic':
+        c.dynamic = true;
+        break;
+      case 'domain':
+        (c.domains ??= []).push(value());
+        break;
+      case 'maxidle':
+      case 'maxlife': {
         const ms = parseTime(value());
         if (ms === null) throw syntaxError(at, `'${w}' expects a time such as 30m or 1d`);
         c[w] = Math.floor(ms / 1000);
@@ -44,7 +69,10 @@ export function parseCookie(words: readonly string[], at: Loc, settings: ProxySe
         break;
       }
       default:
-        throw syntaxError(at, `cookie supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'domain', 'maxidle', 'maxlife', 'dynamic', 'attr', 'preserve', 'httponly' and 'secure' options; got '${w}'`);
+        throw syntaxError(
+          at,
+          `cookie supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'domain', 'maxidle', 'maxlife', 'dynamic', 'attr', 'preserve', 'httponly' and 'secure' options; got '${w}'`,
+        );
     }
   }
   settings.cookie = c;

@@ -3,11 +3,25 @@ import { syntaxError } from './config-errors.js';
 import { errorFileCode, loadErrorFile, resolveErrorFiles } from './error-files.js';
 
 const SECTION_KEYWORDS = new Set([
-  'global', 'defaults', 'frontend', 'backend', 'listen', 'resolvers', 'peers', 'mailers', 'ring', 'cache',
-  'http-errors', 'userlist', 'program', 'fcgi-app',
+  'global',
+  'defaults',
+  'frontend',
+  'backend',
+  'listen',
+  'resolvers',
+  'peers',
+  'mailers',
+  'ring',
+  'cache',
+  'http-errors',
+  'userlist',
+  'program',
+  'fcgi-app',
 ]);
 
-export function isSectionKeyword(kw: string): boolean { return SECTION_KEYWORDS.has(kw); }
+export function isSectionKeyword(kw: string): boolean {
+  return SECTION_KEYWORDS.has(kw);
+}
 
 /** `http-errors NAME`: a named set of error files for `errorfiles NAME`. */
 export function openHttpErrors(all: Map<string, Map<number, ErrorFileMessage>>, words: readonly string[], at: Loc): Map<number, ErrorFileMessage> {
@@ -37,9 +51,18 @@ function errorFileLine(words: readonly string[], at: Loc, resolvePath: (f: strin
 function errorLocation(kw: string, url: string): ErrorFileMessage {
   const status = kw === 'errorloc303' ? 303 : 302;
   return {
-    empty: false, version: '1.1', status, reason: status === 303 ? 'See Other' : 'Found',
-    headers: [['cache-control', 'no-cache'], ['content-length', '0'], ['location', url]],
-    body: Buffer.alloc(0), hasLength: true, file: kw,
+    empty: false,
+    version: '1.1',
+    status,
+    reason: status === 303 ? 'See Other' : 'Found',
+    headers: [
+      ['cache-control', 'no-cache'],
+      ['content-length', '0'],
+      ['location', url],
+    ],
+    body: Buffer.alloc(0),
+    hasLength: true,
+    file: kw,
   };
 }
 
@@ -78,7 +101,9 @@ export function finishErrorFiles(proxies: Iterable<ProxySection>, sections: Read
  * (given headers, then content-length, then content-type).
  */
 export function parseHttpErrorKeyword(
-  words: readonly string[], at: Loc, settings: ProxySettings,
+  words: readonly string[],
+  at: Loc,
+  settings: ProxySettings,
   parseReply: (args: readonly string[]) => { status: number; reply?: HttpReplyModel; contentType?: string; body?: string; headers: [string, string][] },
   reasonFor: (status: number) => string,
 ): void {
@@ -95,7 +120,9 @@ export function parseHttpErrorKeyword(
     headers.push(['content-length', String(body.length)]);
     if (p.contentType !== undefined) headers.push(['content-type', p.contentType]);
     ref = {
-      kind: 'file', code: p.status, loc: at,
+      kind: 'file',
+      code: p.status,
+      loc: at,
       message: { empty: false, version: '1.1', status: p.status, reason: reasonFor(p.status), headers, body, hasLength: true, file: 'http-error' },
     };
   }

@@ -19,7 +19,9 @@ export function errorFileCode(text: string | undefined, at: Loc, kw: string): nu
  */
 export function loadErrorFile(path: string, at: Loc, kw: string): ErrorFileMessage {
   let data: Buffer;
-  try { data = readFileSync(path); } catch {
+  try {
+    data = readFileSync(path);
+  } catch {
     throw syntaxError(at, `${kw}: error opening file '${path}'; check the path (relative names follow default-path)`);
   }
   return parseErrorFile(data, path, at, kw);
@@ -53,11 +55,15 @@ export function parseErrorFile(data: Buffer, path: string, at: Loc, kw: string):
  * from the named `http-errors` section.
  */
 export function resolveErrorFiles(
-  refs: readonly ErrorFileRef[], sections: ReadonlyMap<string, ReadonlyMap<number, ErrorFileMessage>>,
+  refs: readonly ErrorFileRef[],
+  sections: ReadonlyMap<string, ReadonlyMap<number, ErrorFileMessage>>,
 ): Map<number, ErrorFileMessage> {
   const out = new Map<number, ErrorFileMessage>();
   for (const r of refs) {
-    if (r.kind === 'file') { out.set(r.code, r.message); continue; }
+    if (r.kind === 'file') {
+      out.set(r.code, r.message);
+      continue;
+    }
     const section = sections.get(r.section);
     if (!section) throw referenceError(r.loc, `unknown http-errors section '${r.section}'; declare 'http-errors ${r.section}' with errorfile lines`);
     for (const [code, msg] of section) if (r.codes.length === 0 || r.codes.includes(code)) out.set(code, msg);

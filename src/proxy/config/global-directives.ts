@@ -22,9 +22,16 @@ export function parseGlobalDirective(words: readonly string[], at: Loc, s: Globa
   const [kw, a1, a2] = words as [string, string?, string?];
   const g = s.global;
   switch (kw) {
-    case 'zero-warning': g.zeroWarning = at; return true;
-    case 'ca-base': if (!a1) throw syntaxError(at, `'ca-base' expects a directory`); g.caBase = a1; return true;
-    case 'strict-limits': g.strictLimits = true; return true;
+    case 'zero-warning':
+      g.zeroWarning = at;
+      return true;
+    case 'ca-base':
+      if (!a1) throw syntaxError(at, `'ca-base' expects a directory`);
+      g.caBase = a1;
+      return true;
+    case 'strict-limits':
+      g.strictLimits = true;
+      return true;
     case 'no':
       if (a1 !== 'log') return false;
       if (words.length > 2) throw syntaxError(at, `'no log' does not expect arguments`);
@@ -38,7 +45,8 @@ export function parseGlobalDirective(words: readonly string[], at: Loc, s: Globa
       s.setPathBase(pathBaseFor(a1, s.configDir, a2));
       return true;
     }
-    case 'setenv': case 'presetenv': {
+    case 'setenv':
+    case 'presetenv': {
       // An empty word ends the arguments in HAProxy, so an empty value is a missing one.
       if (!a1 || !a2) throw syntaxError(at, `'${kw}' expects a name and a value`);
       if (kw === 'setenv' || s.env[a1] === undefined) s.env[a1] = a2;
@@ -71,28 +79,39 @@ export function parseGlobalDirective(words: readonly string[], at: Loc, s: Globa
       g.description = words.slice(1).join(' ');
       return true;
     }
-    case 'log-send-hostname': g.logHostname = a1 ?? ''; return true;
+    case 'log-send-hostname':
+      g.logHostname = a1 ?? '';
+      return true;
     case 'h1-case-adjust':
       if (!a1 || !a2) throw syntaxError(at, `'h1-case-adjust' expects a header name and its spelling`);
       s.warn(at, `'h1-case-adjust' is ignored by docklab (header names are sent in lower case, which HTTP allows)`);
       return true;
-    case 'ssl-default-bind-options': case 'ssl-default-server-options': {
+    case 'ssl-default-bind-options':
+    case 'ssl-default-server-options': {
       if (kw === 'ssl-default-bind-options') g.sslDefaultBindOptions = words.slice(1);
       else s.warn(at, `'${kw}' is ignored by docklab`);
       return true;
     }
-    case 'ssl-default-bind-ciphers': case 'ssl-default-bind-ciphersuites':
+    case 'ssl-default-bind-ciphers':
+    case 'ssl-default-bind-ciphersuites':
       if (!a1) throw syntaxError(at, `'${kw}' expects a cipher list`);
       if (kw === 'ssl-default-bind-ciphers') g.sslDefaultBindCiphers = a1;
       else g.sslDefaultBindCiphersuites = a1;
       return true;
-    case 'ssl-dh-param-file': case 'tune.ssl.default-dh-param':
+    case 'ssl-dh-param-file':
+    case 'tune.ssl.default-dh-param':
       if (!a1) throw syntaxError(at, `'${kw}' expects a value`);
       s.warn(at, `'${kw}' is ignored by docklab (Diffie-Hellman parameters are chosen by the TLS library)`);
       return true;
     case 'stats':
-      if (a1 === 'socket') { s.warn(at, `'stats socket' is ignored by docklab: there is no runtime API socket`); return true; }
-      if (a1 === 'timeout' || a1 === 'maxconn' || a1 === 'bind-process') { s.warn(at, `'stats ${a1}' in global section is ignored by docklab`); return true; }
+      if (a1 === 'socket') {
+        s.warn(at, `'stats socket' is ignored by docklab: there is no runtime API socket`);
+        return true;
+      }
+      if (a1 === 'timeout' || a1 === 'maxconn' || a1 === 'bind-process') {
+        s.warn(at, `'stats ${a1}' in global section is ignored by docklab`);
+        return true;
+      }
       return false;
   }
   return false;

@@ -15,7 +15,10 @@ import type { BalanceModel, CheckRule, CookieExtra, HashTypeModel, ServerExtraOp
 import type { ActionRunner } from '../rules/action-registry.js';
 import type { TcpRuleModel } from '../tcp/tcp-rules.js';
 
-export interface Loc { readonly file: string; readonly line: number }
+export interface Loc {
+  readonly file: string;
+  readonly line: number;
+}
 
 export interface AclTerm {
   /** Name of a declared or predefined ACL, or an anonymous `{ ... }` definition. */
@@ -50,7 +53,15 @@ export type HttpRequestAction =
   | { kind: 'allow' }
   | { kind: 'deny'; status: number; reply?: HttpReplyModel; contentType?: string; body?: string; headers?: [string, string][] }
   | { kind: 'return'; status: number; contentType?: string; body?: string; headers: [string, string][]; reply?: HttpReplyModel }
-  | { kind: 'redirect'; type: 'location' | 'prefix' | 'scheme'; value: string; code: number; dropQuery: boolean; appendSlash: boolean; cookie?: { set: boolean; value: string } }
+  | {
+      kind: 'redirect';
+      type: 'location' | 'prefix' | 'scheme';
+      value: string;
+      code: number;
+      dropQuery: boolean;
+      appendSlash: boolean;
+      cookie?: { set: boolean; value: string };
+    }
   | { kind: 'set-header' | 'add-header'; name: string; format: string }
   | { kind: 'del-header'; name: string }
   | { kind: 'set-path' | 'set-query' | 'set-uri' | 'set-method'; format: string }
@@ -144,12 +155,28 @@ export interface HttpCheckModel {
   loc: Loc;
 }
 
-export interface ForwardForModel { header: string; ifNone: boolean; except?: string }
+export interface ForwardForModel {
+  header: string;
+  ifNone: boolean;
+  except?: string;
+}
 
 /** Check rules of a section; rules inherited from defaults are replaced, not extended, by a section's own. */
-export interface CheckRuleList { owner: ProxySettings; rules: CheckRule[] }
+export interface CheckRuleList {
+  owner: ProxySettings;
+  rules: CheckRule[];
+}
 
-export interface CookieModel extends CookieExtra { name: string; insert: boolean; indirect: boolean; nocache: boolean; preserve: boolean; httponly: boolean; secure: boolean; loc: Loc }
+export interface CookieModel extends CookieExtra {
+  name: string;
+  insert: boolean;
+  indirect: boolean;
+  nocache: boolean;
+  preserve: boolean;
+  httponly: boolean;
+  secure: boolean;
+  loc: Loc;
+}
 
 /** Settings shared by defaults, frontends and backends (what defaults hand down). */
 export interface ProxySettings {
@@ -203,7 +230,18 @@ export interface ProxySettings {
   uniqueIdHeader?: string;
 }
 
-export type TimeoutName = 'connect' | 'client' | 'server' | 'http-request' | 'http-keep-alive' | 'queue' | 'check' | 'tunnel' | 'tarpit' | 'client-fin' | 'server-fin';
+export type TimeoutName =
+  | 'connect'
+  | 'client'
+  | 'server'
+  | 'http-request'
+  | 'http-keep-alive'
+  | 'queue'
+  | 'check'
+  | 'tunnel'
+  | 'tarpit'
+  | 'client-fin'
+  | 'server-fin';
 export type BalanceAlgo = BalanceModel['algo'];
 
 export type { StatsModel } from '../stats/stats-config.js';

@@ -65,7 +65,12 @@ export interface BalanceModel {
 }
 
 /** `hash-type map-based|consistent [FUNCTION] [avalanche]`. */
-export interface HashTypeModel { type: 'map-based' | 'consistent'; fn: HashFunctionName; avalanche: boolean; loc: Loc }
+export interface HashTypeModel {
+  type: 'map-based' | 'consistent';
+  fn: HashFunctionName;
+  avalanche: boolean;
+  loc: Loc;
+}
 
 /** Cookie options beyond insert mode. */
 export interface CookieExtra {

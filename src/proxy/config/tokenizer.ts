@@ -2,7 +2,11 @@ import type { ConfigLine } from './config-line.js';
 import { syntaxError } from './config-errors.js';
 
 /** What `${.FILE}`, `${.LINE}` and `${.SECTION}` expand to on the line being split. */
-export interface LineContext { readonly file: string; readonly line: number; readonly section?: string }
+export interface LineContext {
+  readonly file: string;
+  readonly line: number;
+  readonly section?: string;
+}
 
 /**
  * Splits configuration text into words with HAProxy 2.6's rules (see
@@ -49,20 +53,40 @@ export function splitWords(raw: string, at: LineContext, env: NodeJS.ProcessEnv)
   let quoteAt = 0;
   let i = 0;
   while (i < raw.length && isBlank(raw[i]!)) i++;
-  const fail = (pos: number, what: string) =>
-    syntaxError(at, `${what} at position ${pos + 1} of '${raw.trim()}'`);
+  const fail = (pos: number, what: string) => syntaxError(at, `${what} at position ${pos + 1} of '${raw.trim()}'`);
   for (; i < raw.length; i++) {
     const c = raw[i]!;
     if (c === '\\' && !squote) {
       const next = raw[i + 1];
       switch (next) {
-        case ' ': case '\\': current += next; i++; break;
-        case 't': current += '\t'; i++; break;
-        case 'n': current += '\n'; i++; break;
-        case 'r': current += '\r'; i++; break;
-        case '#': case "'": case '"': current += next; i++; break;
+        case ' ':
+        case '\\':
+          current += next;
+          i++;
+          break;
+        case 't':
+          current += '\t';
+          i++;
+          break;
+        case 'n':
+          current += '\n';
+          i++;
+          break;
+        case 'r':
+          current += '\r';
+          i++;
+          break;
+        case '#':
+        case "'":
+        case '"':
+          current += next;
+          i++;
+          break;
         case '$':
-          if (dquote) { current += '$'; i++; } else current += '\\';
+          if (dquote) {
+            current += '$';
+            i++;
+          } else current += '\\';
           break;
         case 'x':
           if (!isHex(raw[i + 2]) || !isHex(raw[i + 3])) throw fail(i, 'truncated or invalid hexadecimal sequence');
@@ -76,9 +100,22 @@ export function splitWords(raw: string, at: LineContext, env: NodeJS.ProcessEnv)
       started = true;
       continue;
     }
-    if (c === '"' && !squote) { dquote = !dquote; quoteAt = i; started = true; continue; }
-    if (c === "'" && !dquote) { squote = !squote; quoteAt = i; started = true; continue; }
-    if (squote) { current += c; continue; }
+    if (c === '"' && !squote) {
+      dquote = !dquote;
+      quoteAt = i;
+      started = true;
+      continue;
+    }
+    if (c === "'" && !dquote) {
+      squote = !squote;
+      quoteAt = i;
+      started = true;
+      continue;
+    }
+    if (squote) {
+      current += c;
+      continue;
+    }
     if (c === '#' && !dquote) break;
     if (c === '$' && dquote) {
       const r = expandVar(raw, i, at, env, fail);
@@ -87,7 +124,10 @@ export function splitWords(raw: string, at: LineContext, env: NodeJS.ProcessEnv)
         // `${NAME[*]}`: each blank-separated part of the value becomes its own word.
         const parts = r.value.split(/[ \t\r\n\v\f]+/);
         parts.forEach((p, k) => {
-          if (k > 0) { words.push(current); current = ''; }
+          if (k > 0) {
+            words.push(current);
+            current = '';
+          }
           current += p;
         });
       } else current += r.value;
@@ -95,7 +135,9 @@ export function splitWords(raw: string, at: LineContext, env: NodeJS.ProcessEnv)
       continue;
     }
     if (isBlank(c) && !dquote) {
-      words.push(current); current = ''; started = false;
+      words.push(current);
+      current = '';
+      started = false;
       while (i + 1 < raw.length && isBlank(raw[i + 1]!)) i++;
       continue;
     }
@@ -113,13 +155,16 @@ export function splitWords(raw: string, at: LineContext, env: NodeJS.ProcessEnv)
  * character consumed.
  */
 function expandVar(
-  raw: string, i: number, at: LineContext, env: NodeJS.ProcessEnv,
+  raw: string,
+  i: number,
+  at: LineContext,
+  env: NodeJS.ProcessEnv,
   fail: (pos: number, what: string) => Error,
 ): { value: string; end: number; split: boolean } {
   let p = i + 1;
   const brace = raw[p] === '{' ? p++ : -1;
   const first = raw[p];
-  if (first === undefined || !(/[A-Za-z_.]/.test(first))) throw fail(p, 'forbidden first char in environment variable name');
+  if (first === undefined || !/[A-Za-z_.]/.test(first)) throw fail(p, 'forbidden first char in environment variable name');
   const start = p;
   if (raw[p] === '.') p++;
   while (p < raw.length && /[A-Za-z0-9_]/.test(raw[p]!)) p++;

@@ -16,12 +16,21 @@ export interface CheckTarget {
 }
 
 /** `conditional`: the server answered 404 under `disable-on-404` (up, but out of load balancing). */
-export interface CheckOutcome { ok: boolean; status: string; conditional?: boolean }
+export interface CheckOutcome {
+  ok: boolean;
+  status: string;
+  conditional?: boolean;
+}
 
 /** HAProxy reads at most one buffer of a check response. */
 const MAX_RESPONSE = 16384;
 
-interface HttpResponse { status: number; headers: [string, string][]; body: string; complete: boolean }
+interface HttpResponse {
+  status: number;
+  headers: [string, string][];
+  body: string;
+  complete: boolean;
+}
 
 /** Splits what an HTTP server sent so far; complete once the body is whole (or the server closed). */
 function parseHttp(raw: string, closed: boolean, headRequest = false): HttpResponse | null {
@@ -43,18 +52,27 @@ function parseHttp(raw: string, closed: boolean, headRequest = false): HttpRespo
   const status = Number(m[1]);
   const cl = find('content-length');
   // The answer to HEAD announces a length but carries no body.
-  if (headRequest || status === 204 || status === 304 || status < 200) { complete = true; body = ''; }
-  else if (cl !== undefined && /^\d+$/.test(cl)) {
-    if (body.length >= Number(cl)) { complete = true; body = body.slice(0, Number(cl)); }
+  if (headRequest || status === 204 || status === 304 || status < 200) {
+    complete = true;
+    body = '';
+  } else if (cl !== undefined && /^\d+$/.test(cl)) {
+    if (body.length >= Number(cl)) {
+      complete = true;
+      body = body.slice(0, Number(cl));
+    }
   } else if (/chunked/i.test(find('transfer-encoding') ?? '')) {
     const decoded = dechunk(body);
-    if (decoded !== null) { body = decoded; complete = true; }
+    if (decoded !== null) {
+      body = decoded;
+      complete = true;
+    }
   }
   return { status, headers, body, complete };
 }
 
 function dechunk(data: string): string | null {
-  let out = ''; let p = 0;
+  let out = '';
+  let p = 0;
   for (;;) {
     const eol = data.indexOf('\r\n', p);
     if (eol < 0) return null;
@@ -76,11 +94,16 @@ function statusMatches(pattern: string, status: number): boolean {
 
 function textMatch(method: string, subject: string, pattern: string): boolean {
   switch (method) {
-    case 'beg': return subject.startsWith(pattern);
-    case 'end': return subject.endsWith(pattern);
-    case 'sub': return subject.includes(pattern);
-    case 'reg': return new RegExp(pattern).test(subject);
-    default: return subject === pattern;
+    case 'beg':
+      return subject.startsWith(pattern);
+    case 'end':
+      return subject.endsWith(pattern);
+    case 'sub':
+      return subject.includes(pattern);
+    case 'reg':
+      return new RegExp(pattern).test(subject);
+    default:
+      return subject === pattern;
   }
 }
 
@@ -89,19 +112,40 @@ function httpExpect(rule: CheckRule & { kind: 'expect' }, r: HttpResponse): stri
   let matched: boolean;
   let what: string;
   switch (rule.what) {
-    case 'status': matched = statusMatches(rule.pattern, r.status); what = `wrong status, code: ${r.status}`; break;
-    case 'rstatus': matched = new RegExp(rule.pattern).test(String(r.status)); what = `wrong status, code: ${r.status}`; break;
-    case 'string': matched = r.body.includes(rule.pattern); what = `response error, '${rule.pattern}' not found`; break;
-    case 'rstring': matched = new RegExp(rule.pattern).test(r.body); what = `response error, no match for regex '${rule.pattern}'`; break;
+    case 'status':
+      matched = statusMatches(rule.pattern, r.status);
+      what = `wrong status, code: ${r.status}`;
+      break;
+    case 'rstatus':
+      matched = new RegExp(rule.pattern).test(String(r.status));
+      what = `wrong status, code: ${r.status}`;
+      break;
+    case 'string':
+      matched = r.body.includes(rule.pattern);
+      what = `response error, '${rule.pattern}' not found`;
+      break;
+    case 'rstring':
+      matched = new RegExp(rule.pattern).test(r.body);
+      what = `response error, no match for regex '${rule.pattern}'`;
+      break;
     case 'hdr': {
-      const [vm, vp] = rule.hdrValue !== undefined ? rule.hdrValue.split('\u0000') as [string, string] : [undefined, undefined];
+      const [vm, vp] = rule.hdrValue !== undefined ? (rule.hdrValue.split('\u0000') as [string, string]) : [undefined, undefined];
       const named = r.headers.filter(([n]) => textMatch(rule.pattern, n.toLowerCase(), rule.pattern === 'reg' ? rule.hdrName! : rule.hdrName!.toLowerCase()));
-      matched = vm === undefined ? named.length > 0
-        : named.some(([, v]) => v.split(',').map((x) => x.trim()).some((x) => textMatch(vm, x, vp!)));
+      matched =
+        vm === undefined
+          ? named.length > 0
+          : named.some(([, v]) =>
+              v
+                .split(',')
+                .map((x) => x.trim())
+                .some((x) => textMatch(vm, x, vp!)),
+            );
       what = `response error, header '${rule.hdrName}' not matched`;
       break;
     }
-    default: matched = false; what = 'invalid rule';
+    default:
+      matched = false;
+      what = 'invalid rule';
   }
   if (rule.negate) matched = !matched;
   return matched ? null : `Layer7 ${rule.negate ? 'unexpected match' : what}`;
@@ -112,11 +156,20 @@ function tcpExpect(rule: CheckRule & { kind: 'expect' }, data: string, final: bo
   if (rule.minRecv !== undefined && data.length < rule.minRecv && !final) return 'wait';
   let found: boolean;
   switch (rule.what) {
-    case 'string': found = data.includes(rule.pattern); break;
-    case 'rstring': found = new RegExp(rule.pattern).test(data); break;
-    case 'binary': found = data.includes(Buffer.from(rule.pattern, 'hex').toString('latin1')); break;
-    case 'rbinary': found = new RegExp(rule.pattern).test(Buffer.from(data, 'latin1').toString('hex').toUpperCase()); break;
-    default: found = false;
+    case 'string':
+      found = data.includes(rule.pattern);
+      break;
+    case 'rstring':
+      found = new RegExp(rule.pattern).test(data);
+      break;
+    case 'binary':
+      found = data.includes(Buffer.from(rule.pattern, 'hex').toString('latin1'));
+      break;
+    case 'rbinary':
+      found = new RegExp(rule.pattern).test(Buffer.from(data, 'latin1').toString('hex').toUpperCase());
+      break;
+    default:
+      found = false;
   }
   if (found) return rule.negate ? 'fail' : 'pass';
   // With min-recv, a mismatch on that many bytes is conclusive; without it, more data may still match.
@@ -140,7 +193,13 @@ export class CheckRun {
   private readonly implicitStatus: boolean;
   private timer: NodeJS.Timeout;
 
-  constructor(private readonly program: CheckProgram, private readonly target: CheckTarget, timeoutMs: number, private readonly finish: (o: CheckOutcome) => void, private readonly checkMs?: number) {
+  constructor(
+    private readonly program: CheckProgram,
+    private readonly target: CheckTarget,
+    timeoutMs: number,
+    private readonly finish: (o: CheckOutcome) => void,
+    private readonly checkMs?: number,
+  ) {
     this.implicitStatus = program.kind === 'http' && !program.rules.some((r) => r.kind === 'expect');
     this.timer = setTimeout(() => this.end(false, this.socket && this.connected ? 'Layer7 timeout' : 'Layer4 timeout'), timeoutMs);
     this.next();
@@ -148,7 +207,11 @@ export class CheckRun {
 
   private connected = false;
 
-  cancel(): void { this.done = true; clearTimeout(this.timer); this.socket?.destroy(); }
+  cancel(): void {
+    this.done = true;
+    clearTimeout(this.timer);
+    this.socket?.destroy();
+  }
 
   private end(ok: boolean, status: string): void {
     if (this.done) return;
@@ -161,17 +224,33 @@ export class CheckRun {
   private next(): void {
     while (!this.done) {
       const rule = this.program.rules[this.index];
-      if (!rule) { this.end(true, this.program.kind === 'http' ? `Layer7 check passed, code: ${this.lastStatus}` : this.program.rules.length > 1 ? 'Layer7 check passed' : 'Layer4 check passed'); return; }
+      if (!rule) {
+        this.end(
+          true,
+          this.program.kind === 'http'
+            ? `Layer7 check passed, code: ${this.lastStatus}`
+            : this.program.rules.length > 1
+              ? 'Layer7 check passed'
+              : 'Layer4 check passed',
+        );
+        return;
+      }
       switch (rule.kind) {
-        case 'comment': this.index++; continue;
-        case 'connect': this.open(rule); return;
+        case 'comment':
+          this.index++;
+          continue;
+        case 'connect':
+          this.open(rule);
+          return;
         case 'send':
           // HAProxy forgets what it received before each send: later expects see only the new answer.
           this.received = '';
           this.write(sendData(rule, this.target.port));
           this.index++;
           continue;
-        case 'expect-custom': this.awaitCustom(rule); return;
+        case 'expect-custom':
+          this.awaitCustom(rule);
+          return;
         case 'send-http': {
           let head = `${rule.method ?? 'OPTIONS'} ${rule.uri ?? '/'} ${rule.version ?? 'HTTP/1.0'}\r\n`;
           for (const [n, v] of rule.headers) head += `${n}: ${v}\r\n`;
@@ -180,11 +259,17 @@ export class CheckRun {
           this.lastMethod = rule.method ?? 'OPTIONS';
           this.write(`${head}\r\n${rule.body ?? ''}`);
           this.index++;
-          if (this.implicitStatus) { this.awaitHttp(); return; }
+          if (this.implicitStatus) {
+            this.awaitHttp();
+            return;
+          }
           continue;
         }
         case 'expect':
-          if (this.program.kind === 'http') { this.awaitHttp(); return; }
+          if (this.program.kind === 'http') {
+            this.awaitHttp();
+            return;
+          }
           this.awaitTcp(rule);
           return;
       }
@@ -199,10 +284,16 @@ export class CheckRun {
     const tryNow = (): boolean => {
       const r = parseHttp(this.received, this.closed, this.lastMethod === 'HEAD');
       if (!r || !r.complete) {
-        if (this.closed) { this.end(false, this.received ? 'Layer7 invalid response' : 'Layer7 invalid response: connection closed'); return true; }
+        if (this.closed) {
+          this.end(false, this.received ? 'Layer7 invalid response' : 'Layer7 invalid response: connection closed');
+          return true;
+        }
         return false;
       }
-      if (r.status === 0) { this.end(false, 'Layer7 invalid response'); return true; }
+      if (r.status === 0) {
+        this.end(false, 'Layer7 invalid response');
+        return true;
+      }
       this.lastStatus = r.status;
       if (this.program.disableOn404 && r.status === 404) {
         if (this.done) return true;
@@ -213,11 +304,17 @@ export class CheckRun {
         return true;
       }
       if (this.implicitStatus && this.program.rules[this.index]?.kind !== 'expect') {
-        if (r.status < 200 || r.status > 399) { this.end(false, `Layer7 wrong status, code: ${r.status}`); return true; }
+        if (r.status < 200 || r.status > 399) {
+          this.end(false, `Layer7 wrong status, code: ${r.status}`);
+          return true;
+        }
       }
       while (this.program.rules[this.index]?.kind === 'expect') {
         const failure = httpExpect(this.program.rules[this.index] as CheckRule & { kind: 'expect' }, r);
-        if (failure) { this.end(false, failure); return true; }
+        if (failure) {
+          this.end(false, failure);
+          return true;
+        }
         this.index++;
       }
       this.next();
@@ -238,7 +335,10 @@ export class CheckRun {
       if (this.emptyAndClosed()) return true;
       const v = runCustomExpect(rule.check, this.received, this.closed || this.received.length >= MAX_RESPONSE);
       if (v.verdict === 'wait') return false;
-      if (v.verdict === 'fail') { this.end(false, v.status); return true; }
+      if (v.verdict === 'fail') {
+        this.end(false, v.status);
+        return true;
+      }
       this.index++;
       this.next();
       return true;
@@ -250,7 +350,10 @@ export class CheckRun {
       if (this.emptyAndClosed()) return true;
       const v = tcpExpect(rule, this.received, this.closed);
       if (v === 'wait') return false;
-      if (v === 'fail') { this.end(false, rule.negate ? 'Layer7 unexpected content' : `Layer7 response error, '${rule.pattern}' not found`); return true; }
+      if (v === 'fail') {
+        this.end(false, rule.negate ? 'Layer7 unexpected content' : `Layer7 response error, '${rule.pattern}' not found`);
+        return true;
+      }
       this.index++;
       this.next();
       return true;
@@ -269,13 +372,18 @@ export class CheckRun {
   }
 
   private write(data: string): void {
-    if (!this.socket || this.closed) { this.end(false, 'Layer4 connection problem: not connected'); return; }
+    if (!this.socket || this.closed) {
+      this.end(false, 'Layer4 connection problem: not connected');
+      return;
+    }
     this.socket.write(data, 'latin1');
   }
 
   private open(rule: CheckRule & { kind: 'connect' }): void {
     this.socket?.destroy();
-    this.received = ''; this.closed = false; this.connected = false;
+    this.received = '';
+    this.closed = false;
+    this.connected = false;
     const port = rule.port ?? this.target.port;
     const useTls = rule.ssl ?? this.target.tls;
     let sock: Socket;
@@ -288,7 +396,8 @@ export class CheckRun {
         clearTimeout(this.timer);
         this.timer = setTimeout(() => this.end(false, 'Layer7 timeout'), this.checkMs);
       }
-      this.index++; this.next();
+      this.index++;
+      this.next();
     };
     if (useTls) {
       const opts: ConnectionOptions = { ...(this.target.tlsOptions ?? { rejectUnauthorized: false }), host: this.target.host, port };
@@ -299,9 +408,19 @@ export class CheckRun {
       sock = connect({ host: this.target.host, port }, onReady);
     }
     this.socket = sock;
-    sock.on('data', (d: Buffer) => { this.received += d.toString('latin1'); this.waiting?.(); });
-    sock.on('end', () => { this.closed = true; this.waiting?.(); });
-    sock.on('close', () => { if (this.done || this.socket !== sock) return; this.closed = true; if (this.waiting) this.waiting(); });
+    sock.on('data', (d: Buffer) => {
+      this.received += d.toString('latin1');
+      this.waiting?.();
+    });
+    sock.on('end', () => {
+      this.closed = true;
+      this.waiting?.();
+    });
+    sock.on('close', () => {
+      if (this.done || this.socket !== sock) return;
+      this.closed = true;
+      if (this.waiting) this.waiting();
+    });
     sock.on('error', (e: NodeJS.ErrnoException) => {
       if (this.socket !== sock) return;
       if (!this.connected) {

@@ -37,12 +37,14 @@ function ldapBindResponse(data: string): CustomVerdict {
 
 export function runCustomExpect(check: CustomCheck, data: string, final: boolean): CustomVerdict {
   switch (check) {
-    case 'mysql-iniths': return mysqlPacket(data, 0, final);
+    case 'mysql-iniths':
+      return mysqlPacket(data, 0, final);
     case 'mysql-ok': {
       // The answer to the login follows the server's greeting in the same buffer.
       const greeting = 4 + byte(data, 0) + (byte(data, 1) << 8) + (byte(data, 2) << 16);
       return mysqlPacket(data, greeting, final);
     }
-    case 'ldap-bindrsp': return ldapBindResponse(data);
+    case 'ldap-bindrsp':
+      return ldapBindResponse(data);
   }
 }

@@ -39,7 +39,10 @@ export class HealthChecker {
   private run: CheckRun | undefined;
   private stopped = false;
 
-  constructor(private readonly server: Server, private readonly opts: HealthCheckOptions) {
+  constructor(
+    private readonly server: Server,
+    private readonly opts: HealthCheckOptions,
+  ) {
     this.health = opts.rise;
   }
 
@@ -63,7 +66,10 @@ export class HealthChecker {
    * comes after `fastinter`.
    */
   observe(ok: boolean, what: string): void {
-    if (ok) { this.consecutiveErrors = 0; return; }
+    if (ok) {
+      this.consecutiveErrors = 0;
+      return;
+    }
     this.consecutiveErrors++;
     if (this.consecutiveErrors < (this.opts.errorLimit ?? 10)) return;
     const msg = `Detected ${this.consecutiveErrors} consecutive errors, last one was: ${what}`;
@@ -73,7 +79,10 @@ export class HealthChecker {
     if (action === 'sudden-death' && this.health > rise) this.health = rise + 1;
     if (action === 'mark-down') this.health = rise;
     if (action !== 'fastinter' && this.server.state === 'UP') this.record(false, msg);
-    if (!this.run && !this.stopped) { clearTimeout(this.timer); this.schedule(this.opts.fastinter); }
+    if (!this.run && !this.stopped) {
+      clearTimeout(this.timer);
+      this.schedule(this.opts.fastinter);
+    }
   }
 
   private schedule(ms: number): void {
@@ -91,18 +100,33 @@ export class HealthChecker {
 
   private probe(): void {
     if (this.stopped) return;
-    if (this.server.state === 'MAINT' || this.server.adminMaint || this.server.adminChecksOff) { this.schedule(this.opts.inter); return; }
+    if (this.server.state === 'MAINT' || this.server.adminMaint || this.server.adminChecksOff) {
+      this.schedule(this.opts.inter);
+      return;
+    }
     const started = Date.now();
     const program: CheckProgram = this.opts.program ?? legacyProgram(this.opts.http);
-    const target: CheckTarget = { host: this.server.address, port: this.opts.port, tls: this.opts.tls ?? false, ...(this.opts.tlsOptions ? { tlsOptions: this.opts.tlsOptions } : {}), ...(this.opts.proxyHeader ? { proxyHeader: this.opts.proxyHeader } : {}) };
-    this.run = new CheckRun(program, target, this.opts.timeout, ({ ok, status, conditional }) => {
-      this.run = undefined;
-      // A 404 under disable-on-404 keeps an up server up but out of load balancing; a down one stays down.
-      const passed = ok && !(conditional && this.server.state !== 'UP');
-      this.server.checkNolb = passed && conditional === true;
-      this.record(passed, `${status}, check duration: ${Date.now() - started}ms`);
-      this.schedule(this.nextDelay());
-    }, this.opts.checkTimeout);
+    const target: CheckTarget = {
+      host: this.server.address,
+      port: this.opts.port,
+      tls: this.opts.tls ?? false,
+      ...(this.opts.tlsOptions ? { tlsOptions: this.opts.tlsOptions } : {}),
+      ...(this.opts.proxyHeader ? { proxyHeader: this.opts.proxyHeader } : {}),
+    };
+    this.run = new CheckRun(
+      program,
+      target,
+      this.opts.timeout,
+      ({ ok, status, conditional }) => {
+        this.run = undefined;
+        // A 404 under disable-on-404 keeps an up server up but out of load balancing; a down one stays down.
+        const passed = ok && !(conditional && this.server.state !== 'UP');
+        this.server.checkNolb = passed && conditional === true;
+        this.record(passed, `${status}, check duration: ${Date.now() - started}ms`);
+        this.schedule(this.nextDelay());
+      },
+      this.opts.checkTimeout,
+    );
   }
 
   private record(ok: boolean, status: string): void {
@@ -136,7 +160,11 @@ export class HealthChecker {
 function legacyProgram(http: HttpCheckModel | undefined): CheckProgram {
   const at = http?.loc ?? { file: '', line: 0 };
   if (!http) return { kind: 'tcp', rules: [{ kind: 'connect', loc: at }] };
-  const rules: CheckProgram['rules'] = [{ kind: 'connect', loc: at }, { kind: 'send-http', method: http.method, uri: http.uri, version: http.version, headers: http.headers, loc: at }];
-  if (http.expectStatus.length) rules.push({ kind: 'expect', negate: false, what: 'status', pattern: http.expectStatus.map(([a, b]) => `${a}-${b}`).join(','), loc: at });
+  const rules: CheckProgram['rules'] = [
+    { kind: 'connect', loc: at },
+    { kind: 'send-http', method: http.method, uri: http.uri, version: http.version, headers: http.headers, loc: at },
+  ];
+  if (http.expectStatus.length)
+    rules.push({ kind: 'expect', negate: false, what: 'status', pattern: http.expectStatus.map(([a, b]) => `${a}-${b}`).join(','), loc: at });
   return { kind: 'http', rules };
 }

@@ -4,7 +4,9 @@ import type { HealthChecker } from './health-checker.js';
 /** The checker of each server with `check`, for `observe`. */
 const checkers = new WeakMap<Server, HealthChecker>();
 
-export function registerChecker(server: Server, checker: HealthChecker): void { checkers.set(server, checker); }
+export function registerChecker(server: Server, checker: HealthChecker): void {
+  checkers.set(server, checker);
+}
 
 /**
  * `observe layer7`: a response status counts as an error unless it is below

@@ -23,13 +23,20 @@ export function createCheckers(b: ProxySection, servers: readonly Server[], glob
     const tls = o.checkSsl === true || (o.ssl === true && o.port === undefined && o.checkAddr === undefined);
     const anyTls = tls || program?.rules.some((r) => r.kind === 'connect' && r.ssl);
     const checker = new HealthChecker(s, {
-      inter, fastinter: o.fastinter ?? inter, downinter: o.downinter ?? inter,
-      rise: o.rise ?? 2, fall: o.fall ?? 3,
+      inter,
+      fastinter: o.fastinter ?? inter,
+      downinter: o.downinter ?? inter,
+      rise: o.rise ?? 2,
+      fall: o.fall ?? 3,
       // As HAProxy: with `timeout check`, min(inter, timeout connect) to connect, then `timeout check` for the rest; else inter for it all.
       timeout: t.check !== undefined ? Math.min(inter, t.connect ?? inter) : inter,
       ...(t.check !== undefined ? { checkTimeout: t.check } : {}),
       // As HAProxy: checks speak the PROXY protocol like the server's traffic unless they go to another port or address.
-      ...(o.checkSendProxy ? { proxyHeader: 1 as const } : o.sendProxy && o.port === undefined && o.checkAddr === undefined ? { proxyHeader: o.sendProxy } : {}),
+      ...(o.checkSendProxy
+        ? { proxyHeader: 1 as const }
+        : o.sendProxy && o.port === undefined && o.checkAddr === undefined
+          ? { proxyHeader: o.sendProxy }
+          : {}),
       port: o.port ?? s.model.port,
       ...(program ? { program } : {}),
       tls,

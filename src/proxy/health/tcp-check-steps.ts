@@ -23,7 +23,10 @@ export function sendData(rule: CheckRule & { kind: 'send' }, port: number): stri
   let data = rule.data;
   if (rule.format) {
     let f = formats.get(rule.format.text);
-    if (!f) { f = LogFormat.compile(rule.format.text, rule.loc); formats.set(rule.format.text, f); }
+    if (!f) {
+      f = LogFormat.compile(rule.format.text, rule.loc);
+      formats.set(rule.format.text, f);
+    }
     const text = f.render(checkSource(port));
     data = rule.format.binary ? Buffer.from(text.replace(/[^0-9a-fA-F]/g, ''), 'hex').toString('latin1') : text;
   }
@@ -42,7 +45,9 @@ const LOCAL_V2 = Buffer.from('0d0a0d0a000d0a515549540a' + '20' + '00' + '0000', 
 export function checkProxyHeader(sock: Socket, version: 1 | 2): Buffer {
   if (version === 2) return LOCAL_V2;
   return proxyHeaderV1({
-    srcAddr: sock.localAddress ?? '127.0.0.1', srcPort: sock.localPort ?? 0,
-    dstAddr: sock.remoteAddress ?? '127.0.0.1', dstPort: sock.remotePort ?? 0,
+    srcAddr: sock.localAddress ?? '127.0.0.1',
+    srcPort: sock.localPort ?? 0,
+    dstAddr: sock.remoteAddress ?? '127.0.0.1',
+    dstPort: sock.remotePort ?? 0,
   });
 }

@@ -35,7 +35,11 @@ export function builtinErrorPage(status: number): ErrorFileMessage | undefined {
   if (!page) return undefined;
   const [reason, text] = page;
   const body = Buffer.from(`<html><body><h1>${status} ${reason}</h1>\n${text}\n</body></html>\n`, 'latin1');
-  const headers: [string, string][] = [['content-length', String(body.length)], ['cache-control', 'no-cache'], ['content-type', 'text/html']];
+  const headers: [string, string][] = [
+    ['content-length', String(body.length)],
+    ['cache-control', 'no-cache'],
+    ['content-type', 'text/html'],
+  ];
   if (status === 400 || status === 408) headers.push(['connection', 'close']);
   const msg: ErrorFileMessage = { empty: false, version: '1.1', status, reason, headers, body, hasLength: true, file: '<builtin>' };
   cache.set(status, msg);

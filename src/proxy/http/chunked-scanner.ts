@@ -1,6 +1,18 @@
 import { HttpParseError } from './http-head.js';
 
-const enum State { Size, Ext, SizeLf, Data, DataCr, DataLf, TrailerStart, TrailerLine, TrailerLf, EndLf, Done }
+const enum State {
+  Size,
+  Ext,
+  SizeLf,
+  Data,
+  DataCr,
+  DataLf,
+  TrailerStart,
+  TrailerLine,
+  TrailerLf,
+  EndLf,
+  Done,
+}
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f]/;
@@ -28,7 +40,9 @@ export class ChunkedScanner {
 
   constructor(private readonly errorStatus: 400 | 502 = 400) {}
 
-  get done(): boolean { return this.state === State.Done; }
+  get done(): boolean {
+    return this.state === State.Done;
+  }
 
   /** Consumes bytes from `buf[from..]`; returns the index after the last byte of the message, or buf.length. */
   scan(buf: Buffer, from: number, out?: Buffer[]): number {
@@ -44,17 +58,26 @@ export class ChunkedScanner {
             this.remaining = this.remaining * 16 + v;
             i++;
           } else if (this.digits === 0) this.fail('bad chunk size');
-          else if (c === 59 /* ; */ || c === 32 || c === 9) { this.state = State.Ext; i++; }
-          else if (c === 13) { this.state = State.SizeLf; i++; }
-          else if (c === 10) { i++; this.afterSize(out); }
-          else this.fail('bad chunk size');
+          else if (c === 59 /* ; */ || c === 32 || c === 9) {
+            this.state = State.Ext;
+            i++;
+          } else if (c === 13) {
+            this.state = State.SizeLf;
+            i++;
+          } else if (c === 10) {
+            i++;
+            this.afterSize(out);
+          } else this.fail('bad chunk size');
           break;
         }
         case State.Ext: {
           const c = buf[i]!;
           if (c === 13) this.state = State.SizeLf;
-          else if (c === 10) { i++; this.afterSize(out); continue; }
-          else if (c < 32 && c !== 9) this.fail('bad chunk extension');
+          else if (c === 10) {
+            i++;
+            this.afterSize(out);
+            continue;
+          } else if (c < 32 && c !== 9) this.fail('bad chunk extension');
           i++;
           break;
         }
@@ -72,25 +95,43 @@ export class ChunkedScanner {
           break;
         }
         case State.DataCr:
-          if (buf[i] === 13) { this.state = State.DataLf; i++; }
-          else if (buf[i] === 10) { this.state = State.Size; this.digits = 0; i++; out?.push(CRLF); }
-          else this.fail('missing CRLF after chunk data');
+          if (buf[i] === 13) {
+            this.state = State.DataLf;
+            i++;
+          } else if (buf[i] === 10) {
+            this.state = State.Size;
+            this.digits = 0;
+            i++;
+            out?.push(CRLF);
+          } else this.fail('missing CRLF after chunk data');
           break;
         case State.DataLf:
           if (buf[i] !== 10) this.fail('missing LF after chunk data');
-          this.state = State.Size; this.digits = 0; i++;
+          this.state = State.Size;
+          this.digits = 0;
+          i++;
           out?.push(CRLF);
           break;
         case State.TrailerStart:
-          if (buf[i] === 13) { this.state = State.EndLf; i++; }
-          else if (buf[i] === 10) { this.state = State.Done; out?.push(CRLF); return i + 1; }
-          else { this.state = State.TrailerLine; this.trailer = ''; }
+          if (buf[i] === 13) {
+            this.state = State.EndLf;
+            i++;
+          } else if (buf[i] === 10) {
+            this.state = State.Done;
+            out?.push(CRLF);
+            return i + 1;
+          } else {
+            this.state = State.TrailerLine;
+            this.trailer = '';
+          }
           break;
         case State.TrailerLine: {
           const c = buf[i]!;
           if (c === 13) this.state = State.TrailerLf;
-          else if (c === 10) { this.endTrailerLine(out); this.state = State.TrailerStart; }
-          else {
+          else if (c === 10) {
+            this.endTrailerLine(out);
+            this.state = State.TrailerStart;
+          } else {
             if (++this.trailerBytes > MAX_TRAILER_BYTES) this.fail('trailers too large');
             this.trailer += String.fromCharCode(c);
           }
@@ -100,7 +141,8 @@ export class ChunkedScanner {
         case State.TrailerLf:
           if (buf[i] !== 10) this.fail('bad trailer line');
           this.endTrailerLine(out);
-          this.state = State.TrailerStart; i++;
+          this.state = State.TrailerStart;
+          i++;
           break;
         case State.EndLf:
           if (buf[i] !== 10) this.fail('missing final LF');
@@ -115,7 +157,11 @@ export class ChunkedScanner {
   }
 
   private afterSize(out: Buffer[] | undefined): void {
-    if (this.remaining === 0) { this.state = State.TrailerStart; out?.push(LAST); return; }
+    if (this.remaining === 0) {
+      this.state = State.TrailerStart;
+      out?.push(LAST);
+      return;
+    }
     this.state = State.Data;
     out?.push(Buffer.from(`${this.remaining.toString(16).toUpperCase()}\r\n`, 'latin1'));
   }

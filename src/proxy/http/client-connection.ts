@@ -38,7 +38,13 @@ import { StickPending, abandonStick, runStickAttempt, stickIsShared, stickSuspen
 export const MAX_HEAD_BYTES = 15 * 1024 - 128;
 export const MAX_URI_BYTES = MAX_HEAD_BYTES;
 
-const enum Phase { Head, Body, Waiting, Tunnel, Closed }
+const enum Phase {
+  Head,
+  Body,
+  Waiting,
+  Tunnel,
+  Closed,
+}
 
 /**
  * One client connection speaking HTTP/1.x over TCP or TLS. Requests are read
@@ -76,8 +82,15 @@ export class ClientConnection implements ExchangeSink {
   private tx: RequestTransaction | undefined;
   private readonly remotePort: number;
 
-  constructor(private readonly socket: Socket, private readonly ctx: ListenerContext, upgraded?: UpgradedStart) {
-    if (upgraded) { this.upgradedTo = upgraded.backend; if (upgraded.session) this.session = upgraded.session; }
+  constructor(
+    private readonly socket: Socket,
+    private readonly ctx: ListenerContext,
+    upgraded?: UpgradedStart,
+  ) {
+    if (upgraded) {
+      this.upgradedTo = upgraded.backend;
+      if (upgraded.session) this.session = upgraded.session;
+    }
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
     socket.setNoDelay(true);
@@ -89,7 +102,10 @@ export class ClientConnection implements ExchangeSink {
     socket.allowHalfOpen = true;
     socket.on('end', this.onClientEnd);
     this.fe = this.frontend();
-    if (!this.fe) { socket.destroy(); return; }
+    if (!this.fe) {
+      socket.destroy();
+      return;
+    }
     this.fe.connections++;
     this.armHeadTimer();
     const clientTimeout = this.fe.timeouts.client;
@@ -99,8 +115,12 @@ export class ClientConnection implements ExchangeSink {
   private sockPort: number | undefined;
   private sockAddr: string | undefined;
   /** The local end of the connection, read once (it cannot change). */
-  private localPort(): number { return (this.sockPort ??= this.socket.localPort ?? this.ctx.localPort); }
-  private localAddress(): string | undefined { return (this.sockAddr ??= this.socket.localAddress ?? undefined); }
+  private localPort(): number {
+    return (this.sockPort ??= this.socket.localPort ?? this.ctx.localPort);
+  }
+  private localAddress(): string | undefined {
+    return (this.sockAddr ??= this.socket.localAddress ?? undefined);
+  }
 
   private frontend(): Frontend | undefined {
     const router = this.ctx.router();
@@ -119,8 +139,14 @@ export class ClientConnection implements ExchangeSink {
   private armHeadTimer(): void {
     const t = this.fe!.timeouts;
     const ms = this.buf || this.firstRequest ? t['http-request'] : t['http-keep-alive'];
-    if (ms === undefined) { clearTimeout(this.headTimer); return; }
-    if (this.headTimer && this.headTimerMs === ms) { this.headTimer.refresh(); return; }
+    if (ms === undefined) {
+      clearTimeout(this.headTimer);
+      return;
+    }
+    if (this.headTimer && this.headTimerMs === ms) {
+      this.headTimer.refresh();
+      return;
+    }
     clearTimeout(this.headTimer);
     this.headTimerMs = ms;
     this.headTimer = setTimeout(this.onHeadTimeout, ms);
@@ -147,7 +173,10 @@ export class ClientConnection implements ExchangeSink {
     if (this.phase !== Phase.Head) return;
     // Between requests: a partial head is answered 400, otherwise the connection just closes.
     const pending = this.buf?.some((b) => b !== 13 && b !== 10) ?? false;
-    if (pending) { this.reject(400, 'CR--'); return; }
+    if (pending) {
+      this.reject(400, 'CR--');
+      return;
+    }
     // end(), not destroy(): an answer just written must still leave.
     this.phase = Phase.Closed;
     clearTimeout(this.headTimer);
@@ -157,7 +186,10 @@ export class ClientConnection implements ExchangeSink {
   private readonly onClientTimeout = (): void => {
     // Waiting for the server is the server timeout's business.
     if (this.phase === Phase.Waiting) return;
-    if (this.phase === Phase.Head && this.buf && this.buf.length > 0) { this.reject(408, 'cR--'); return; }
+    if (this.phase === Phase.Head && this.buf && this.buf.length > 0) {
+      this.reject(408, 'cR--');
+      return;
+    }
     this.exchange?.cancel();
     this.socket.destroy();
   };
@@ -173,13 +205,16 @@ export class ClientConnection implements ExchangeSink {
         this.tryHead();
         return;
       }
-      case Phase.Body: this.onBody(chunk); return;
+      case Phase.Body:
+        this.onBody(chunk);
+        return;
       case Phase.Waiting:
         // Pipelined bytes: keep them for after the response and stop reading.
         this.buf = this.buf ? Buffer.concat([this.buf, chunk]) : chunk;
         this.socket.pause();
         return;
-      default: return;
+      default:
+        return;
     }
   };
 
@@ -219,12 +254,18 @@ export class ClientConnection implements ExchangeSink {
       if (buf.length - start > MAX_HEAD_BYTES) this.reject(400, 'PR--');
       return;
     }
-    if (end - start > MAX_HEAD_BYTES) { this.reject(400, 'PR--'); return; }
+    if (end - start > MAX_HEAD_BYTES) {
+      this.reject(400, 'PR--');
+      return;
+    }
     let head: RequestHead;
     try {
       head = parseRequestHead(buf.subarray(start, end), MAX_URI_BYTES);
     } catch (e) {
-      if (e instanceof HttpParseError) { this.reject(e.status, 'PR--'); return; }
+      if (e instanceof HttpParseError) {
+        this.reject(e.status, 'PR--');
+        return;
+      }
       throw e;
     }
     // The head timer keeps running; it ignores phases other than Head and is refreshed for the next request.
@@ -251,11 +292,23 @@ export class ClientConnection implements ExchangeSink {
     const now = Date.now();
     if (head.chunked && rest.length > 0) {
       // Chunk framing that arrived with the head is checked before any server sees the request.
-      try { new ChunkedScanner(400).scan(rest, 0); } catch { this.reject(400, 'PR--'); return; }
+      try {
+        new ChunkedScanner(400).scan(rest, 0);
+      } catch {
+        this.reject(400, 'PR--');
+        return;
+      }
     }
     const fe = this.frontend();
-    if (!fe) { this.socket.destroy(); return; }
-    if (fe !== this.fe) { this.fe!.connections--; fe.connections++; this.fe = fe; }
+    if (!fe) {
+      this.socket.destroy();
+      return;
+    }
+    if (fe !== this.fe) {
+      this.fe!.connections--;
+      fe.connections++;
+      this.fe = fe;
+    }
     const router = this.router!;
     this.head = head;
     const firstRequest = this.firstRequest;
@@ -268,12 +321,22 @@ export class ClientConnection implements ExchangeSink {
     const tls = this.ctx.ssl ? (this.socket as TLSSocket) : undefined;
     // Every field written in the same order on every request: one object shape for the whole hot path.
     const req: ProxiedRequest = {
-      method: head.method, uri: head.uri, version: head.version, headers: head.headers,
-      srcAddr: this.remoteAddress, dstPort: this.localPort(), ssl: this.ctx.ssl,
+      method: head.method,
+      uri: head.uri,
+      version: head.version,
+      headers: head.headers,
+      srcAddr: this.remoteAddress,
+      dstPort: this.localPort(),
+      ssl: this.ctx.ssl,
       sni: tls && typeof tls.servername === 'string' ? tls.servername : undefined,
       tlsSocket: tls,
-      receivedAt: now, headReceivedAt: now, modified: false,
-      txn: new Txn(this.session), srcPort: this.remotePort, dstAddr: this.localAddress(), firstRequest,
+      receivedAt: now,
+      headReceivedAt: now,
+      modified: false,
+      txn: new Txn(this.session),
+      srcPort: this.remotePort,
+      dstAddr: this.localAddress(),
+      firstRequest,
     };
     this.req = req;
     fe.counters.total++;
@@ -281,18 +344,27 @@ export class ClientConnection implements ExchangeSink {
     const pristine = stickIsShared() ? head.headers.slice() : null;
     const upgradedTo = firstRequest ? this.upgradedTo : undefined;
     const decision = pristine ? runStickAttempt(this, () => routeAndStick(router, fe, req, upgradedTo)) : routeAndStick(router, fe, req, upgradedTo);
-    if (decision instanceof StickPending) { this.awaitStick(decision, head, rest, pristine!); return; }
+    if (decision instanceof StickPending) {
+      this.awaitStick(decision, head, rest, pristine!);
+      return;
+    }
     const hints = req.txn?.earlyHints;
     // early-hint rules: one 103 interim response before whatever answer follows.
     if (hints) this.socket.write(`HTTP/1.1 103 Early Hints\r\n${hints.map(([n, v]) => `${n}: ${v}\r\n`).join('')}\r\n`, 'latin1');
     if (decision.kind === 'respond') {
       if (decision.termination === 'PR--' && decision.response.status === 403) fe.counters.denied++;
       this.backend = decision.backend;
-      if (decision.withBody && hasBody) { this.collectBody(decision.withBody, decision, fe.name, now, head, rest); return; }
+      if (decision.withBody && hasBody) {
+        this.collectBody(decision.withBody, decision, fe.name, now, head, rest);
+        return;
+      }
       // A body we will not read would be taken for the next request: close instead.
       if (hasBody) this.closeAfter = true;
       this.respondLocally(decision.response, decision.termination, decision.backend?.name ?? fe.name, decision.server, now);
-      if (!hasBody && rest.length > 0 && this.phase === Phase.Head) { this.stash(rest); this.tryHead(); }
+      if (!hasBody && rest.length > 0 && this.phase === Phase.Head) {
+        this.stash(rest);
+        this.tryHead();
+      }
       return;
     }
     const be = decision.backend;
@@ -308,18 +380,22 @@ export class ClientConnection implements ExchangeSink {
     this.phase = hasBody ? Phase.Body : Phase.Waiting;
     // Chunked framing on HTTP/1.0 is trusted for this one request only: both sides close after it.
     const serverClose = closesServerSide(fe, be) || (head.version === '1.0' && head.chunked);
-    const exchange = new UpstreamExchange(be, {
-      method: req.method,
-      // Always rebuilt from the parsed request: a server never reads the client's own bytes as a head.
-      head: buildUpstreamHead(req.method, req.uri, head.version, req.headers, serverClose),
-      body: hasBody ? 'raw' : 'none',
-      idempotent: isIdempotent(req.method),
-      upgrade,
-      balance: { srcAddr: req.srcAddr, uri: req.uri, headers: req.headers, src: req },
-      persistCookie: this.clientCookie,
-      stickServer: decision.stuck,
-      noReuse: serverClose || noServerReuse(fe, be),
-    }, this);
+    const exchange = new UpstreamExchange(
+      be,
+      {
+        method: req.method,
+        // Always rebuilt from the parsed request: a server never reads the client's own bytes as a head.
+        head: buildUpstreamHead(req.method, req.uri, head.version, req.headers, serverClose),
+        body: hasBody ? 'raw' : 'none',
+        idempotent: isIdempotent(req.method),
+        upgrade,
+        balance: { srcAddr: req.srcAddr, uri: req.uri, headers: req.headers, src: req },
+        persistCookie: this.clientCookie,
+        stickServer: decision.stuck,
+        noReuse: serverClose || noServerReuse(fe, be),
+      },
+      this,
+    );
     this.exchange = exchange;
     if (hasBody) {
       if (head.chunked) this.bodyScanner = new ChunkedScanner(400);
@@ -341,7 +417,10 @@ export class ClientConnection implements ExchangeSink {
     this.fe!.counters.total--;
     this.phase = Phase.Waiting;
     void p.promise.then(() => {
-      if (this.phase !== Phase.Waiting || this.req !== req) { abandonStick(this, p); return; }
+      if (this.phase !== Phase.Waiting || this.req !== req) {
+        abandonStick(this, p);
+        return;
+      }
       const more = this.buf;
       this.buf = null;
       head.headers = pristine;
@@ -366,17 +445,31 @@ export class ClientConnection implements ExchangeSink {
       // Chunked bodies leave re-framed (CRLF, plain sizes, checked trailers), never as the client wrote them.
       const out: Buffer[] = [];
       let end: number;
-      try { end = this.bodyScanner.scan(chunk, 0, out); } catch { this.badBody(); return; }
-      if (this.bodyScanner.done) { complete = true; if (end < chunk.length) rest = chunk.subarray(end); }
+      try {
+        end = this.bodyScanner.scan(chunk, 0, out);
+      } catch {
+        this.badBody();
+        return;
+      }
+      if (this.bodyScanner.done) {
+        complete = true;
+        if (end < chunk.length) rest = chunk.subarray(end);
+      }
       body = out.length === 1 ? out[0]! : Buffer.concat(out);
     } else {
       if (chunk.length >= this.bodyRemaining) {
-        if (chunk.length > this.bodyRemaining) { body = chunk.subarray(0, this.bodyRemaining); rest = chunk.subarray(this.bodyRemaining); }
+        if (chunk.length > this.bodyRemaining) {
+          body = chunk.subarray(0, this.bodyRemaining);
+          rest = chunk.subarray(this.bodyRemaining);
+        }
         this.bodyRemaining = 0;
         complete = true;
       } else this.bodyRemaining -= chunk.length;
     }
-    if (this.bodySink) { this.sinkBody(body, complete, rest); return; }
+    if (this.bodySink) {
+      this.sinkBody(body, complete, rest);
+      return;
+    }
     if (!exchange) {
       // The response already went out (early answer): just discard the body.
       if (complete) this.afterBody(rest);
@@ -401,23 +494,37 @@ export class ClientConnection implements ExchangeSink {
     const started = this.responseStarted;
     this.exchange?.cancel();
     this.exchange = null;
-    if (started) { this.socket.destroy(); return; }
+    if (started) {
+      this.socket.destroy();
+      return;
+    }
     this.status = 400;
     this.phase = Phase.Closed;
     this.socket.end(parseErrorReply(400, this.fe?.model));
   }
 
-  onRequestDrain(): void { if (this.phase === Phase.Body) this.socket.resume(); }
+  onRequestDrain(): void {
+    if (this.phase === Phase.Body) this.socket.resume();
+  }
 
   // ---- responses ---------------------------------------------------------------------------
 
   /** Reads a request body the proxy answers itself (the stats admin form), then answers. */
-  private collectBody(build: (body: Buffer) => LocalResponse, d: { backend: { name: string } | undefined; termination: string; server: string }, feName: string, startedAt: number, head: RequestHead, rest: Buffer): void {
+  private collectBody(
+    build: (body: Buffer) => LocalResponse,
+    d: { backend: { name: string } | undefined; termination: string; server: string },
+    feName: string,
+    startedAt: number,
+    head: RequestHead,
+    rest: Buffer,
+  ): void {
     this.phase = Phase.Body;
     if (head.chunked) this.bodyScanner = new ChunkedScanner(400);
     else this.bodyRemaining = head.contentLength;
     this.bodySink = {
-      parts: [], size: 0, chunked: head.chunked,
+      parts: [],
+      size: 0,
+      chunked: head.chunked,
       done: (body) => this.respondLocally(build(body), d.termination, d.backend?.name ?? feName, d.server, startedAt, true),
     };
     if (rest.length > 0) this.onBody(rest);
@@ -426,7 +533,10 @@ export class ClientConnection implements ExchangeSink {
   private sinkBody(piece: Buffer, complete: boolean, rest: Buffer | null): void {
     const sink = this.bodySink!;
     // Forms are small; past the limit the rest is read and dropped.
-    if (sink.size < LOCAL_BODY_LIMIT) { sink.parts.push(piece); sink.size += piece.length; }
+    if (sink.size < LOCAL_BODY_LIMIT) {
+      sink.parts.push(piece);
+      sink.size += piece.length;
+    }
     if (!complete) return;
     this.bodySink = null;
     this.bodyScanner = null;
@@ -441,7 +551,9 @@ export class ClientConnection implements ExchangeSink {
       // Everything but the delay, so that error pages and errorfiles still apply.
       const { delayMs: _delay, ...held } = r;
       this.phase = Phase.Waiting;
-      const timer = setTimeout(() => { if (!this.socket.destroyed) this.respondLocally(held, termination, backendName, serverName, startedAt, bodyRead); }, r.delayMs);
+      const timer = setTimeout(() => {
+        if (!this.socket.destroyed) this.respondLocally(held, termination, backendName, serverName, startedAt, bodyRead);
+      }, r.delayMs);
       this.socket.once('close', () => clearTimeout(timer));
       return;
     }
@@ -460,7 +572,9 @@ export class ClientConnection implements ExchangeSink {
     this.endOfExchange();
   }
 
-  onInterim(raw: Buffer): void { this.socket.write(raw); }
+  onInterim(raw: Buffer): void {
+    this.socket.write(raw);
+  }
 
   onResponseHead(head: ResponseHead): Buffer | null {
     this.responseStarted = true;
@@ -551,9 +665,20 @@ export class ClientConnection implements ExchangeSink {
     clearTimeout(this.headTimer);
     this.exchange = null;
     const tunnelTimeout = this.backend!.timeouts.tunnel ?? this.fe!.timeouts.tunnel;
-    this.socket.setTimeout(tunnelTimeout ?? 0, tunnelTimeout ? () => { this.socket.destroy(); upstream.destroy(); } : undefined!);
+    this.socket.setTimeout(
+      tunnelTimeout ?? 0,
+      tunnelTimeout
+        ? () => {
+            this.socket.destroy();
+            upstream.destroy();
+          }
+        : undefined!,
+    );
     if (rest.length) this.socket.write(rest);
-    if (this.buf) { upstream.write(this.buf); this.buf = null; }
+    if (this.buf) {
+      upstream.write(this.buf);
+      this.buf = null;
+    }
     this.socket.removeListener('data', this.onData);
     this.socket.removeAllListeners('drain');
     this.socket.pipe(upstream);
@@ -563,7 +688,6 @@ export class ClientConnection implements ExchangeSink {
     this.socket.on('close', () => upstream.destroy());
     if (this.socket.isPaused()) this.socket.resume();
   }
-
 
   private countStatus(status: number, ex?: UpstreamExchange): void {
     this.endStick(status);
@@ -619,7 +743,10 @@ export class ClientConnection implements ExchangeSink {
     clearTimeout(this.headTimer);
     this.exchange?.cancel();
     this.exchange = null;
-    if (this.fe) { this.fe.connections--; this.fe = undefined; }
+    if (this.fe) {
+      this.fe.connections--;
+      this.fe = undefined;
+    }
   }
 
   /** Graceful stop: close now if idle between requests, otherwise after the current response. */
@@ -629,9 +756,17 @@ export class ClientConnection implements ExchangeSink {
 
   // ---- logging -----------------------------------------------------------------------------
 
-  private logLine(head: RequestHead | null, termination: string, server: string, backend: string, uri: string, version: string, startedAt: number, ex?: UpstreamExchange): void {
+  private logLine(
+    head: RequestHead | null,
+    termination: string,
+    server: string,
+    backend: string,
+    uri: string,
+    version: string,
+    startedAt: number,
+    ex?: UpstreamExchange,
+  ): void {
     if (!this.fe || !frontendLogs(this.fe.model, this.fe.httplog)) return;
     this.transaction(startedAt).log(termination, server, backend, head ? { method: head.method, uri, version } : null, ex);
   }
-
 }

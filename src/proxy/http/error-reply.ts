@@ -50,12 +50,17 @@ export function serializeErrorFile(m: ErrorFileMessage, close: boolean, headRequ
 
 /** The answer of an `http-request deny|return` that says what to send (see HttpReplyModel). */
 export function httpReplyResponse(
-  status: number, reply: HttpReplyModel, payload: { contentType?: string | undefined; body?: string | undefined; headers?: readonly [string, string][] | undefined },
+  status: number,
+  reply: HttpReplyModel,
+  payload: { contentType?: string | undefined; body?: string | undefined; headers?: readonly [string, string][] | undefined },
 ): LocalResponse {
   switch (reply.type) {
-    case 'errmsg': return errorResponse(status);
-    case 'errorfile': return errorFileResponse(reply.message);
-    case 'errorfiles': return errorResponse(status);
+    case 'errmsg':
+      return errorResponse(status);
+    case 'errorfile':
+      return errorFileResponse(reply.message);
+    case 'errorfiles':
+      return errorResponse(status);
     case 'payload': {
       const headers: [string, string][] = [];
       if (payload.contentType !== undefined) headers.push(['content-type', payload.contentType]);

@@ -30,7 +30,10 @@ const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 't
 export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, res: Http2ServerResponse): void {
   const router = ctx.router();
   const fe = router.frontends.find((f) => f.name === ctx.frontendName);
-  if (!fe) { res.destroy(); return; }
+  if (!fe) {
+    res.destroy();
+    return;
+  }
   const started = Date.now();
   const headers: [string, string][] = [];
   const raw = req.rawHeaders;
@@ -45,11 +48,21 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
   if (!hasHost && authority) headers.unshift(['host', authority]);
   const socket = req.socket as Socket & { servername?: string };
   const preq: ProxiedRequest = {
-    method: req.method, uri: req.url, version: req.httpVersionMajor === 2 ? '2.0' : req.httpVersion,
-    headers, srcAddr: socket.remoteAddress ?? '', dstPort: socket.localPort ?? ctx.localPort, ssl: ctx.ssl,
+    method: req.method,
+    uri: req.url,
+    version: req.httpVersionMajor === 2 ? '2.0' : req.httpVersion,
+    headers,
+    srcAddr: socket.remoteAddress ?? '',
+    dstPort: socket.localPort ?? ctx.localPort,
+    ssl: ctx.ssl,
     sni: typeof socket.servername === 'string' ? socket.servername : undefined,
-    ...(req.stream.session?.socket && 'getPeerCertificate' in req.stream.session.socket ? { tlsSocket: req.stream.session.socket as TLSSocket } : {}), receivedAt: started, headReceivedAt: started, modified: true,
-    txn: new Txn(sessionStateOf(req.stream.session)), srcPort: socket.remotePort, dstAddr: socket.localAddress,
+    ...(req.stream.session?.socket && 'getPeerCertificate' in req.stream.session.socket ? { tlsSocket: req.stream.session.socket as TLSSocket } : {}),
+    receivedAt: started,
+    headReceivedAt: started,
+    modified: true,
+    txn: new Txn(sessionStateOf(req.stream.session)),
+    srcPort: socket.remotePort,
+    dstAddr: socket.localAddress,
   };
   // Counted and logged by the same accounting as HTTP/1 requests.
   const tx = new RequestTransaction(fe, ctx, preq, started, socket.remoteAddress ?? '', socket.remotePort ?? 0);
@@ -59,11 +72,21 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
     // Shared stick tables (workers): wait for the primary, then route the stream again.
     stickSuspended(preq);
     tx.retract();
-    void decision.promise.then(() => { if (res.destroyed || res.writableEnded) abandonStick(req, decision); else handleH2Request(ctx, req, res); });
+    void decision.promise.then(() => {
+      if (res.destroyed || res.writableEnded) abandonStick(req, decision);
+      else handleH2Request(ctx, req, res);
+    });
     return;
   }
   // Stick counters end with the stream, however it ends.
-  res.on('close', () => stickEnd(preq, Number(preq.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1] ?? 0) || 0, Number(res.getHeader('content-length') ?? 0) || 0, res.statusCode));
+  res.on('close', () =>
+    stickEnd(
+      preq,
+      Number(preq.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1] ?? 0) || 0,
+      Number(res.getHeader('content-length') ?? 0) || 0,
+      res.statusCode,
+    ),
+  );
   tx.routed(decision);
   const line = { method: preq.method, uri: preq.uri, version: preq.version };
   const log = (status: number, backend: string, server: string, termination: string, bytes: number, ex?: UpstreamExchange) => {
@@ -81,7 +104,12 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
     const build = decision.withBody;
     const parts: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => { if (size < 65536) { parts.push(c); size += c.length; } });
+    req.on('data', (c: Buffer) => {
+      if (size < 65536) {
+        parts.push(c);
+        size += c.length;
+      }
+    });
     req.on('end', () => {
       const r = build(Buffer.concat(parts));
       sendLocal(res, r);
@@ -93,7 +121,10 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
   if (decision.kind === 'respond') {
     const r = afterResponseOnLocal(fe.model, decision.backend?.model, preq, withProxyErrorFile(decision.response, fe.model, decision.backend?.model));
     // Tarpit: the answer is held back while the stream stays open.
-    if (r.delayMs) setTimeout(() => { if (!res.stream.destroyed) sendLocal(res, r); }, r.delayMs);
+    if (r.delayMs)
+      setTimeout(() => {
+        if (!res.stream.destroyed) sendLocal(res, r);
+      }, r.delayMs);
     else sendLocal(res, r);
     answered(decision.response.status, decision.response.body.length);
     log(decision.response.status, decision.backend?.name ?? fe.name, '<NOSRV>', decision.termination, decision.response.body.length);
@@ -134,7 +165,12 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
       res.writeHead(state.status, out);
       return null;
     },
-    onResponseBody(chunk) { if (localAnswer) return true; bytes += chunk.length; cacheResponseBody(preq, chunk); return res.write(chunk); },
+    onResponseBody(chunk) {
+      if (localAnswer) return true;
+      bytes += chunk.length;
+      cacheResponseBody(preq, chunk);
+      return res.write(chunk);
+    },
     onResponseEnd() {
       if (!localAnswer) cacheResponseEnd(preq, false);
       if (!localAnswer) res.end();
@@ -146,31 +182,53 @@ export function handleH2Request(ctx: ListenerContext, req: Http2ServerRequest, r
       answered(status, 0, exchange);
       log(status, be.name, exchange.server?.name ?? '<NOSRV>', termination, 0, exchange);
     },
-    onAbort(termination) { res.destroy(); log(res.statusCode, be.name, exchange.server?.name ?? '<NOSRV>', termination, bytes, exchange); },
-    onTunnel(upstream) { upstream.destroy(); res.destroy(); },
-    onRequestDrain() { req.resume(); },
+    onAbort(termination) {
+      res.destroy();
+      log(res.statusCode, be.name, exchange.server?.name ?? '<NOSRV>', termination, bytes, exchange);
+    },
+    onTunnel(upstream) {
+      upstream.destroy();
+      res.destroy();
+    },
+    onRequestDrain() {
+      req.resume();
+    },
   };
-  const exchange = new UpstreamExchange(be, {
-    method: preq.method,
-    head: buildUpstreamHead(preq.method, preq.uri, '1.1', preq.headers, closesServerSide(fe, be), extra),
-    noReuse: noServerReuse(fe, be),
-    body: bodyMode, idempotent: isIdempotent(preq.method), upgrade: false,
-    balance: { srcAddr: preq.srcAddr, uri: preq.uri, headers: preq.headers, src: preq }, persistCookie: clientCookie,
-    stickServer: decision.stuck,
-  }, sink);
+  const exchange = new UpstreamExchange(
+    be,
+    {
+      method: preq.method,
+      head: buildUpstreamHead(preq.method, preq.uri, '1.1', preq.headers, closesServerSide(fe, be), extra),
+      noReuse: noServerReuse(fe, be),
+      body: bodyMode,
+      idempotent: isIdempotent(preq.method),
+      upgrade: false,
+      balance: { srcAddr: preq.srcAddr, uri: preq.uri, headers: preq.headers, src: preq },
+      persistCookie: clientCookie,
+      stickServer: decision.stuck,
+    },
+    sink,
+  );
   res.on('drain', () => exchange.resumeResponse());
-  res.on('close', () => { if (!res.writableFinished) exchange.cancel(); });
+  res.on('close', () => {
+    if (!res.writableFinished) exchange.cancel();
+  });
   exchange.start();
   if (bodyMode === 'none') exchange.endBody();
   else {
-    req.on('data', (chunk: Buffer) => { if (!exchange.pushBody(chunk)) req.pause(); });
+    req.on('data', (chunk: Buffer) => {
+      if (!exchange.pushBody(chunk)) req.pause();
+    });
     req.on('end', () => exchange.endBody());
   }
 }
 
 function sendLocal(res: Http2ServerResponse, r: LocalResponse): void {
   // An empty error file: no answer at all, the stream is reset.
-  if (r.errorFile?.empty) { res.stream.close(); return; }
+  if (r.errorFile?.empty) {
+    res.stream.close();
+    return;
+  }
   const body = r.bodyBytes ?? Buffer.from(r.body, 'utf8');
   const headers: Record<string, string> = { 'content-length': String(body.length) };
   for (const [n, v] of r.headers) headers[n.toLowerCase()] = v;
@@ -183,6 +241,9 @@ const h2Sessions = new WeakMap<object, SessionState>();
 function sessionStateOf(session: object | undefined): SessionState {
   if (!session) return new SessionState();
   let st = h2Sessions.get(session);
-  if (!st) { st = new SessionState(); h2Sessions.set(session, st); }
+  if (!st) {
+    st = new SessionState();
+    h2Sessions.set(session, st);
+  }
   return st;
 }

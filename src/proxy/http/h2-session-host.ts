@@ -46,7 +46,9 @@ export class H2SessionHost {
     const fe = this.ctx.router().frontends.find((f) => f.name === name);
     if (!fe) return;
     fe.connections++;
-    socket.once('close', () => { fe.connections--; });
+    socket.once('close', () => {
+      fe.connections--;
+    });
   }
 
   /** Graceful stop: no new streams; sessions end when their streams are done. */

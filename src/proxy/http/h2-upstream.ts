@@ -16,7 +16,11 @@ export class H2Upstream {
   /** Sessions whose server has sent its SETTINGS. */
   readonly ready = new WeakSet<ClientHttp2Session>();
 
-  constructor(private readonly host: string, private readonly port: number, private readonly tls: ConnectionOptions | undefined) {}
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly tls: ConnectionOptions | undefined,
+  ) {}
 
   /** The live session, opened on first use and again after it closed. */
   get(): ClientHttp2Session {
@@ -26,21 +30,28 @@ export class H2Upstream {
     // Over TLS, ALPN offers only what the server line says (`alpn`); without it HTTP/2 is spoken
     // without negotiation, as HAProxy does.
     const tls = this.tls;
-    const session = tls
-      ? h2connect(authority, { createConnection: () => tlsConnect({ ...tls, host: this.host, port: this.port }) })
-      : h2connect(authority);
-    session.on('error', () => { /* each stream reports its own failure */ });
+    const session = tls ? h2connect(authority, { createConnection: () => tlsConnect({ ...tls, host: this.host, port: this.port }) }) : h2connect(authority);
+    session.on('error', () => {
+      /* each stream reports its own failure */
+    });
     // Every pooled socket of this server listens to the one session.
     session.setMaxListeners(0);
     // The connection counts as established once the server's SETTINGS arrive: a server that does
     // not speak HTTP/2 then fails as a connection failure (retried, 503), not as a bad answer.
-    session.once('remoteSettings', () => { this.ready.add(session); });
-    session.on('close', () => { if (this.session === session) this.session = null; });
+    session.once('remoteSettings', () => {
+      this.ready.add(session);
+    });
+    session.on('close', () => {
+      if (this.session === session) this.session = null;
+    });
     this.session = session;
     return session;
   }
 
-  close(): void { this.session?.close(); this.session = null; }
+  close(): void {
+    this.session?.close();
+    this.session = null;
+  }
 }
 
 /**
@@ -64,11 +75,16 @@ export class H2BridgeSocket extends Duplex {
   constructor(private readonly upstream: H2Upstream) {
     super({ allowHalfOpen: false });
     const session = upstream.get();
-    const ready = () => { if (this.readyState !== 'opening') return; this.readyState = 'open'; this.emit('connect'); };
+    const ready = () => {
+      if (this.readyState !== 'opening') return;
+      this.readyState = 'open';
+      this.emit('connect');
+    };
     const onSettings = () => setImmediate(ready);
     const onClose = () => this.destroy();
     const onError = (e: Error) => this.destroy(e);
-    if (upstream.ready.has(session)) setImmediate(ready); else session.once('remoteSettings', onSettings);
+    if (upstream.ready.has(session)) setImmediate(ready);
+    else session.once('remoteSettings', onSettings);
     session.once('close', onClose);
     session.once('error', onError);
     // Many pooled sockets share one session: each takes its listeners away when it goes.
@@ -81,19 +97,32 @@ export class H2BridgeSocket extends Duplex {
 
   private readonly detachSession: () => void;
 
-  setTimeout(ms: number): this { this.idleMs = ms; this.touch(); return this; }
-  setNoDelay(): this { return this; }
+  setTimeout(ms: number): this {
+    this.idleMs = ms;
+    this.touch();
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
 
   private touch(): void {
     clearTimeout(this.idleTimer);
     if (this.idleMs > 0) this.idleTimer = setTimeout(() => this.emit('timeout'), this.idleMs);
   }
 
-  override _read(): void { /* data is pushed as the server sends it */ }
+  override _read(): void {
+    /* data is pushed as the server sends it */
+  }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
     this.touch();
-    try { this.feed(chunk); done(); } catch (e) { done(e as Error); }
+    try {
+      this.feed(chunk);
+      done();
+    } catch (e) {
+      done(e as Error);
+    }
   }
 
   private feed(chunk: Buffer): void {
@@ -103,7 +132,10 @@ export class H2BridgeSocket extends Duplex {
     if (!this.sending) {
       const buf = this.head ? Buffer.concat([this.head, data]) : data;
       const end = findHeadEnd(buf, 0);
-      if (end < 0) { this.head = buf; return; }
+      if (end < 0) {
+        this.head = buf;
+        return;
+      }
       this.head = null;
       this.open(buf.subarray(0, end));
       data = buf.subarray(end);
@@ -112,12 +144,19 @@ export class H2BridgeSocket extends Duplex {
     if (this.chunked) {
       const { body, done } = this.chunked.decode(data);
       if (body.length) this.stream.write(body);
-      if (done) { this.stream.end(); this.chunked = null; this.sending = false; }
+      if (done) {
+        this.stream.end();
+        this.chunked = null;
+        this.sending = false;
+      }
     } else if (this.bodyLeft > 0) {
       const body = data.subarray(0, this.bodyLeft);
       this.bodyLeft -= body.length;
       this.stream.write(body);
-      if (this.bodyLeft === 0) { this.stream.end(); this.sending = false; }
+      if (this.bodyLeft === 0) {
+        this.stream.end();
+        this.sending = false;
+      }
     }
   }
 
@@ -143,8 +182,12 @@ export class H2BridgeSocket extends Duplex {
     let headSent = false;
     const early: Buffer[] = [];
     let endedEarly = false;
-    const pushData = (d: Buffer) => { this.push(chunkedOut ? Buffer.concat([Buffer.from(`${d.length.toString(16)}\r\n`), d, CRLF]) : d); };
-    const pushEnd = () => { if (chunkedOut) this.push(LAST_CHUNK); };
+    const pushData = (d: Buffer) => {
+      this.push(chunkedOut ? Buffer.concat([Buffer.from(`${d.length.toString(16)}\r\n`), d, CRLF]) : d);
+    };
+    const pushEnd = () => {
+      if (chunkedOut) this.push(LAST_CHUNK);
+    };
     stream.on('response', (rh) => {
       this.touch();
       const status = Number(rh[':status']);
@@ -156,7 +199,10 @@ export class H2BridgeSocket extends Duplex {
         for (const one of Array.isArray(v) ? v : [v]) out += `${k}: ${String(one)}\r\n`;
       }
       const bodyless = method === 'HEAD' || status === 204 || status === 304;
-      if (!length && !bodyless) { out += 'transfer-encoding: chunked\r\n'; chunkedOut = true; }
+      if (!length && !bodyless) {
+        out += 'transfer-encoding: chunked\r\n';
+        chunkedOut = true;
+      }
       this.push(Buffer.from(`${out}\r\n`, 'latin1'));
       headSent = true;
       for (const d of early.splice(0)) pushData(d);
@@ -164,15 +210,19 @@ export class H2BridgeSocket extends Duplex {
     });
     stream.on('data', (d: Buffer) => {
       this.touch();
-      if (headSent) pushData(d); else early.push(d);
+      if (headSent) pushData(d);
+      else early.push(d);
     });
     stream.on('end', () => {
-      if (headSent) pushEnd(); else endedEarly = true;
+      if (headSent) pushEnd();
+      else endedEarly = true;
       if (this.stream === stream) this.stream = null;
     });
     stream.on('error', () => this.destroy());
     // A reset stream leaves its answer incomplete: the exchange sees the connection close.
-    stream.on('close', () => { if (stream.rstCode && !stream.readableEnded) this.destroy(); });
+    stream.on('close', () => {
+      if (stream.rstCode && !stream.readableEnded) this.destroy();
+    });
   }
 
   override _destroy(err: Error | null, cb: (e: Error | null) => void): void {
@@ -201,17 +251,29 @@ class ChunkDecoder {
       if (this.size > 0) {
         const n = Math.min(this.size, data.length - p);
         parts.push(data.subarray(p, p + n));
-        p += n; this.size -= n;
+        p += n;
+        this.size -= n;
         if (this.size === 0) this.size = -2; // CRLF after the data
         continue;
       }
       const c = data[p++]!;
-      if (c !== 10) { if (c !== 13) this.line += String.fromCharCode(c); continue; }
-      const line = this.line; this.line = '';
-      if (this.size === -2) { this.size = -1; continue; }
-      if (this.trailer) { if (line === '') return { body: Buffer.concat(parts), done: true }; continue; }
+      if (c !== 10) {
+        if (c !== 13) this.line += String.fromCharCode(c);
+        continue;
+      }
+      const line = this.line;
+      this.line = '';
+      if (this.size === -2) {
+        this.size = -1;
+        continue;
+      }
+      if (this.trailer) {
+        if (line === '') return { body: Buffer.concat(parts), done: true };
+        continue;
+      }
       const n = parseInt(line.split(';')[0]!, 16);
-      if (n === 0) this.trailer = true; else this.size = n;
+      if (n === 0) this.trailer = true;
+      else this.size = n;
     }
     return { body: Buffer.concat(parts), done: false };
   }

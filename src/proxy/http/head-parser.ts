@@ -77,13 +77,28 @@ function isName(n: string, lower: string): boolean {
   return true;
 }
 
-interface Framing { hopByHop: boolean; contentLength: number; chunked: boolean; connClose: boolean; connKeepAlive: boolean; connUpgrade: boolean; hasUpgrade: boolean; upgradeWebsocket: boolean; hasWebsocketKey: boolean }
+interface Framing {
+  hopByHop: boolean;
+  contentLength: number;
+  chunked: boolean;
+  connClose: boolean;
+  connKeepAlive: boolean;
+  connUpgrade: boolean;
+  hasUpgrade: boolean;
+  upgradeWebsocket: boolean;
+  hasWebsocketKey: boolean;
+}
 
 function framing(headers: [string, string][], status: 400 | 502): Framing {
   let cl: string | null = null;
   let te: string | null = null;
-  let connClose = false; let connKeepAlive = false; let connUpgrade = false; let hasUpgrade = false; let hopByHop = false;
-  let upgradeWebsocket = false; let hasWebsocketKey = false;
+  let connClose = false;
+  let connKeepAlive = false;
+  let connUpgrade = false;
+  let hasUpgrade = false;
+  let hopByHop = false;
+  let upgradeWebsocket = false;
+  let hasWebsocketKey = false;
   for (const [n, v] of headers) {
     const len = n.length;
     if (len === 14 && isName(n, 'content-length')) {
@@ -114,11 +129,25 @@ function framing(headers: [string, string][], status: 400 | 502): Framing {
   let chunked = false;
   if (te !== null) {
     if (cl !== null) throw new HttpParseError(status, 'both Content-Length and Transfer-Encoding');
-    const codings = te.toLowerCase().split(',').map((s) => s.trim()).filter(Boolean);
+    const codings = te
+      .toLowerCase()
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (codings.length !== 1 || codings[0] !== 'chunked') throw new HttpParseError(status === 400 ? 400 : 502, 'unsupported Transfer-Encoding');
     chunked = true;
   }
-  return { hopByHop, contentLength: cl === null ? -1 : Number(cl), chunked, connClose, connKeepAlive, connUpgrade, hasUpgrade, upgradeWebsocket, hasWebsocketKey };
+  return {
+    hopByHop,
+    contentLength: cl === null ? -1 : Number(cl),
+    chunked,
+    connClose,
+    connKeepAlive,
+    connUpgrade,
+    hasUpgrade,
+    upgradeWebsocket,
+    hasWebsocketKey,
+  };
 }
 
 /**
@@ -158,7 +187,10 @@ function checkHost(headers: [string, string][], authority: string | null, scheme
   for (let i = 0; i < headers.length; i++) {
     const n = headers[i]![0];
     if (n.length !== 4 || !isName(n, 'host')) continue;
-    if (first < 0) { first = i; continue; }
+    if (first < 0) {
+      first = i;
+      continue;
+    }
     if (headers[i]![1].toLowerCase() !== headers[first]![1].toLowerCase()) throw new HttpParseError(400, 'two different Host fields');
     headers.splice(i--, 1);
   }
@@ -197,7 +229,10 @@ export function parseRequestHead(buf: Buffer, maxUri: number): RequestHead {
   const f = framing(headers, 400);
   if (f.connUpgrade && f.upgradeWebsocket && !f.hasWebsocketKey) throw new HttpParseError(400, 'WebSocket upgrade without Sec-WebSocket-Key');
   return {
-    method, uri, version, headers,
+    method,
+    uri,
+    version,
+    headers,
     contentLength: f.chunked ? -1 : Math.max(0, f.contentLength),
     chunked: f.chunked,
     // Chunked framing from an HTTP/1.0 client is honoured once, then the connection ends (RFC 9112, 6.1).
@@ -222,7 +257,10 @@ export function parseResponseHead(buf: Buffer, requestMethod: string): ResponseH
   const f = framing(headers, 502);
   const noBody = requestMethod === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
   return {
-    version, status, reason, headers,
+    version,
+    status,
+    reason,
+    headers,
     contentLength: noBody ? 0 : f.chunked ? -1 : f.contentLength,
     chunked: !noBody && f.chunked,
     serverClose: f.connClose || (version === '1.0' && !f.connKeepAlive),

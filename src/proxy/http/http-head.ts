@@ -34,7 +34,10 @@ export interface ResponseHead {
 
 /** Why a head was refused: the status the client gets and a reason for logs. */
 export class HttpParseError extends Error {
-  constructor(readonly status: 400 | 408 | 413 | 414 | 431 | 501 | 502 | 505, message: string) {
+  constructor(
+    readonly status: 400 | 408 | 413 | 414 | 431 | 501 | 502 | 505,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -18,12 +18,35 @@ export interface LocalResponse {
 }
 
 export const REASONS: Record<number, string> = {
-  100: 'Continue', 101: 'Switching Protocols', 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content',
-  301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified', 307: 'Temporary Redirect',
-  308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
-  405: 'Method Not Allowed', 408: 'Request Timeout', 410: 'Gone', 413: 'Payload Too Large', 414: 'URI Too Long',
-  425: 'Too Early', 429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error',
-  501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  100: 'Continue',
+  101: 'Switching Protocols',
+  200: 'OK',
+  201: 'Created',
+  202: 'Accepted',
+  204: 'No Content',
+  301: 'Moved Permanently',
+  302: 'Found',
+  303: 'See Other',
+  304: 'Not Modified',
+  307: 'Temporary Redirect',
+  308: 'Permanent Redirect',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  410: 'Gone',
+  413: 'Payload Too Large',
+  414: 'URI Too Long',
+  425: 'Too Early',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
   505: 'HTTP Version Not Supported',
 };
 
@@ -46,7 +69,15 @@ export function errorResponse(status: number): LocalResponse {
   if (page) return { ...errorFileResponse(page), isError: true };
   const reason = REASONS[status] ?? 'Error';
   const body = `<html><body><h1>${status} ${reason}</h1>\n${EXPLANATIONS[status] ?? reason}\n</body></html>\n`;
-  return { status, headers: [['cache-control', 'no-cache'], ['content-type', 'text/html']], body, isError: true };
+  return {
+    status,
+    headers: [
+      ['cache-control', 'no-cache'],
+      ['content-type', 'text/html'],
+    ],
+    body,
+    isError: true,
+  };
 }
 
 /** Serialises a local response as one buffer. */

@@ -21,7 +21,10 @@ const VARIABLES: Record<string, (src: SampleSource) => string> = {
  * literal text, `%%`, `%[fetch(args)]` and a few `%X` variables.
  */
 export class LogFormat {
-  private constructor(private readonly parts: Part[], readonly isConstant: boolean) {}
+  private constructor(
+    private readonly parts: Part[],
+    readonly isConstant: boolean,
+  ) {}
 
   /** `side` refuses fetches that cannot work where the string is rendered (path in http-response, status in http-request). */
   static compile(text: string, loc: Loc, side?: 'request' | 'response', beforeBackend = false): LogFormat {
@@ -29,14 +32,28 @@ export class LogFormat {
     let literal = '';
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
-      if (c !== '%') { literal += c; continue; }
+      if (c !== '%') {
+        literal += c;
+        continue;
+      }
       const next = text[i + 1];
-      if (next === '%') { literal += '%'; i++; continue; }
+      if (next === '%') {
+        literal += '%';
+        i++;
+        continue;
+      }
       if (next === '[') {
         const close = sampleExprEnd(text, i + 2);
         if (close < 0) throw syntaxError(loc, `'%[' without ']' in '${text}'`);
-        const expr = parseSampleExpr(text.slice(i + 2, close), loc, side ? { context: `'${text}'`, side, beforeBackend } : { context: `'${text}'`, beforeBackend });
-        if (literal) { parts.push(literal); literal = ''; }
+        const expr = parseSampleExpr(
+          text.slice(i + 2, close),
+          loc,
+          side ? { context: `'${text}'`, side, beforeBackend } : { context: `'${text}'`, beforeBackend },
+        );
+        if (literal) {
+          parts.push(literal);
+          literal = '';
+        }
         parts.push((src) => {
           const v = evalSampleOne(expr, src);
           return v === undefined ? '' : valueToString(v);
@@ -46,13 +63,20 @@ export class LogFormat {
       }
       const m = /^[A-Za-z]+/.exec(text.slice(i + 1));
       const v = m ? VARIABLES[m[0]] : undefined;
-      if (!m || !v) throw unsupportedError(loc, `log-format variable '%${m ? m[0] : next ?? ''}' is not supported here; use %[fetch] or write %% for a percent sign`);
-      if (literal) { parts.push(literal); literal = ''; }
+      if (!m || !v)
+        throw unsupportedError(loc, `log-format variable '%${m ? m[0] : (next ?? '')}' is not supported here; use %[fetch] or write %% for a percent sign`);
+      if (literal) {
+        parts.push(literal);
+        literal = '';
+      }
       parts.push(v);
       i += m[0].length;
     }
     if (literal) parts.push(literal);
-    return new LogFormat(parts, parts.every((p) => typeof p === 'string'));
+    return new LogFormat(
+      parts,
+      parts.every((p) => typeof p === 'string'),
+    );
   }
 
   render(src: SampleSource): string {

@@ -19,7 +19,10 @@ export function parseErrorReply(status: 400 | 408 | 501 | 505, fe: ProxySection 
   const reason = page?.reason ?? (status === 505 ? 'HTTP Version Not Supported' : 'Error');
   const body = page?.body ?? Buffer.from(`<html><body><h1>${status} ${reason}</h1>\n${reason}.\n</body></html>\n`, 'latin1');
   const out = Buffer.concat([
-    Buffer.from(`HTTP/1.1 ${status} ${reason}\r\nContent-length: ${body.length}\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n`, 'latin1'),
+    Buffer.from(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-length: ${body.length}\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n`,
+      'latin1',
+    ),
     body,
   ]);
   RAW.set(status, out);

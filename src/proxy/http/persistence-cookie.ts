@@ -27,12 +27,17 @@ export function dynamicCookie(key: string, address: string, port: number): strin
   } else return undefined;
   const portBytes = Buffer.alloc(4);
   portBytes.writeUInt32BE(port);
-  return xxh64(Buffer.concat([Buffer.from(key, 'latin1'), addr, portBytes])).toString(16).padStart(16, '0');
+  return xxh64(Buffer.concat([Buffer.from(key, 'latin1'), addr, portBytes]))
+    .toString(16)
+    .padStart(16, '0');
 }
 
 function s30tob64(n: number): string {
   let out = '';
-  for (let i = 0; i < 5; i++) { out = B64[n & 0x3f]! + out; n >>>= 6; }
+  for (let i = 0; i < 5; i++) {
+    out = B64[n & 0x3f]! + out;
+    n >>>= 6;
+  }
   return out;
 }
 
@@ -72,7 +77,10 @@ export function readRequestCookie(c: CookieModel, headers: [string, string][], n
   const bar = raw.indexOf(DATE_DELIM);
   if (bar >= 0) {
     server = raw.slice(0, bar);
-    const [last, first] = raw.slice(bar + 1).split(DATE_DELIM).map((x) => b64tos30(x));
+    const [last, first] = raw
+      .slice(bar + 1)
+      .split(DATE_DELIM)
+      .map((x) => b64tos30(x));
     if (last != null && c.maxidle && (last << 2) + c.maxidle < nowSec) server = undefined;
     if (first != null) {
       firstDate = first << 2;
@@ -80,7 +88,10 @@ export function readRequestCookie(c: CookieModel, headers: [string, string][], n
     }
   }
   let modified = false;
-  if (c.mode === 'insert' && c.indirect) { stripCookie(headers, c.name); modified = true; }
+  if (c.mode === 'insert' && c.indirect) {
+    stripCookie(headers, c.name);
+    modified = true;
+  }
   return firstDate !== undefined ? { server, firstDate, modified } : { server, modified };
 }
 
@@ -117,7 +128,11 @@ export function responseNeedsCookieWork(c: CookieModel, serverCookie: string | u
  * `rewrite` replaces that value by the server's cookie.
  */
 export function applyResponseCookie(
-  c: CookieModel, serverCookie: string | undefined, insert: boolean, headers: [string, string][], firstDate?: number,
+  c: CookieModel,
+  serverCookie: string | undefined,
+  insert: boolean,
+  headers: [string, string][],
+  firstDate?: number,
   exchange?: { method: string; status: number },
 ): void {
   if (serverCookie === undefined) return;
@@ -137,7 +152,9 @@ export function applyResponseCookie(
   if (!insert) return;
   const own = headers.some(([n, v]) => n.toLowerCase() === 'set-cookie' && isOwnSetCookie(c.name, v));
   if (own && c.preserve) return;
-  if (own) for (let i = headers.length - 1; i >= 0; i--) if (headers[i]![0].toLowerCase() === 'set-cookie' && isOwnSetCookie(c.name, headers[i]![1])) headers.splice(i, 1);
+  if (own)
+    for (let i = headers.length - 1; i >= 0; i--)
+      if (headers[i]![0].toLowerCase() === 'set-cookie' && isOwnSetCookie(c.name, headers[i]![1])) headers.splice(i, 1);
   let value = `${c.name}=${serverCookie}`;
   if (c.maxidle || c.maxlife) {
     const now = Math.floor(Date.now() / 1000);
@@ -170,7 +187,16 @@ export function cacheable(method: string, status: number, headers: readonly [str
     const k = n.toLowerCase();
     if (k === 'cache-control') {
       for (const d of v.split(',').map((x) => x.trim().toLowerCase())) {
-        if (d === 'private' || d === 'no-cache' || d === 'no-store' || d.startsWith('private=') || d.startsWith('no-cache=') || d === 's-maxage=0' || d === 'max-age=0') return false;
+        if (
+          d === 'private' ||
+          d === 'no-cache' ||
+          d === 'no-store' ||
+          d.startsWith('private=') ||
+          d.startsWith('no-cache=') ||
+          d === 's-maxage=0' ||
+          d === 'max-age=0'
+        )
+          return false;
         if (d.startsWith('max-age=') || d.startsWith('s-maxage=')) fresh = true;
       }
     } else if (k === 'pragma' && /no-cache/i.test(v)) return false;

@@ -12,11 +12,15 @@
  * HTTP/1.1 request on a connection it will close.
  */
 export function writeRequestHead(
-  method: string, uri: string, version: string, headers: readonly (readonly [string, string])[], serverClose: boolean,
+  method: string,
+  uri: string,
+  version: string,
+  headers: readonly (readonly [string, string])[],
+  serverClose: boolean,
   extra?: readonly (readonly [string, string])[],
 ): string {
   const v10 = version === '1.0';
-  const intent = v10 ? (serverClose ? '' : 'keep-alive') : (serverClose ? 'close' : '');
+  const intent = v10 ? (serverClose ? '' : 'keep-alive') : serverClose ? 'close' : '';
   let stated = false;
   let h = `${method} ${uri} HTTP/${v10 ? '1.0' : '1.1'}\r\n`;
   for (let i = 0; i < headers.length; i++) {

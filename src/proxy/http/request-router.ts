@@ -45,12 +45,13 @@ export function routeRequest(router: Router, fe: Frontend, req: ProxiedRequest, 
   const feStats = statsRoute(router, fe.model, fe.acls, req);
   if (feStats) return { kind: 'respond', ...feStats, backend: undefined, termination: 'LR--', server: '<STATS>' };
   let backend: Backend | undefined = upgradedTo;
-  if (!backend) for (const ub of fe.useBackends) {
-    if (ub.cond && !ub.cond.test(req)) continue;
-    // A dynamic name that matches no backend ends the search: default_backend applies.
-    backend = ub.format ? router.backends.get(ub.format.render(req)) : ub.backend;
-    break;
-  }
+  if (!backend)
+    for (const ub of fe.useBackends) {
+      if (ub.cond && !ub.cond.test(req)) continue;
+      // A dynamic name that matches no backend ends the search: default_backend applies.
+      backend = ub.format ? router.backends.get(ub.format.render(req)) : ub.backend;
+      break;
+    }
   backend ??= fe.defaultBackend;
   if (backend) txn.backend = backend;
   if (!backend) return { kind: 'respond', response: errorResponse(503), backend: undefined, termination: 'SC--', server: '<NOSRV>' };
@@ -81,7 +82,10 @@ function addForwardedFor(ff: ForwardForModel, req: ProxiedRequest): void {
   const src = plainAddress(req.srcAddr);
   if (ff.except) {
     let m = exceptCache.get(ff.except);
-    if (!m) { m = ipMatcher([ff.except]); exceptCache.set(ff.except, m); }
+    if (!m) {
+      m = ipMatcher([ff.except]);
+      exceptCache.set(ff.except, m);
+    }
     if (m(src)) return;
   }
   if (ff.ifNone && hasHeader(req.headers, ff.header)) return;

@@ -7,7 +7,11 @@ import type { UpstreamExchange } from './upstream-exchange.js';
 import { formatProxyLog, frontendLogs } from '../log/proxy-log.js';
 
 /** What a log line says about the request line: the request as routed, or `<BADREQ>` for a head refused before routing. */
-export interface LoggedRequest { readonly method: string; readonly uri: string; readonly version: string }
+export interface LoggedRequest {
+  readonly method: string;
+  readonly uri: string;
+  readonly version: string;
+}
 
 const BADREQ: LoggedRequest = { method: '<BADREQ>', uri: '', version: '1.1' };
 
@@ -47,13 +51,19 @@ export class RequestTransaction {
   }
 
   /** A request entered the frontend. */
-  begin(): void { this.fe.counters.total++; }
+  begin(): void {
+    this.fe.counters.total++;
+  }
 
   /** The request will be routed again (it waited for shared stick tables): it counts once. */
-  retract(): void { this.fe.counters.total--; }
+  retract(): void {
+    this.fe.counters.total--;
+  }
 
   /** A head refused before any rule ran (400, 408…). */
-  refused(): void { this.fe.counters.requestErrors++; }
+  refused(): void {
+    this.fe.counters.requestErrors++;
+  }
 
   /** Counts what routing decided: a denial by the frontend's rules, or one more request for the backend. */
   routed(d: RouteDecision): void {
@@ -90,14 +100,36 @@ export class RequestTransaction {
     if (!frontendLogs(fe.model, fe.httplog)) return;
     if (this.req?.txn?.logLevel === 'silent') return;
     const shown = line ?? BADREQ;
-    this.ctx.log(formatProxyLog(fe.model, {
-      clientAddr: this.clientAddr.replace(/^::ffff:(?=\d+\.)/, ''), clientPort: this.clientPort, acceptedAt: this.startedAt,
-      frontend: fe.name, ssl: this.ctx.ssl, backend: backendName, server,
-      tr: 0, tw: ex ? Math.max(0, ex.queuedMs) : -1, tc: ex ? ex.connectMs : -1, trServer: ex ? ex.responseMs : -1, ta: Date.now() - this.startedAt,
-      status: this.status, bytes: this.bytesOut, termination,
-      actconn: this.ctx.activeConnections(), feconn: fe.connections, beconn: this.backend?.active ?? 0, srvconn: ex?.server?.active ?? 0,
-      retries: ex?.retries ?? 0,
-      method: shown.method, uri: shown.uri, version: shown.version,
-    }, this.req ?? undefined));
+    this.ctx.log(
+      formatProxyLog(
+        fe.model,
+        {
+          clientAddr: this.clientAddr.replace(/^::ffff:(?=\d+\.)/, ''),
+          clientPort: this.clientPort,
+          acceptedAt: this.startedAt,
+          frontend: fe.name,
+          ssl: this.ctx.ssl,
+          backend: backendName,
+          server,
+          tr: 0,
+          tw: ex ? Math.max(0, ex.queuedMs) : -1,
+          tc: ex ? ex.connectMs : -1,
+          trServer: ex ? ex.responseMs : -1,
+          ta: Date.now() - this.startedAt,
+          status: this.status,
+          bytes: this.bytesOut,
+          termination,
+          actconn: this.ctx.activeConnections(),
+          feconn: fe.connections,
+          beconn: this.backend?.active ?? 0,
+          srvconn: ex?.server?.active ?? 0,
+          retries: ex?.retries ?? 0,
+          method: shown.method,
+          uri: shown.uri,
+          version: shown.version,
+        },
+        this.req ?? undefined,
+      ),
+    );
   }
 }

@@ -16,7 +16,12 @@ import { applyResponseCookie, responseNeedsCookieWork } from './persistence-cook
  * after http-response rules and cookie insertion.
  */
 export function responseHeaders(
-  head: ResponseHead, fe: Frontend, be: Backend, server: Server | null, req: SampleSource, clientCookie: string | undefined,
+  head: ResponseHead,
+  fe: Frontend,
+  be: Backend,
+  server: Server | null,
+  req: SampleSource,
+  clientCookie: string | undefined,
   state?: ResponseState,
 ): [string, string][] | null {
   const txn = txnOf(req);
@@ -25,8 +30,8 @@ export function responseHeaders(
   captureHeaders(fe.model, 'response', head.headers, txn);
   const cookie = be.cookie;
   // A client that already carries this server's cookie is not sent it again.
-  const insert = cookie !== undefined && cookie.insert && server?.cookie !== undefined && clientCookie !== server.cookie
-    && (!cookie.postonly || req.method === 'POST');
+  const insert =
+    cookie !== undefined && cookie.insert && server?.cookie !== undefined && clientCookie !== server.cookie && (!cookie.postonly || req.method === 'POST');
   const cookieWork = cookie !== undefined && responseNeedsCookieWork(cookie, server?.cookie, insert, head.headers);
   const sameProxy = be.isSameProxyAs(fe.model);
   const afterRules = afterResponseRules(be.model).length > 0 || afterResponseRules(fe.model).length > 0;
@@ -56,7 +61,10 @@ export function stripCookie(headers: [string, string][], name: string): void {
   for (let i = headers.length - 1; i >= 0; i--) {
     const [n, v] = headers[i]!;
     if (n.toLowerCase() !== 'cookie') continue;
-    const kept = v.split(';').map((p) => p.trim()).filter((p) => p !== '' && !p.startsWith(`${name}=`) && p !== name);
+    const kept = v
+      .split(';')
+      .map((p) => p.trim())
+      .filter((p) => p !== '' && !p.startsWith(`${name}=`) && p !== name);
     if (kept.length === 0) headers.splice(i, 1);
     else headers[i] = [n, kept.join('; ')];
   }

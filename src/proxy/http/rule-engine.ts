@@ -16,8 +16,10 @@ export function applyRequestRules(rules: readonly CompiledRule[], req: SampleSou
     const a = rule.action;
     if (a.kind !== 'allow' && a.kind !== 'deny' && a.kind !== 'return' && a.kind !== 'redirect') req.modified = true;
     switch (a.kind) {
-      case 'allow': return null;
-      case 'deny': return a.reply ? httpReplyResponse(a.status, a.reply, a) : errorResponse(a.status);
+      case 'allow':
+        return null;
+      case 'deny':
+        return a.reply ? httpReplyResponse(a.status, a.reply, a) : errorResponse(a.status);
       case 'return': {
         if (a.reply) return httpReplyResponse(a.status, a.reply, a);
         const headers: [string, string][] = [];
@@ -25,15 +27,20 @@ export function applyRequestRules(rules: readonly CompiledRule[], req: SampleSou
         for (const h of a.headers) headers.push([h[0], h[1]]);
         return { status: a.status, headers, body: a.body ?? '' };
       }
-      case 'redirect': return redirectResponse(a, rule, req);
+      case 'redirect':
+        return redirectResponse(a, rule, req);
       case 'set-header': {
         const value = rule.format!.render(req);
         removeHeader(req.headers, a.name);
         req.headers.push([a.name, value]);
         break;
       }
-      case 'add-header': req.headers.push([a.name, rule.format!.render(req)]); break;
-      case 'del-header': removeHeader(req.headers, a.name); break;
+      case 'add-header':
+        req.headers.push([a.name, rule.format!.render(req)]);
+        break;
+      case 'del-header':
+        removeHeader(req.headers, a.name);
+        break;
       case 'set-path': {
         const path = pathOf(req.uri);
         const q = req.uri.indexOf('?');
@@ -49,8 +56,12 @@ export function applyRequestRules(rules: readonly CompiledRule[], req: SampleSou
         req.uri = `${base}?${value}`;
         break;
       }
-      case 'set-uri': req.uri = rule.format!.render(req); break;
-      case 'set-method': req.method = rule.format!.render(req); break;
+      case 'set-uri':
+        req.uri = rule.format!.render(req);
+        break;
+      case 'set-method':
+        req.method = rule.format!.render(req);
+        break;
       case 'registered': {
         const r = a.run({ src: req, txn: txnOf(req), side: 'http-request' });
         if (r === undefined) break;
@@ -86,8 +97,11 @@ export function applyResponseRules(rules: readonly CompiledRule[], req: SampleSo
     if (rule.cond && !rule.cond.test(view)) continue;
     const a = rule.action;
     if (a.kind === 'allow') return true;
-    if (a.kind === 'set-header') { const v = rule.format!.render(view); removeHeader(headers, a.name); headers.push([a.name, v]); }
-    else if (a.kind === 'add-header') headers.push([a.name, rule.format!.render(view)]);
+    if (a.kind === 'set-header') {
+      const v = rule.format!.render(view);
+      removeHeader(headers, a.name);
+      headers.push([a.name, v]);
+    } else if (a.kind === 'add-header') headers.push([a.name, rule.format!.render(view)]);
     else if (a.kind === 'del-header') removeHeader(headers, a.name);
     else if (a.kind === 'registered') {
       const r = a.run({ src: view, txn, side: 'http-response', resHeaders: headers, resStatus: st });
@@ -123,7 +137,17 @@ function redirectResponse(a: Extract<CompiledRule['action'], { kind: 'redirect' 
     location = `${value}://${host}${a.dropQuery ? withSlash(path) : withSlash(path) + query}`;
   }
   // HAProxy marks only 302 redirects as not cacheable.
-  const headers: [string, string][] = a.code === 302 ? [['location', location], ['cache-control', 'no-cache']] : [['location', location]];
-  if (a.cookie) headers.push(['set-cookie', a.cookie.set ? `${a.cookie.value}; path=/` : `${a.cookie.value.replace(/=.*$/, '')}=; Expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/`]);
+  const headers: [string, string][] =
+    a.code === 302
+      ? [
+          ['location', location],
+          ['cache-control', 'no-cache'],
+        ]
+      : [['location', location]];
+  if (a.cookie)
+    headers.push([
+      'set-cookie',
+      a.cookie.set ? `${a.cookie.value}; path=/` : `${a.cookie.value.replace(/=.*$/, '')}=; Expires=Thu, 01-Jan-1970 00:00:01 GMT; path=/`,
+    ]);
   return { status: a.code, headers, body: '' };
 }

@@ -1,7 +1,9 @@
 import type { Socket } from 'node:net';
 
 /** The pool a connection returns to; it forgets connections that close. */
-export interface ConnectionHome { forget(c: UpstreamConnection): void }
+export interface ConnectionHome {
+  forget(c: UpstreamConnection): void;
+}
 
 /** Whoever currently uses an upstream connection (one exchange at a time). */
 export interface UpstreamOwner {
@@ -30,13 +32,25 @@ export class UpstreamConnection {
   /** The client a PROXY-header connection was opened for ('' = shared by every client). */
   proxyKey = '';
 
-  constructor(readonly socket: Socket, private readonly pool: ConnectionHome, tls = false) {
+  constructor(
+    readonly socket: Socket,
+    private readonly pool: ConnectionHome,
+    tls = false,
+  ) {
     // Over TLS the connection is ready once the handshake (and certificate check) is done.
-    socket.on(tls ? 'secureConnect' : 'connect', () => { this.connected = true; this.owner?.onUpstreamConnect(); });
+    socket.on(tls ? 'secureConnect' : 'connect', () => {
+      this.connected = true;
+      this.owner?.onUpstreamConnect();
+    });
     socket.on('data', this.received);
     socket.on('drain', () => this.owner?.onUpstreamDrain());
-    socket.on('timeout', () => { if (this.owner) this.owner.onUpstreamTimeout(); else socket.destroy(); });
-    socket.on('error', () => { /* 'close' follows and says what to do */ });
+    socket.on('timeout', () => {
+      if (this.owner) this.owner.onUpstreamTimeout();
+      else socket.destroy();
+    });
+    socket.on('error', () => {
+      /* 'close' follows and says what to do */
+    });
     socket.on('close', () => {
       this.pool.forget(this);
       const owner = this.owner;
@@ -48,10 +62,16 @@ export class UpstreamConnection {
   /** Bytes from the server (from 'data' events, or straight from the pool's reads of plain sockets). */
   readonly received = (chunk: Buffer): void => {
     // A tunnel reads the socket as a stream (piped to the client): direct reads are handed to it.
-    if (this.tunnelled) { this.socket.push(chunk); return; }
+    if (this.tunnelled) {
+      this.socket.push(chunk);
+      return;
+    }
     // Bytes on an idle connection are a protocol error from the server.
-    if (this.owner) this.owner.onUpstreamData(chunk); else this.socket.destroy();
+    if (this.owner) this.owner.onUpstreamData(chunk);
+    else this.socket.destroy();
   };
 
-  get usable(): boolean { return !this.socket.destroyed && this.socket.readyState === 'open'; }
+  get usable(): boolean {
+    return !this.socket.destroyed && this.socket.readyState === 'open';
+  }
 }

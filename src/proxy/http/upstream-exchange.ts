@@ -48,7 +48,11 @@ const MAX_L7_REPLAY = 16 * 1024;
 /** Turn-around before a connection retry on the same server: min(timeout connect, 1 s). */
 const MAX_TURNAROUND_MS = 1000;
 const MAX_RESPONSE_HEAD = 16 * 1024;
-const enum Resp { Head, Body, Done }
+const enum Resp {
+  Head,
+  Body,
+  Done,
+}
 
 /**
  * One request forwarded to one backend: picks a server, takes a pooled
@@ -97,13 +101,19 @@ export class UpstreamExchange implements UpstreamOwner {
   private readonly retryOn: ReadonlySet<string>;
   private headBytes: number;
 
-  constructor(private readonly backend: Backend, private readonly req: ExchangeRequest, private readonly sink: ExchangeSink) {
+  constructor(
+    private readonly backend: Backend,
+    private readonly req: ExchangeRequest,
+    private readonly sink: ExchangeSink,
+  ) {
     this.requestDone = req.body === 'none';
     this.retryOn = retryOnOf(backend);
     this.headBytes = typeof req.head === 'string' ? req.head.length : req.head.length;
   }
 
-  get head(): ResponseHead | null { return this.responseHead; }
+  get head(): ResponseHead | null {
+    return this.responseHead;
+  }
 
   start(): void {
     this.backend.active++;
@@ -116,7 +126,10 @@ export class UpstreamExchange implements UpstreamOwner {
     const cookie = this.req.persistCookie;
     if (cookie !== undefined && this.backend.cookie) {
       const s = this.backend.serverByCookie(cookie);
-      if (s && s !== avoid && s.persistable()) { this.persisted = true; return s; }
+      if (s && s !== avoid && s.persistable()) {
+        this.persisted = true;
+        return s;
+      }
     }
     this.persisted = false;
     const stuck = this.req.stickServer;
@@ -126,19 +139,31 @@ export class UpstreamExchange implements UpstreamOwner {
 
   private choose(avoid: Server | undefined): void {
     const s = this.pick(avoid);
-    if (s) { this.attach(s); return; }
-    if (!this.backend.anyUsable()) { this.fail(503, 'SC--'); return; }
+    if (s) {
+      this.attach(s);
+      return;
+    }
+    if (!this.backend.anyUsable()) {
+      this.fail(503, 'SC--');
+      return;
+    }
     // Every usable server is at its maxconn: wait in the backend queue.
     const t = this.backend.timeouts;
     const limit = t.queue ?? t.connect ?? 0;
     const queuedAt = Date.now();
     const entry = {
-      wake: () => { this.queuedMs = Date.now() - queuedAt; if (!this.finished) this.choose(avoid); },
-      timer: setTimeout(() => {
-        const i = this.backend.queue.indexOf(entry);
-        if (i >= 0) this.backend.queue.splice(i, 1);
-        this.fail(503, 'sQ--');
-      }, limit > 0 ? limit : 2 ** 31 - 1),
+      wake: () => {
+        this.queuedMs = Date.now() - queuedAt;
+        if (!this.finished) this.choose(avoid);
+      },
+      timer: setTimeout(
+        () => {
+          const i = this.backend.queue.indexOf(entry);
+          if (i >= 0) this.backend.queue.splice(i, 1);
+          this.fail(503, 'sQ--');
+        },
+        limit > 0 ? limit : 2 ** 31 - 1,
+      ),
     };
     this.queueTimer = entry.timer;
     this.backend.queue.push(entry);
@@ -159,7 +184,11 @@ export class UpstreamExchange implements UpstreamOwner {
     }
     this.conn = conn;
     conn.owner = this;
-    if (this.reused) { this.connected = true; this.connectMs = 0; this.send(); }
+    if (this.reused) {
+      this.connected = true;
+      this.connectMs = 0;
+      this.send();
+    }
   }
 
   private connectStarted = 0;
@@ -200,7 +229,10 @@ export class UpstreamExchange implements UpstreamOwner {
   }
 
   private retry(failed: Server, termination: string): void {
-    if (!this.retryOn.has('conn-failure') || this.retries >= this.backend.retries) { this.fail(503, termination); return; }
+    if (!this.retryOn.has('conn-failure') || this.retries >= this.backend.retries) {
+      this.fail(503, termination);
+      return;
+    }
     this.retries++;
     failed.counters.retries++;
     this.backend.counters.retries++;
@@ -214,7 +246,12 @@ export class UpstreamExchange implements UpstreamOwner {
     } else if (failed.usable()) {
       // A server that is restarting is not hammered: wait before trying it again.
       const pause = Math.min(this.backend.timeouts.connect ?? MAX_TURNAROUND_MS, MAX_TURNAROUND_MS);
-      this.retryTimer = setTimeout(() => { if (!this.finished) { if (failed.usable()) this.attach(failed); else this.choose(failed); } }, pause);
+      this.retryTimer = setTimeout(() => {
+        if (!this.finished) {
+          if (failed.usable()) this.attach(failed);
+          else this.choose(failed);
+        }
+      }, pause);
     } else this.choose(failed);
   }
 
@@ -306,7 +343,10 @@ export class UpstreamExchange implements UpstreamOwner {
       this.requestDone = true;
       this.remember(LAST_CHUNK);
       if (this.connected && this.conn) this.conn.socket.write(LAST_CHUNK);
-      else { if (this.pending === NONE) this.pending = []; this.pending.push(LAST_CHUNK); }
+      else {
+        if (this.pending === NONE) this.pending = [];
+        this.pending.push(LAST_CHUNK);
+      }
       return;
     }
     this.requestDone = true;
@@ -316,7 +356,10 @@ export class UpstreamExchange implements UpstreamOwner {
   private remember(data: Buffer): void {
     if (!this.replay) return;
     this.replayBytes += data.length;
-    if (this.replayBytes > MAX_REPLAY) { this.replay = null; return; }
+    if (this.replayBytes > MAX_REPLAY) {
+      this.replay = null;
+      return;
+    }
     if (this.replay === NONE) this.replay = [];
     this.replay.push(data);
   }
@@ -333,7 +376,10 @@ export class UpstreamExchange implements UpstreamOwner {
     const buf = this.respBuf ? Buffer.concat([this.respBuf, chunk]) : chunk;
     const end = findHeadEnd(buf, 0);
     if (end < 0) {
-      if (buf.length > MAX_RESPONSE_HEAD) { if (!this.retryAfterSend('junk-response')) this.badResponse(); return; }
+      if (buf.length > MAX_RESPONSE_HEAD) {
+        if (!this.retryAfterSend('junk-response')) this.badResponse();
+        return;
+      }
       this.respBuf = buf;
       return;
     }
@@ -357,7 +403,10 @@ export class UpstreamExchange implements UpstreamOwner {
     this.responseHead = head;
     if (this.server) observeResponse(this.server, head.status);
     if (head.status === 101) {
-      if (!this.req.upgrade) { this.badResponse(); return; }
+      if (!this.req.upgrade) {
+        this.badResponse();
+        return;
+      }
       const conn = this.conn!;
       const sock = conn.socket;
       this.finished = true;
@@ -372,13 +421,21 @@ export class UpstreamExchange implements UpstreamOwner {
       if (headBytes) this.sink.onResponseBody(headBytes);
       this.sink.onTunnel(sock, rest);
       // The server slot stays taken until the tunnel closes.
-      sock.once('close', () => { if (this.server) untrackSession(this.server, this); this.server?.end(); this.backend.active--; this.backend.slotFreed(); });
+      sock.once('close', () => {
+        if (this.server) untrackSession(this.server, this);
+        this.server?.end();
+        this.backend.active--;
+        this.backend.slotFreed();
+      });
       return;
     }
     this.resp = Resp.Body;
     if (head.chunked) this.scanner = new ChunkedScanner(502);
     else if (head.contentLength >= 0) this.remaining = head.contentLength;
-    else { this.untilClose = true; this.reusable = false; }
+    else {
+      this.untilClose = true;
+      this.reusable = false;
+    }
     if (head.serverClose) this.reusable = false;
     const headBytes = this.sink.onResponseHead(head);
     const bodyDone = !head.chunked && this.remaining === 0 && !this.untilClose;
@@ -400,11 +457,25 @@ export class UpstreamExchange implements UpstreamOwner {
     let complete = false;
     if (this.scanner) {
       let end: number;
-      try { end = this.scanner.scan(buf, 0); } catch { this.abort('SD--'); return; }
-      if (this.scanner.done) { complete = true; if (end < buf.length) { this.reusable = false; out = buf.subarray(0, end); } }
+      try {
+        end = this.scanner.scan(buf, 0);
+      } catch {
+        this.abort('SD--');
+        return;
+      }
+      if (this.scanner.done) {
+        complete = true;
+        if (end < buf.length) {
+          this.reusable = false;
+          out = buf.subarray(0, end);
+        }
+      }
     } else if (!this.untilClose) {
       if (buf.length >= this.remaining) {
-        if (buf.length > this.remaining) { this.reusable = false; out = buf.subarray(0, this.remaining); }
+        if (buf.length > this.remaining) {
+          this.reusable = false;
+          out = buf.subarray(0, this.remaining);
+        }
         this.remaining = 0;
         complete = true;
       } else this.remaining -= buf.length;
@@ -433,7 +504,8 @@ export class UpstreamExchange implements UpstreamOwner {
     const conn = this.detach(false);
     this.backend.active--;
     if (conn) {
-      if (reuse) server!.pool.release(conn); else conn.socket.destroy();
+      if (reuse) server!.pool.release(conn);
+      else conn.socket.destroy();
     }
     this.sink.onResponseEnd();
   }
@@ -445,7 +517,9 @@ export class UpstreamExchange implements UpstreamOwner {
     this.fail(502, 'SH--');
   }
 
-  onUpstreamDrain(): void { this.sink.onRequestDrain(); }
+  onUpstreamDrain(): void {
+    this.sink.onRequestDrain();
+  }
 
   onUpstreamTimeout(): void {
     if (this.finished) return;
@@ -454,14 +528,16 @@ export class UpstreamExchange implements UpstreamOwner {
       if (this.retryAfterSend('response-timeout')) return;
       this.server!.counters.failedResponses++;
       this.fail(504, 'sH--');
-    }
-    else this.abort('sD--');
+    } else this.abort('sD--');
   }
 
   onUpstreamClose(): void {
     const conn = this.conn;
     if (this.finished || !conn) return;
-    if (!this.connected) { this.connectFailed(conn, 'SC--'); return; }
+    if (!this.connected) {
+      this.connectFailed(conn, 'SC--');
+      return;
+    }
     if (this.resp === Resp.Head && this.respBuf === null) {
       // The server closed before answering. On a pooled keep-alive socket the
       // server had given up on the connection, most likely before our bytes
@@ -479,8 +555,14 @@ export class UpstreamExchange implements UpstreamOwner {
       this.badResponse();
       return;
     }
-    if (this.resp === Resp.Head) { if (!this.retryAfterSend('junk-response')) this.badResponse(); return; }
-    if (this.untilClose) { this.finish(); return; }
+    if (this.resp === Resp.Head) {
+      if (!this.retryAfterSend('junk-response')) this.badResponse();
+      return;
+    }
+    if (this.untilClose) {
+      this.finish();
+      return;
+    }
     this.abort('SD--');
   }
 
@@ -505,7 +587,9 @@ export class UpstreamExchange implements UpstreamOwner {
   }
 
   /** The server was marked down with `on-marked-down shutdown-sessions`: the request is cut. */
-  shutdown(): void { this.abort('SK--'); }
+  shutdown(): void {
+    this.abort('SK--');
+  }
 
   /** The client went away: release everything without telling the sink. */
   cancel(): void {
@@ -520,7 +604,9 @@ export class UpstreamExchange implements UpstreamOwner {
     this.backend.active--;
   }
 
-  get wasSent(): boolean { return this.sentAnything; }
+  get wasSent(): boolean {
+    return this.sentAnything;
+  }
 }
 
 const DEFAULT_RETRY_ON: ReadonlySet<string> = new Set(['conn-failure']);

@@ -20,7 +20,12 @@ export class UpstreamPool implements ConnectionHome {
   open = 0;
   private closed = false;
 
-  constructor(private readonly host: string, private readonly port: number, private readonly idleTimeoutMs = 60_000, private readonly maxIdle = 1024) {}
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly idleTimeoutMs = 60_000,
+    private readonly maxIdle = 1024,
+  ) {}
 
   /** TLS to this server (`server … ssl`); plain TCP when unset. */
   tls: ConnectionOptions | undefined;
@@ -53,7 +58,10 @@ export class UpstreamPool implements ConnectionHome {
     const client = this.proxyKey(src);
     for (let i = this.idle.length - 1; i >= 0; i--) {
       const c = this.idle[i]!;
-      if (!c.usable) { this.idle.splice(i, 1); continue; }
+      if (!c.usable) {
+        this.idle.splice(i, 1);
+        continue;
+      }
       if (c.serverName !== name || c.proxyKey !== client) continue;
       this.idle.splice(i, 1);
       return c;
@@ -77,7 +85,18 @@ export class UpstreamPool implements ConnectionHome {
       // the socket reads into one buffer shared by every connection, and each read is copied out at once.
       const raw = this.tls
         ? connect({ host: this.host, port: this.port, noDelay: true })
-        : connect({ host: this.host, port: this.port, noDelay: true, onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => { plain?.received(Buffer.from(buf.subarray(0, n))); return true; } } });
+        : connect({
+            host: this.host,
+            port: this.port,
+            noDelay: true,
+            onread: {
+              buffer: READ_BUFFER,
+              callback: (n: number, buf: Uint8Array) => {
+                plain?.received(Buffer.from(buf.subarray(0, n)));
+                return true;
+              },
+            },
+          });
       // The PROXY header goes first on the TCP connection, before any TLS.
       if (client && src) raw.write(proxyHeaderFor(this.proxyHeader!, src));
       s = this.tls ? tlsConnect({ ...this.tls, socket: raw, host: this.host, ...(name ? { servername: name } : {}) }).setNoDelay(true) : raw;
@@ -85,7 +104,9 @@ export class UpstreamPool implements ConnectionHome {
     }
     s.setTimeout(timeoutMs !== undefined && timeoutMs > 0 ? Math.min(timeoutMs, this.idleTimeoutMs) : this.idleTimeoutMs);
     this.open++;
-    s.once('close', () => { this.open--; });
+    s.once('close', () => {
+      this.open--;
+    });
     const c = new UpstreamConnection(s, this, this.tls !== undefined && !this.h2);
     if (!this.tls && !this.h2) plain = c;
     c.serverName = name;
@@ -96,7 +117,10 @@ export class UpstreamPool implements ConnectionHome {
   /** Takes back a connection whose last exchange ended cleanly. */
   release(c: UpstreamConnection): void {
     c.owner = null;
-    if (this.closed || !c.usable || this.idle.length >= this.maxIdle) { c.socket.destroy(); return; }
+    if (this.closed || !c.usable || this.idle.length >= this.maxIdle) {
+      c.socket.destroy();
+      return;
+    }
     if (c.socket.isPaused()) c.socket.resume();
     this.idle.push(c);
   }
@@ -106,7 +130,9 @@ export class UpstreamPool implements ConnectionHome {
     if (i >= 0) this.idle.splice(i, 1);
   }
 
-  get idleCount(): number { return this.idle.length; }
+  get idleCount(): number {
+    return this.idle.length;
+  }
 
   close(): void {
     this.closed = true;

@@ -8,7 +8,9 @@ import { H2Upstream } from './h2-upstream.js';
 import { syntaxError } from '../config/config-errors.js';
 
 function readPem(file: string, at: Loc, what: string): string {
-  try { return readFileSync(file, 'utf8'); } catch (e) {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
     throw syntaxError(at, `cannot read the ${what} '${file}' (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }

@@ -26,15 +26,34 @@ export interface LogContext {
 
 type Value = string | number | undefined;
 type Getter = (c: LogContext) => Value;
-interface Node { kind: 'text'; text: string }
-interface VarNode { kind: 'var'; get: Getter; quote: boolean; hex: boolean }
-interface SepNode { kind: 'sep' }
+interface Node {
+  kind: 'text';
+  text: string;
+}
+interface VarNode {
+  kind: 'var';
+  get: Getter;
+  quote: boolean;
+  hex: boolean;
+}
+interface SepNode {
+  kind: 'sep';
+}
 type Part = Node | VarNode | SepNode;
 
-const rec = (f: (r: HttpLogRecord) => Value): Getter => (c) => (c.record ? f(c.record) : undefined);
+const rec =
+  (f: (r: HttpLogRecord) => Value): Getter =>
+  (c) =>
+    c.record ? f(c.record) : undefined;
 const plainIp = (a: string) => a.replace(/^::ffff:(?=\d+\.)/, '');
-const pathOf = (uri: string) => { const q = uri.indexOf('?'); return q < 0 ? uri : uri.slice(0, q); };
-const queryOf = (uri: string) => { const q = uri.indexOf('?'); return q < 0 ? '' : uri.slice(q); };
+const pathOf = (uri: string) => {
+  const q = uri.indexOf('?');
+  return q < 0 ? uri : uri.slice(0, q);
+};
+const queryOf = (uri: string) => {
+  const q = uri.indexOf('?');
+  return q < 0 ? '' : uri.slice(q);
+};
 const captures = (list: readonly (string | undefined)[] | undefined) => (list && list.length > 0 ? `{${list.map((v) => v ?? '').join('|')}}` : '');
 const epochSeconds = (ms: number | undefined) => (ms === undefined ? undefined : Math.floor(ms / 1000));
 
@@ -51,7 +70,10 @@ const VARIABLES: Record<string, Getter> = {
   t: rec((r) => acceptDate(r.acceptedAt)),
   tr: rec((r) => acceptDate(r.acceptedAt)),
   trl: rec((r) => acceptDate(r.acceptedAt)),
-  ms: (c) => { const t = c.record?.acceptedAt ?? c.acceptedAt; return t === undefined ? undefined : String(t % 1000).padStart(3, '0'); },
+  ms: (c) => {
+    const t = c.record?.acceptedAt ?? c.acceptedAt;
+    return t === undefined ? undefined : String(t % 1000).padStart(3, '0');
+  },
   Ts: (c) => epochSeconds(c.record?.acceptedAt ?? c.acceptedAt),
   Th: rec(() => 0),
   Ti: rec(() => 0),
@@ -81,13 +103,29 @@ const VARIABLES: Record<string, Getter> = {
   hs: (c) => captures(c.resCaptures),
   hrl: (c) => (c.reqCaptures ?? []).map((v) => v ?? '').join(' ') || undefined,
   hsl: (c) => (c.resCaptures ?? []).map((v) => v ?? '').join(' ') || undefined,
-  r: (c) => { const m = c.record?.method ?? c.src?.method; if (m === undefined) return undefined; return `${m} ${c.record?.uri ?? c.src?.uri ?? ''} HTTP/${c.record?.version ?? c.src?.version ?? '1.1'}`; },
+  r: (c) => {
+    const m = c.record?.method ?? c.src?.method;
+    if (m === undefined) return undefined;
+    return `${m} ${c.record?.uri ?? c.src?.uri ?? ''} HTTP/${c.record?.version ?? c.src?.version ?? '1.1'}`;
+  },
   HM: (c) => c.record?.method ?? c.src?.method,
   HU: (c) => c.record?.uri ?? c.src?.uri,
-  HP: (c) => { const u = c.record?.uri ?? c.src?.uri; return u === undefined ? undefined : pathOf(u); },
-  HPO: (c) => { const u = c.record?.uri ?? c.src?.uri; return u === undefined ? undefined : pathOf(u); },
-  HQ: (c) => { const u = c.record?.uri ?? c.src?.uri; return u === undefined ? undefined : queryOf(u); },
-  HV: (c) => { const v = c.record?.version ?? c.src?.version; return v === undefined ? undefined : `HTTP/${v}`; },
+  HP: (c) => {
+    const u = c.record?.uri ?? c.src?.uri;
+    return u === undefined ? undefined : pathOf(u);
+  },
+  HPO: (c) => {
+    const u = c.record?.uri ?? c.src?.uri;
+    return u === undefined ? undefined : pathOf(u);
+  },
+  HQ: (c) => {
+    const u = c.record?.uri ?? c.src?.uri;
+    return u === undefined ? undefined : queryOf(u);
+  },
+  HV: (c) => {
+    const v = c.record?.version ?? c.src?.version;
+    return v === undefined ? undefined : `HTTP/${v}`;
+  },
   ID: (c) => c.uniqueId,
   pid: () => process.pid,
   rt: (c) => c.requestCounter,
@@ -107,13 +145,30 @@ export class CustomLogFormat {
   static compile(text: string, loc: Loc): CustomLogFormat {
     const parts: Part[] = [];
     let literal = '';
-    const flush = () => { if (literal) { parts.push({ kind: 'text', text: literal }); literal = ''; } };
+    const flush = () => {
+      if (literal) {
+        parts.push({ kind: 'text', text: literal });
+        literal = '';
+      }
+    };
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
-      if (c === ' ') { flush(); parts.push({ kind: 'sep' }); continue; }
-      if (c !== '%') { literal += c; continue; }
-      if (text[i + 1] === '%') { literal += '%'; i++; continue; }
-      let quote = false; let hex = false;
+      if (c === ' ') {
+        flush();
+        parts.push({ kind: 'sep' });
+        continue;
+      }
+      if (c !== '%') {
+        literal += c;
+        continue;
+      }
+      if (text[i + 1] === '%') {
+        literal += '%';
+        i++;
+        continue;
+      }
+      let quote = false;
+      let hex = false;
       let j = i + 1;
       if (text[j] === '{') {
         const close = text.indexOf('}', j);
@@ -121,8 +176,18 @@ export class CustomLogFormat {
         for (const flag of text.slice(j + 1, close).split(',')) {
           if (flag === '+Q') quote = true;
           else if (flag === '+X') hex = true;
-          else if (flag === '-Q' || flag === '-X' || flag === '+E' || flag === '-E' || flag === '+json' || flag === '+cbor' || flag === '' || /^[A-Za-z_]+$/.test(flag)) { /* accepted, no effect */ }
-          else throw syntaxError(loc, `unknown log-format flag '${flag}' in '${text}'`);
+          else if (
+            flag === '-Q' ||
+            flag === '-X' ||
+            flag === '+E' ||
+            flag === '-E' ||
+            flag === '+json' ||
+            flag === '+cbor' ||
+            flag === '' ||
+            /^[A-Za-z_]+$/.test(flag)
+          ) {
+            /* accepted, no effect */
+          } else throw syntaxError(loc, `unknown log-format flag '${flag}' in '${text}'`);
         }
         j = close + 1;
       }
@@ -131,7 +196,16 @@ export class CustomLogFormat {
         if (close < 0) throw syntaxError(loc, `'%[' without ']' in log-format '${text}'`);
         const expr = parseSampleExpr(text.slice(j + 1, close), loc, { context: `'${text}'` });
         flush();
-        parts.push({ kind: 'var', quote, hex, get: (ctx) => { if (!ctx.src) return undefined; const v = evalSampleOne(expr, ctx.src); return v === undefined ? undefined : valueToString(v); } });
+        parts.push({
+          kind: 'var',
+          quote,
+          hex,
+          get: (ctx) => {
+            if (!ctx.src) return undefined;
+            const v = evalSampleOne(expr, ctx.src);
+            return v === undefined ? undefined : valueToString(v);
+          },
+        });
         i = close;
         continue;
       }
@@ -139,7 +213,7 @@ export class CustomLogFormat {
       // Longest known name first: %Tq vs %T, %HPO vs %HP.
       let name = m ? m[0] : '';
       while (name && !VARIABLES[name]) name = name.slice(0, -1);
-      if (!name) throw unsupportedError(loc, `log-format variable '%${m ? m[0] : text[j] ?? ''}' is not supported; write %% for a percent sign`);
+      if (!name) throw unsupportedError(loc, `log-format variable '%${m ? m[0] : (text[j] ?? '')}' is not supported; write %% for a percent sign`);
       flush();
       parts.push({ kind: 'var', quote, hex, get: VARIABLES[name]! });
       i = j + name.length - 1;
@@ -152,10 +226,20 @@ export class CustomLogFormat {
     let out = '';
     let lastSep = false;
     for (const p of this.parts) {
-      if (p.kind === 'sep') { if (!lastSep) { out += ' '; lastSep = true; } continue; }
-      if (p.kind === 'text') { out += p.text; lastSep = false; continue; }
+      if (p.kind === 'sep') {
+        if (!lastSep) {
+          out += ' ';
+          lastSep = true;
+        }
+        continue;
+      }
+      if (p.kind === 'text') {
+        out += p.text;
+        lastSep = false;
+        continue;
+      }
       const v = p.get(ctx);
-      let s = v === undefined || v === '' ? (p.quote ? '' : (v === '' ? '' : '-')) : String(v);
+      let s = v === undefined || v === '' ? (p.quote ? '' : v === '' ? '' : '-') : String(v);
       if (p.hex && typeof v === 'number') s = v.toString(16).toUpperCase();
       if (p.quote) s = `"${s}"`;
       if (s === '') continue;

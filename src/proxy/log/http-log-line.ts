@@ -12,12 +12,22 @@ export interface LogRecordParties {
 /** Everything one httplog line needs, collected while the request runs. */
 export interface HttpLogRecord extends LogRecordParties {
   /** Milliseconds; -1 when that phase did not happen. */
-  tr: number; tw: number; tc: number; trServer: number; ta: number;
+  tr: number;
+  tw: number;
+  tc: number;
+  trServer: number;
+  ta: number;
   status: number;
   bytes: number;
   termination: string;
-  actconn: number; feconn: number; beconn: number; srvconn: number; retries: number;
-  method: string; uri: string; version: string;
+  actconn: number;
+  feconn: number;
+  beconn: number;
+  srvconn: number;
+  retries: number;
+  method: string;
+  uri: string;
+  version: string;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -35,7 +45,9 @@ export function acceptDate(ms: number): string {
  */
 export function formatHttpLog(r: HttpLogRecord): string {
   const retries = r.retries > 0 ? `+${r.retries}` : '0';
-  return `${r.clientAddr}:${r.clientPort} [${acceptDate(r.acceptedAt)}] ${r.frontend}${r.ssl ? '~' : ''} ${r.backend}/${r.server} `
-    + `${r.tr}/${r.tw}/${r.tc}/${r.trServer}/${r.ta} ${r.status} ${r.bytes} - - ${r.termination} `
-    + `${r.actconn}/${r.feconn}/${r.beconn}/${r.srvconn}/${retries} 0/0 "${r.method} ${r.uri} HTTP/${r.version}"`;
+  return (
+    `${r.clientAddr}:${r.clientPort} [${acceptDate(r.acceptedAt)}] ${r.frontend}${r.ssl ? '~' : ''} ${r.backend}/${r.server} ` +
+    `${r.tr}/${r.tw}/${r.tc}/${r.trServer}/${r.ta} ${r.status} ${r.bytes} - - ${r.termination} ` +
+    `${r.actconn}/${r.feconn}/${r.beconn}/${r.srvconn}/${retries} 0/0 "${r.method} ${r.uri} HTTP/${r.version}"`
+  );
 }

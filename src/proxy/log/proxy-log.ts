@@ -30,7 +30,10 @@ export function formatProxyLog(fe: ProxySection, record: HttpLogRecord, src?: Sa
   const fmt = custom ?? (httplogFormat ??= CustomLogFormat.compile(HTTPLOG_FORMAT, { file: '<httplog>', line: 0 }));
   const uniqueId = src ? uniqueIdOf(fe, src) : undefined;
   return fmt.render({
-    record, ...(src ? { src } : {}), ...(req ? { reqCaptures: req } : {}), ...(res ? { resCaptures: res } : {}),
+    record,
+    ...(src ? { src } : {}),
+    ...(req ? { reqCaptures: req } : {}),
+    ...(res ? { resCaptures: res } : {}),
     ...(uniqueId !== undefined ? { uniqueId } : {}),
   });
 }

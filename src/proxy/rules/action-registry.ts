@@ -5,8 +5,13 @@ import type { Txn } from '../sample/txn.js';
 
 /** The rule lists an action can appear in. TCP-mode lists reuse the same registry. */
 export type RuleSide =
-  | 'http-request' | 'http-response' | 'http-after-response'
-  | 'tcp-request connection' | 'tcp-request session' | 'tcp-request content' | 'tcp-response content';
+  | 'http-request'
+  | 'http-response'
+  | 'http-after-response'
+  | 'tcp-request connection'
+  | 'tcp-request session'
+  | 'tcp-request content'
+  | 'tcp-response content';
 
 export interface ActionParseContext {
   readonly at: Loc;
@@ -33,10 +38,7 @@ export interface RuleContext {
  * stop the rule list (allow), or answer the client instead of the server.
  * `delayMs` holds the answer back (tarpit).
  */
-export type ActionResult =
-  | undefined
-  | { readonly stop: true }
-  | { readonly respond: LocalResponse; readonly termination?: string; readonly delayMs?: number };
+export type ActionResult = undefined | { readonly stop: true } | { readonly respond: LocalResponse; readonly termination?: string; readonly delayMs?: number };
 
 export type ActionRunner = (ctx: RuleContext) => ActionResult;
 

@@ -15,7 +15,11 @@ const compiled = new WeakMap<ProxySection, readonly CompiledRule[]>();
 
 export function compileAfterResponse(section: ProxySection, acls: ReadonlyMap<string, Acl>): void {
   const rules = section.afterResponseRules;
-  if (rules && rules.length > 0) compiled.set(section, rules.map((r) => new CompiledRule(r.action, r, acls, 'response')));
+  if (rules && rules.length > 0)
+    compiled.set(
+      section,
+      rules.map((r) => new CompiledRule(r.action, r, acls, 'response')),
+    );
 }
 
 export function afterResponseRules(section: ProxySection | undefined): readonly CompiledRule[] {
@@ -40,7 +44,8 @@ export function afterResponseOnLocal(fe: ProxySection, be: ProxySection | undefi
     runAfterResponse(fe, be, req, headers, state);
     const lower = headers.map(([n, v]): [string, string] => [n.toLowerCase(), v]);
     return {
-      ...r, status: state.status,
+      ...r,
+      status: state.status,
       headers: lower.filter(([n]) => n !== 'connection' && n !== 'content-length'),
       errorFile: { ...ef, status: state.status, reason: state.reason, headers: lower },
     };

@@ -8,7 +8,12 @@ export function parseCaptureKeyword(words: readonly string[], at: Loc, section: 
   const w = isDeclare ? words.slice(1) : words;
   const side = w[1];
   if (w[0] !== 'capture' || (side !== 'request' && side !== 'response')) {
-    throw syntaxError(at, isDeclare ? `'declare' supports only 'declare capture request|response len N'` : `'capture' needs 'request header NAME len N' or 'response header NAME len N' ('capture cookie' is not supported)`);
+    throw syntaxError(
+      at,
+      isDeclare
+        ? `'declare' supports only 'declare capture request|response len N'`
+        : `'capture' needs 'request header NAME len N' or 'response header NAME len N' ('capture cookie' is not supported)`,
+    );
   }
   if (section.kind === 'backend') throw syntaxError(at, `'${words[0]} ${w.slice(0, 2).join(' ')}' is only allowed in a frontend or listen section`);
   if (isDeclare) {
@@ -16,6 +21,7 @@ export function parseCaptureKeyword(words: readonly string[], at: Loc, section: 
     declareCapture(section, side, Number(w[3]));
     return;
   }
-  if (w[2] !== 'header' || !w[3] || w[4] !== 'len' || !/^\d+$/.test(w[5] ?? '') || w.length > 6) throw syntaxError(at, `'capture ${side}' needs 'header NAME len N'`);
+  if (w[2] !== 'header' || !w[3] || w[4] !== 'len' || !/^\d+$/.test(w[5] ?? '') || w.length > 6)
+    throw syntaxError(at, `'capture ${side}' needs 'header NAME len N'`);
   declareHeaderCapture(section, side, w[3], Number(w[5]));
 }

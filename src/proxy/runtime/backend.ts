@@ -5,7 +5,10 @@ import type { HealthChecker } from '../health/health-checker.js';
 import { TrafficCounters, type Server } from './server.js';
 
 /** A request waiting for a server slot (all servers at maxconn). */
-export interface QueuedRequest { wake: () => void; timer: NodeJS.Timeout }
+export interface QueuedRequest {
+  wake: () => void;
+  timer: NodeJS.Timeout;
+}
 
 /** What a backend is made of, as the router compiles it from its section. */
 export interface BackendOptions {
@@ -62,9 +65,13 @@ export class Backend {
   }
 
   /** True when the listen section's front half already ran these rules. */
-  isSameProxyAs(frontendModel: ProxySection): boolean { return frontendModel === this.model; }
+  isSameProxyAs(frontendModel: ProxySection): boolean {
+    return frontendModel === this.model;
+  }
 
-  anyUsable(): boolean { return this.servers.some((s) => s.usable()); }
+  anyUsable(): boolean {
+    return this.servers.some((s) => s.usable());
+  }
 
   /** nbsrv: usable active servers, or the usable backups when no active one is left. */
   usableServers(): number {
@@ -79,6 +86,10 @@ export class Backend {
   /** Wakes the oldest queued request when a slot frees up. */
   slotFreed(): void {
     const next = this.queue.shift();
-    if (next) { this.dequeued++; clearTimeout(next.timer); next.wake(); }
+    if (next) {
+      this.dequeued++;
+      clearTimeout(next.timer);
+      next.wake();
+    }
   }
 }

@@ -36,7 +36,9 @@ export function bindTlsOptions(bind: BindModel, materials: readonly TlsMaterial[
 }
 
 function readPem(file: string, bind: BindModel, what: string): string {
-  try { return readFileSync(file, 'utf8'); } catch {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
     throw configError('DOCKLAB_CERT_INVALID', bind.loc, `${what} '${file}' cannot be read; check the path`);
   }
 }
@@ -51,14 +53,19 @@ function namesFor(m: TlsMaterial, file: string, bind: BindModel): { names: strin
 }
 
 function selector(
-  entries: { m: TlsMaterial; names: string[]; excluded: Set<string> }[], strict: boolean, bind: BindModel,
+  entries: { m: TlsMaterial; names: string[]; excluded: Set<string> }[],
+  strict: boolean,
+  bind: BindModel,
 ): (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void {
   const t = bind.tls;
   const contexts = entries.map((e) => ({
-    names: e.names, excluded: e.excluded,
+    names: e.names,
+    excluded: e.excluded,
     ctx: createSecureContext({
-      cert: e.m.cert, key: e.m.key,
-      ...(t?.minVersion ? { minVersion: t.minVersion } : {}), ...(t?.maxVersion ? { maxVersion: t.maxVersion } : {}),
+      cert: e.m.cert,
+      key: e.m.key,
+      ...(t?.minVersion ? { minVersion: t.minVersion } : {}),
+      ...(t?.maxVersion ? { maxVersion: t.maxVersion } : {}),
       ...(t && (t.ciphers || t.ciphersuites) ? { ciphers: [t.ciphersuites, t.ciphers].filter(Boolean).join(':') } : {}),
       ...(t && t.verify !== 'none' && t.caFile ? { ca: readPem(t.caFile, bind, 'ca-file') } : {}),
       ...(t?.crlFile && t.verify !== 'none' ? { crl: readPem(t.crlFile, bind, 'crl-file') } : {}),
@@ -69,8 +76,14 @@ function selector(
     const wildcard = `*.${name.split('.').slice(1).join('.')}`;
     const usable = contexts.filter((c) => !c.excluded.has(name));
     const hit = usable.find((c) => c.names.includes(name)) ?? usable.find((c) => c.names.includes(wildcard));
-    if (hit) { cb(null, hit.ctx); return; }
-    if (strict) { cb(new Error(`no certificate for '${servername}' (strict-sni)`)); return; }
+    if (hit) {
+      cb(null, hit.ctx);
+      return;
+    }
+    if (strict) {
+      cb(new Error(`no certificate for '${servername}' (strict-sni)`));
+      return;
+    }
     cb(null, contexts[0]!.ctx);
   };
 }
@@ -103,13 +116,34 @@ function ignored(code: number, list: string | undefined): boolean {
 
 /** OpenSSL's X509_V_ERR numbers for the verification errors Node names. */
 const VERIFY_ERRORS: Record<string, number> = {
-  UNABLE_TO_GET_ISSUER_CERT: 2, UNABLE_TO_GET_CRL: 3, UNABLE_TO_DECRYPT_CERT_SIGNATURE: 4, UNABLE_TO_DECRYPT_CRL_SIGNATURE: 5,
-  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: 6, CERT_SIGNATURE_FAILURE: 7, CRL_SIGNATURE_FAILURE: 8, CERT_NOT_YET_VALID: 9,
-  CERT_HAS_EXPIRED: 10, CRL_NOT_YET_VALID: 11, CRL_HAS_EXPIRED: 12, ERROR_IN_CERT_NOT_BEFORE_FIELD: 13,
-  ERROR_IN_CERT_NOT_AFTER_FIELD: 14, ERROR_IN_CRL_LAST_UPDATE_FIELD: 15, ERROR_IN_CRL_NEXT_UPDATE_FIELD: 16, OUT_OF_MEM: 17,
-  DEPTH_ZERO_SELF_SIGNED_CERT: 18, SELF_SIGNED_CERT_IN_CHAIN: 19, UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 20,
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 21, CERT_CHAIN_TOO_LONG: 22, CERT_REVOKED: 23, INVALID_CA: 24, PATH_LENGTH_EXCEEDED: 25,
-  INVALID_PURPOSE: 26, CERT_UNTRUSTED: 27, CERT_REJECTED: 28, HOSTNAME_MISMATCH: 62,
+  UNABLE_TO_GET_ISSUER_CERT: 2,
+  UNABLE_TO_GET_CRL: 3,
+  UNABLE_TO_DECRYPT_CERT_SIGNATURE: 4,
+  UNABLE_TO_DECRYPT_CRL_SIGNATURE: 5,
+  UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY: 6,
+  CERT_SIGNATURE_FAILURE: 7,
+  CRL_SIGNATURE_FAILURE: 8,
+  CERT_NOT_YET_VALID: 9,
+  CERT_HAS_EXPIRED: 10,
+  CRL_NOT_YET_VALID: 11,
+  CRL_HAS_EXPIRED: 12,
+  ERROR_IN_CERT_NOT_BEFORE_FIELD: 13,
+  ERROR_IN_CERT_NOT_AFTER_FIELD: 14,
+  ERROR_IN_CRL_LAST_UPDATE_FIELD: 15,
+  ERROR_IN_CRL_NEXT_UPDATE_FIELD: 16,
+  OUT_OF_MEM: 17,
+  DEPTH_ZERO_SELF_SIGNED_CERT: 18,
+  SELF_SIGNED_CERT_IN_CHAIN: 19,
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 20,
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 21,
+  CERT_CHAIN_TOO_LONG: 22,
+  CERT_REVOKED: 23,
+  INVALID_CA: 24,
+  PATH_LENGTH_EXCEEDED: 25,
+  INVALID_PURPOSE: 26,
+  CERT_UNTRUSTED: 27,
+  CERT_REJECTED: 28,
+  HOSTNAME_MISMATCH: 62,
 };
 
 export function verifyErrorNumber(name: string): number {

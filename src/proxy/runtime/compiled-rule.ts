@@ -8,7 +8,13 @@ export class CompiledRule {
   readonly format: LogFormat | undefined;
 
   /** `beforeBackend`: request rules of a frontend section, where backend fetches (be_name) are refused. */
-  constructor(readonly action: HttpRequestAction, rule: HttpRule, acls: ReadonlyMap<string, Acl>, side: 'request' | 'response' = 'request', beforeBackend = false) {
+  constructor(
+    readonly action: HttpRequestAction,
+    rule: HttpRule,
+    acls: ReadonlyMap<string, Acl>,
+    side: 'request' | 'response' = 'request',
+    beforeBackend = false,
+  ) {
     this.cond = rule.cond ? AclCondition.compile(rule.cond, acls, side) : undefined;
     const a = action;
     if ('format' in a) this.format = LogFormat.compile(a.format, rule.loc, side, beforeBackend);

@@ -7,7 +7,11 @@ import type { LogFormat } from '../http/log-format.js';
 import { TrafficCounters } from './server.js';
 
 /** One `use_backend` rule; `format` names the backend per request (dynamic use_backend), then `backend` is undefined. */
-export interface UseBackendRule { readonly backend: Backend | undefined; readonly cond: AclCondition | undefined; readonly format?: LogFormat }
+export interface UseBackendRule {
+  readonly backend: Backend | undefined;
+  readonly cond: AclCondition | undefined;
+  readonly format?: LogFormat;
+}
 
 /** What a frontend is made of, as the router compiles it from its section. */
 export interface FrontendOptions {

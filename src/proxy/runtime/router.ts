@@ -43,7 +43,10 @@ export class Router {
     const aclsBySection = new Map<ProxySection, Map<string, Acl>>();
     const aclsOf = (p: ProxySection) => {
       let m = aclsBySection.get(p);
-      if (!m) { m = compileNamedAcls(p.acls); aclsBySection.set(p, m); }
+      if (!m) {
+        m = compileNamedAcls(p.acls);
+        aclsBySection.set(p, m);
+      }
       return m;
     };
     const backends = new Map<string, Backend>();
@@ -62,24 +65,37 @@ export class Router {
       }
       const t = b.settings.timeouts;
       const checkers = createCheckers(b, servers, config.global, (m) => options.onNotice?.(m));
-      backends.set(b.name, new Backend({
-        name: b.name, model: b, servers,
-        balancer: createBalancer(b.settings.balance, servers, {
-          ...(b.settings.hashType ? { hashType: b.settings.hashType } : {}),
-          allBackups: b.settings.allBackups ?? false,
-          ids: serverIds(b.servers),
+      backends.set(
+        b.name,
+        new Backend({
+          name: b.name,
+          model: b,
+          servers,
+          balancer: createBalancer(b.settings.balance, servers, {
+            ...(b.settings.hashType ? { hashType: b.settings.hashType } : {}),
+            allBackups: b.settings.allBackups ?? false,
+            ids: serverIds(b.servers),
+          }),
+          requestRules: b.requestRules.map((r) => new CompiledRule(r.action, r, acls)),
+          responseRules: b.responseRules.map((r) => new CompiledRule(r.action, r, acls, 'response')),
+          statsUri: b.stats?.uri,
+          timeouts: t,
+          forwardfor: b.settings.forwardfor,
+          cookie: b.settings.cookie,
+          retries: b.settings.retries,
+          redispatch: b.settings.redispatch,
+          checkers,
         }),
-        requestRules: b.requestRules.map((r) => new CompiledRule(r.action, r, acls)),
-        responseRules: b.responseRules.map((r) => new CompiledRule(r.action, r, acls, 'response')),
-        statsUri: b.stats?.uri, timeouts: t, forwardfor: b.settings.forwardfor, cookie: b.settings.cookie,
-        retries: b.settings.retries, redispatch: b.settings.redispatch, checkers,
-      }));
+      );
     }
     const frontends = config.frontends.map((f) => {
       const acls = aclsOf(f);
       const s = f.settings;
       return new Frontend({
-        name: f.name, model: f, binds: f.binds, acls,
+        name: f.name,
+        model: f,
+        binds: f.binds,
+        acls,
         requestRules: f.requestRules.map((r) => new CompiledRule(r.action, r, acls, 'request', f.kind === 'frontend')),
         responseRules: f.responseRules.map((r) => new CompiledRule(r.action, r, acls, 'response')),
         useBackends: f.useBackends.map((u) => ({
@@ -88,7 +104,10 @@ export class Router {
           ...(u.dynamic ? { format: LogFormat.compile(u.backend, u.loc, 'request', f.kind === 'frontend') } : {}),
         })),
         defaultBackend: s.defaultBackend ? backends.get(s.defaultBackend.name) : f.kind === 'listen' ? backends.get(f.name) : undefined,
-        statsUri: f.stats?.uri, timeouts: withDerivedTimeouts(s.timeouts), httplog: s.httplog, forwardfor: s.forwardfor,
+        statsUri: f.stats?.uri,
+        timeouts: withDerivedTimeouts(s.timeouts),
+        httplog: s.httplog,
+        forwardfor: s.forwardfor,
         maxconn: s.maxconn ?? config.global.maxconn,
       });
     });

@@ -17,9 +17,16 @@ export async function resolveServer(s: ServerModel): Promise<string | null> {
   const methods = s.options.initAddr ?? ['last', 'libc'];
   for (const m of methods) {
     if (m === 'libc') {
-      try { return (await lookup(host)).address; } catch { /* next method */ }
+      try {
+        return (await lookup(host)).address;
+      } catch {
+        /* next method */
+      }
     } else if (m === 'none') return null;
     else if (isIP(m)) return m;
   }
-  throw referenceError(s.loc, `server '${s.name}' address '${host}' does not resolve; check the host name (in containers: the other container's name on a shared network), or add 'init-addr last,libc,none' to start it in maintenance`);
+  throw referenceError(
+    s.loc,
+    `server '${s.name}' address '${host}' does not resolve; check the host name (in containers: the other container's name on a shared network), or add 'init-addr last,libc,none' to start it in maintenance`,
+  );
 }

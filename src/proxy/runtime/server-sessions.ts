@@ -1,7 +1,9 @@
 import type { Server } from './server.js';
 
 /** What a server's in-flight request offers to be cut when the server goes down. */
-export interface ServerSession { shutdown(): void }
+export interface ServerSession {
+  shutdown(): void;
+}
 
 const sessions = new WeakMap<Server, Set<ServerSession>>();
 
@@ -9,7 +11,10 @@ export function trackSession(server: Server, s: ServerSession): void {
   // Only `on-marked-down shutdown-sessions` ever cuts them: other servers keep no list (a set per request costs).
   if (server.model.options.onMarkedDown !== 'shutdown-sessions') return;
   let set = sessions.get(server);
-  if (!set) { set = new Set(); sessions.set(server, set); }
+  if (!set) {
+    set = new Set();
+    sessions.set(server, set);
+  }
   set.add(s);
 }
 

@@ -36,7 +36,11 @@ export class Server implements BalancedServer {
   checkFailures = 0;
   downTransitions = 0;
 
-  constructor(readonly model: ServerModel, readonly address: string, readonly backendName: string) {
+  constructor(
+    readonly model: ServerModel,
+    readonly address: string,
+    readonly backendName: string,
+  ) {
     this.name = model.name;
     this.weight = model.options.weight ?? 1;
     this.backup = model.options.backup ?? false;
@@ -47,10 +51,16 @@ export class Server implements BalancedServer {
     this.pool.proxyHeader = model.options.sendProxy;
   }
 
-  usable(): boolean { return this.state === 'UP' && this.weight > 0 && !this.adminDrain && !this.adminMaint && !this.checkNolb; }
+  usable(): boolean {
+    return this.state === 'UP' && this.weight > 0 && !this.adminDrain && !this.adminMaint && !this.checkNolb;
+  }
   /** May take a request pinned to it (cookie, stick match): up, possibly drained or weight 0, not in maintenance, below maxconn. */
-  persistable(): boolean { return this.state === 'UP' && !this.adminMaint && (this.maxconn === 0 || this.active < this.maxconn); }
-  hasSlot(): boolean { return this.usable() && (this.maxconn === 0 || this.active < this.maxconn); }
+  persistable(): boolean {
+    return this.state === 'UP' && !this.adminMaint && (this.maxconn === 0 || this.active < this.maxconn);
+  }
+  hasSlot(): boolean {
+    return this.usable() && (this.maxconn === 0 || this.active < this.maxconn);
+  }
 
   setState(state: ServerState): void {
     if (state === this.state) return;
@@ -66,5 +76,8 @@ export class Server implements BalancedServer {
     if (this.active > this.counters.max) this.counters.max = this.active;
   }
 
-  end(): void { this.active--; this.loadSeq = ++loadChanges; }
+  end(): void {
+    this.active--;
+    this.loadSeq = ++loadChanges;
+  }
 }

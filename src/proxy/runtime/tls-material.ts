@@ -13,7 +13,9 @@ export interface TlsMaterial {
 /** Reads one HAProxy-style PEM (certificate chain and private key in one file) and checks it. */
 export function loadPem(file: string, bind: BindModel): TlsMaterial {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch {
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
     throw configError('DOCKLAB_CERT_INVALID', bind.loc, `certificate file '${file}' cannot be read; check the path after 'crt'`);
   }
   const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
@@ -26,7 +28,11 @@ export function loadPem(file: string, bind: BindModel): TlsMaterial {
     const x = new X509Certificate(certs[0]);
     createPrivateKey(key[0]);
     if (!x.checkPrivateKey(createPrivateKey(key[0]))) throw new Error('mismatch');
-    names = (x.subjectAltName ?? '').split(',').map((s) => s.trim()).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4).toLowerCase());
+    names = (x.subjectAltName ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.startsWith('DNS:'))
+      .map((s) => s.slice(4).toLowerCase());
     const cn = /CN=([^\n,]+)/.exec(x.subject);
     if (cn) names.push(cn[1]!.toLowerCase());
   } catch {

@@ -12,7 +12,10 @@ function prefixLength(key: string): number {
   const bits = key.slice(slash + 1);
   if (/^\d+$/.test(bits)) return Number(bits);
   // Dotted mask: count its leading one bits.
-  return bits.split('.').map(Number).reduce((n, o) => n + (o.toString(2).match(/1/g)?.length ?? 0), 0);
+  return bits
+    .split('.')
+    .map(Number)
+    .reduce((n, o) => n + (o.toString(2).match(/1/g)?.length ?? 0), 0);
 }
 
 /**
@@ -23,32 +26,48 @@ function prefixLength(key: string): number {
 export function compileKeyMatcher(method: MatchMethod, keys: readonly string[], ignoreCase = false): KeyMatcher {
   const fold = ignoreCase ? (s: string) => s.toLowerCase() : (s: string) => s;
   const k = keys.map(fold);
-  const first = (test: (v: string, key: string) => boolean): KeyMatcher => (value) => {
-    const v = fold(String(value));
-    for (let i = 0; i < k.length; i++) if (test(v, k[i]!)) return i;
-    return -1;
-  };
+  const first =
+    (test: (v: string, key: string) => boolean): KeyMatcher =>
+    (value) => {
+      const v = fold(String(value));
+      for (let i = 0; i < k.length; i++) if (test(v, k[i]!)) return i;
+      return -1;
+    };
   switch (method) {
     case 'str': {
       const table = new Map<string, number>();
-      k.forEach((key, i) => { if (!table.has(key)) table.set(key, i); });
+      k.forEach((key, i) => {
+        if (!table.has(key)) table.set(key, i);
+      });
       return (value) => table.get(fold(String(value))) ?? -1;
     }
     case 'beg': {
       // A prefix tree in HAProxy: the longest matching key wins, whatever its line.
       const order = k.map((key, i) => ({ key, i })).sort((a, b) => b.key.length - a.key.length || a.i - b.i);
-      return (value) => { const v = fold(String(value)); return order.find((e) => v.startsWith(e.key))?.i ?? -1; };
+      return (value) => {
+        const v = fold(String(value));
+        return order.find((e) => v.startsWith(e.key))?.i ?? -1;
+      };
     }
-    case 'end': return first((v, key) => v.endsWith(key));
-    case 'sub': return first((v, key) => v.includes(key));
-    case 'dir': return first((v, key) => matchWord(v, key, DIR_DELIMITERS));
-    case 'dom': return first((v, key) => matchWord(v, key, DOM_DELIMITERS));
+    case 'end':
+      return first((v, key) => v.endsWith(key));
+    case 'sub':
+      return first((v, key) => v.includes(key));
+    case 'dir':
+      return first((v, key) => matchWord(v, key, DIR_DELIMITERS));
+    case 'dom':
+      return first((v, key) => matchWord(v, key, DOM_DELIMITERS));
     case 'reg': {
       const res = keys.map((key) => new RegExp(key, ignoreCase ? 'i' : ''));
-      return (value) => { const v = String(value); return res.findIndex((r) => r.test(v)); };
+      return (value) => {
+        const v = String(value);
+        return res.findIndex((r) => r.test(v));
+      };
     }
-    case 'len': return intKeys(keys, (value) => String(value).length);
-    case 'int': return intKeys(keys, (value) => (typeof value === 'string' ? parseInt(value, 10) : Number(value)));
+    case 'len':
+      return intKeys(keys, (value) => String(value).length);
+    case 'int':
+      return intKeys(keys, (value) => (typeof value === 'string' ? parseInt(value, 10) : Number(value)));
     case 'ip': {
       const tests = keys.map((key, i) => ({ i, bits: prefixLength(key), test: ipMatcher([key]), v4: isIPv4(key.split('/')[0]!) }));
       const ordered = [...tests].sort((a, b) => b.bits - a.bits || a.i - b.i);
@@ -59,7 +78,8 @@ export function compileKeyMatcher(method: MatchMethod, keys: readonly string[], 
         return hit ? hit.i : -1;
       };
     }
-    default: return () => -1;
+    default:
+      return () => -1;
   }
 }
 

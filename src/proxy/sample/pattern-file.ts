@@ -37,7 +37,9 @@ export function readMapFile(file: string, at: Loc): [string, string][] {
 function readLines(file: string, at: Loc): string[] {
   const path = resolveConfigPath(file);
   let text: string;
-  try { text = readFileSync(path, 'latin1'); } catch (e) {
+  try {
+    text = readFileSync(path, 'latin1');
+  } catch (e) {
     throw syntaxError(at, `failed to open pattern file '${file}' (${path}): ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }
   return text.split(/\r?\n|\r/);

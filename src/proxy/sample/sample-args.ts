@@ -15,16 +15,30 @@ export function splitArgs(text: string, open: number): { args: string[]; end: nu
     const c = text[i]!;
     if (c === '\\' && i + 1 < text.length) {
       const n = text[i + 1]!;
-      if ('\\\'",()'.includes(n)) { cur += n; i++; } else cur += c;
+      if ('\\\'",()'.includes(n)) {
+        cur += n;
+        i++;
+      } else cur += c;
       continue;
     }
-    if (quote) { if (c === quote) quote = null; else cur += c; continue; }
-    if (c === '"' || c === "'") { quote = c; continue; }
+    if (quote) {
+      if (c === quote) quote = null;
+      else cur += c;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      continue;
+    }
     if (c === ')') {
       if (cur !== '' || args.length > 0) args.push(cur);
       return { args, end: i + 1 };
     }
-    if (c === ',') { args.push(cur); cur = ''; continue; }
+    if (c === ',') {
+      args.push(cur);
+      cur = '';
+      continue;
+    }
     cur += c;
   }
   return null;

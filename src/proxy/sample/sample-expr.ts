@@ -11,10 +11,22 @@ import { httpAvailable } from '../tcp/payload-view.js';
 
 /** ACL keyword suffixes (`path_beg`, `hdr_dom(host)`) and the match method they fix. */
 const SUFFIXES: Record<string, MatchMethod> = {
-  beg: 'beg', end: 'end', sub: 'sub', dir: 'dir', dom: 'dom', reg: 'reg', len: 'len', val: 'int', ip: 'ip',
+  beg: 'beg',
+  end: 'end',
+  sub: 'sub',
+  dir: 'dir',
+  dom: 'dom',
+  reg: 'reg',
+  len: 'len',
+  val: 'int',
+  ip: 'ip',
 };
 
-interface ConverterStep { name: string; input: SampleType; fn: ConverterFn }
+interface ConverterStep {
+  name: string;
+  input: SampleType;
+  fn: ConverterFn;
+}
 
 /** A compiled sample expression: one fetch and its converters. */
 export interface SampleExpr {
@@ -84,7 +96,10 @@ export function parseSampleExpr(text: string, at: Loc, opts: ParseSampleOptions 
     throw syntaxError(at, `sample fetch '${name}'${ctxText} may not be used here: it needs the server, which is not chosen yet in http-request rules`);
   }
   if (opts.side && !opts.acl && !fetchUsableOn(found.def, opts.side, false)) {
-    throw syntaxError(at, `sample fetch '${name}'${ctxText} may not be used here: it needs the HTTP ${opts.side === 'response' ? 'request' : 'response'}, which is not available in http-${opts.side} rules`);
+    throw syntaxError(
+      at,
+      `sample fetch '${name}'${ctxText} may not be used here: it needs the HTTP ${opts.side === 'response' ? 'request' : 'response'}, which is not available in http-${opts.side} rules`,
+    );
   }
   let i = name.length;
   let args: string[] = [];
@@ -120,9 +135,7 @@ export function parseSampleExpr(text: string, at: Loc, opts: ParseSampleOptions 
     converters.push({ name: cname, input: conv.input, fn });
     type = conv.output === 'any' ? (conv.input === 'any' ? type : conv.input) : conv.output;
   }
-  const e: SampleExpr = found.suffix
-    ? { text, fetch: def, args, suffixMatch: found.suffix, converters, type }
-    : { text, fetch: def, args, converters, type };
+  const e: SampleExpr = found.suffix ? { text, fetch: def, args, suffixMatch: found.suffix, converters, type } : { text, fetch: def, args, converters, type };
   return e;
 }
 
@@ -139,15 +152,21 @@ function castable(from: SampleType, to: SampleType): boolean {
 /** Casts one runtime value to a converter's input type; undefined when it fails. */
 export function castValue(v: SampleValue, to: SampleType): SampleValue | undefined {
   switch (to) {
-    case 'str': case 'bin': case 'meth': return typeof v === 'string' ? v : valueToString(v);
-    case 'int': return valueToInt(v);
+    case 'str':
+    case 'bin':
+    case 'meth':
+      return typeof v === 'string' ? v : valueToString(v);
+    case 'int':
+      return valueToInt(v);
     case 'bool': {
       if (typeof v === 'boolean') return v;
       const n = valueToInt(v);
       return n === undefined ? undefined : Number(n) !== 0;
     }
-    case 'ip': return typeof v === 'string' ? v : undefined;
-    default: return v;
+    case 'ip':
+      return typeof v === 'string' ? v : undefined;
+    default:
+      return v;
   }
 }
 
@@ -157,7 +176,11 @@ function applyConverters(e: SampleExpr, v: SampleValue, src: SampleSource): Samp
     cur = castValue(cur, c.input);
     if (cur === undefined) return undefined;
     // A converter that cannot handle a value loses the sample instead of failing the request.
-    try { cur = c.fn(cur, src); } catch { return undefined; }
+    try {
+      cur = c.fn(cur, src);
+    } catch {
+      return undefined;
+    }
     if (cur === undefined) return undefined;
   }
   return cur;

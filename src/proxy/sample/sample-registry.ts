@@ -37,7 +37,11 @@ export interface FetchSpec {
  */
 export type FetchImpl = (args: readonly string[], src: SampleSource, forAcl: boolean) => Sample;
 
-export interface FetchDef extends FetchSpec { readonly name: string; readonly canonical: string; readonly impl: FetchImpl }
+export interface FetchDef extends FetchSpec {
+  readonly name: string;
+  readonly canonical: string;
+  readonly impl: FetchImpl;
+}
 
 /** A compiled converter call: returns undefined when the conversion fails (the sample is then lost). */
 export type ConverterFn = (value: SampleValue, src: SampleSource) => SampleValue | undefined;
@@ -58,7 +62,9 @@ export interface ConverterSpec {
   readonly compile: (args: string[], ctx: ConverterParseContext) => ConverterFn;
 }
 
-export interface ConverterDef extends ConverterSpec { readonly name: string }
+export interface ConverterDef extends ConverterSpec {
+  readonly name: string;
+}
 
 const fetches = new Map<string, FetchDef>();
 const converters = new Map<string, ConverterDef>();
@@ -75,7 +81,15 @@ export function registerConverter(name: string, spec: ConverterSpec): void {
   converters.set(name, { ...spec, name });
 }
 
-export function lookupFetch(name: string): FetchDef | undefined { return fetches.get(name); }
-export function lookupConverter(name: string): ConverterDef | undefined { return converters.get(name); }
-export function fetchNames(): string[] { return [...fetches.keys()]; }
-export function converterNames(): string[] { return [...converters.keys()]; }
+export function lookupFetch(name: string): FetchDef | undefined {
+  return fetches.get(name);
+}
+export function lookupConverter(name: string): ConverterDef | undefined {
+  return converters.get(name);
+}
+export function fetchNames(): string[] {
+  return [...fetches.keys()];
+}
+export function converterNames(): string[] {
+  return [...converters.keys()];
+}

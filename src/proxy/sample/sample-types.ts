@@ -21,10 +21,14 @@ export type FetchLayer = 'internal' | 'l4' | 'l5' | 'l6' | 'l7req' | 'l7res';
 /** The default ACL match method for a sample of this type. */
 export function defaultMatchFor(type: SampleType): MatchMethod {
   switch (type) {
-    case 'int': return 'int';
-    case 'bool': return 'bool';
-    case 'ip': return 'ip';
-    default: return 'str';
+    case 'int':
+      return 'int';
+    case 'bool':
+      return 'bool';
+    case 'ip':
+      return 'ip';
+    default:
+      return 'str';
   }
 }
 

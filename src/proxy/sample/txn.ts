@@ -15,7 +15,9 @@ export class SessionState {
 }
 
 /** Names of proxies and servers a transaction went through, for be_name, srv_name and friends. */
-export interface NamedRef { readonly name: string }
+export interface NamedRef {
+  readonly name: string;
+}
 
 /**
  * Per-request state that rules and fetches share: variables by scope, the
@@ -53,8 +55,12 @@ export class Txn {
   constructor(readonly session: SessionState = new SessionState()) {}
 
   /** `capture request header` / `http-request capture` slots, by index (made on first use: most requests capture nothing). */
-  get reqCaptures(): (string | undefined)[] { return (this.reqCaps ??= []); }
-  get resCaptures(): (string | undefined)[] { return (this.resCaps ??= []); }
+  get reqCaptures(): (string | undefined)[] {
+    return (this.reqCaps ??= []);
+  }
+  get resCaptures(): (string | undefined)[] {
+    return (this.resCaps ??= []);
+  }
   /** The slots if any capture filled one, without making them. */
   capturesIfAny(side: 'request' | 'response'): readonly (string | undefined)[] | undefined {
     return side === 'request' ? this.reqCaps : this.resCaps;
@@ -62,24 +68,39 @@ export class Txn {
 
   private map(scope: VarScope, create: boolean): Map<string, SampleValue> | undefined {
     switch (scope) {
-      case 'proc': return procVars;
-      case 'sess': return this.session.vars;
-      case 'txn': return create ? (this.txnVars ??= new Map()) : this.txnVars;
-      case 'req': return create ? (this.reqVars ??= new Map()) : this.reqVars;
-      case 'res': return create ? (this.resVars ??= new Map()) : this.resVars;
+      case 'proc':
+        return procVars;
+      case 'sess':
+        return this.session.vars;
+      case 'txn':
+        return create ? (this.txnVars ??= new Map()) : this.txnVars;
+      case 'req':
+        return create ? (this.reqVars ??= new Map()) : this.reqVars;
+      case 'res':
+        return create ? (this.resVars ??= new Map()) : this.resVars;
     }
   }
 
-  getVar(scope: VarScope, name: string): SampleValue | undefined { return this.map(scope, false)?.get(name); }
-  setVar(scope: VarScope, name: string, value: SampleValue): void { this.map(scope, true)!.set(name, value); }
-  unsetVar(scope: VarScope, name: string): void { this.map(scope, false)?.delete(name); }
+  getVar(scope: VarScope, name: string): SampleValue | undefined {
+    return this.map(scope, false)?.get(name);
+  }
+  setVar(scope: VarScope, name: string, value: SampleValue): void {
+    this.map(scope, true)!.set(name, value);
+  }
+  unsetVar(scope: VarScope, name: string): void {
+    this.map(scope, false)?.delete(name);
+  }
 }
 
 /** Clears the process scope (tests run many configurations in one process). */
-export function resetProcVars(): void { procVars.clear(); }
+export function resetProcVars(): void {
+  procVars.clear();
+}
 
 /** A backend as fetches see it (nbsrv, be_name). */
-export interface BackendRef extends NamedRef { usableServers(): number }
+export interface BackendRef extends NamedRef {
+  usableServers(): number;
+}
 
 /** Splits `scope.name` (HAProxy variable names); null when the scope is unknown or the name empty. */
 export function parseVarName(text: string): { scope: VarScope; name: string } | null {

@@ -6,7 +6,8 @@ import { prometheusMetrics } from './prometheus-exporter.js';
 
 /** `http-request use-service NAME`: a built-in service answers instead of a server. */
 registerAction({
-  name: 'use-service', sides: ['http-request'],
+  name: 'use-service',
+  sides: ['http-request'],
   parse: (args, ctx) => {
     if (args.length !== 1) throw syntaxError(ctx.at, `'http-request use-service' needs one service name, e.g. prometheus-exporter`);
     if (args[0] !== 'prometheus-exporter') throw unsupportedError(ctx.at, `service '${args[0]}' is not available; the built-in service is prometheus-exporter`);

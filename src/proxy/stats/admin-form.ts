@@ -5,9 +5,7 @@
  * known before the servers they apply to.
  */
 
-export type AdminAction =
-  | 'ready' | 'drain' | 'maint' | 'dhlth' | 'ehlth' | 'hrunn' | 'hnolb' | 'hdown'
-  | 'dagent' | 'eagent' | 'arunn' | 'adown' | 'shutdown';
+export type AdminAction = 'ready' | 'drain' | 'maint' | 'dhlth' | 'ehlth' | 'hrunn' | 'hnolb' | 'hdown' | 'dagent' | 'eagent' | 'arunn' | 'adown' | 'shutdown';
 
 const ACTIONS = new Set<string>(['ready', 'drain', 'maint', 'dhlth', 'ehlth', 'hrunn', 'hnolb', 'hdown', 'dagent', 'eagent', 'arunn', 'adown', 'shutdown']);
 
@@ -27,7 +25,13 @@ export function parseFormBody(body: string): [string, string][] {
   for (const part of body.split('&')) {
     if (part === '') continue;
     const eq = part.indexOf('=');
-    const dec = (s: string) => { try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch { return s; } };
+    const dec = (s: string) => {
+      try {
+        return decodeURIComponent(s.replace(/\+/g, ' '));
+      } catch {
+        return s;
+      }
+    };
     out.push(eq < 0 ? [dec(part), ''] : [dec(part.slice(0, eq)), dec(part.slice(eq + 1))]);
   }
   return out;
@@ -51,8 +55,14 @@ export function processAdminForm<S>(body: string, target: AdminTarget<S>): Admin
     } else if (key === 's') {
       if (!backend || !action) continue;
       const server = backend.findServer(value);
-      if (!server) { total++; continue; }
-      if (target.apply(server, action) === 'altered') { total++; altered++; }
+      if (!server) {
+        total++;
+        continue;
+      }
+      if (target.apply(server, action) === 'altered') {
+        total++;
+        altered++;
+      }
     }
   }
   if (total === 0) return 'NONE';

@@ -16,11 +16,17 @@ export function applyAdminAction(s: Server, action: AdminAction): 'altered' | 's
       nolb.delete(s);
       if (s.state === 'MAINT') s.setState('UP');
       return 'altered';
-    case 'drain': s.adminDrain = true; return 'altered';
-    case 'maint': s.adminMaint = true; return 'altered';
-    case 'shutdown': return 'altered';
+    case 'drain':
+      s.adminDrain = true;
+      return 'altered';
+    case 'maint':
+      s.adminMaint = true;
+      return 'altered';
+    case 'shutdown':
+      return 'altered';
     // Enabling or disabling checks needs checks; forcing the health state works on any server.
-    case 'dhlth': case 'ehlth':
+    case 'dhlth':
+    case 'ehlth':
       if (!checked) return 'skipped';
       s.adminChecksOff = action === 'dhlth';
       return 'altered';
@@ -33,7 +39,10 @@ export function applyAdminAction(s: Server, action: AdminAction): 'altered' | 's
       s.setState('DOWN');
       return 'altered';
     case 'hnolb':
-      if (!s.adminDrain) { nolb.add(s); s.adminDrain = true; }
+      if (!s.adminDrain) {
+        nolb.add(s);
+        s.adminDrain = true;
+      }
       if (s.state === 'DOWN') s.setState('UP');
       return 'altered';
     default:

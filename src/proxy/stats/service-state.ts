@@ -19,7 +19,10 @@ const states = new WeakMap<Router, ServiceState>();
 
 export function servicesOf(router: Router): ServiceState {
   let s = states.get(router);
-  if (!s) { s = new ServiceState(router); states.set(router, s); }
+  if (!s) {
+    s = new ServiceState(router);
+    states.set(router, s);
+  }
   return s;
 }
 

@@ -28,7 +28,11 @@ export interface StatsModel {
   loc: Loc;
 }
 
-export interface StatsRule { kind: 'allow' | 'deny' | 'auth'; realm?: string; cond?: ConditionModel }
+export interface StatsRule {
+  kind: 'allow' | 'deny' | 'auth';
+  realm?: string;
+  cond?: ConditionModel;
+}
 
 export function freshStats(at: Loc): StatsModel {
   return { uri: DEFAULT_STATS_URI, users: [], admin: [], rules: [], hideVersion: false, showLegends: false, scope: [], loc: at };
@@ -36,7 +40,10 @@ export function freshStats(at: Loc): StatsModel {
 
 function checkExclusive(stats: StatsModel, at: Loc): void {
   if (stats.rules.length > 0 && (stats.users.length > 0 || stats.realm !== undefined)) {
-    throw syntaxError(at, `stats 'auth'/'realm' and 'http-request' can't be used at the same time; write the authentication as 'stats http-request auth' rules`);
+    throw syntaxError(
+      at,
+      `stats 'auth'/'realm' and 'http-request' can't be used at the same time; write the authentication as 'stats http-request auth' rules`,
+    );
   }
 }
 
@@ -47,11 +54,20 @@ function checkExclusive(stats: StatsModel, at: Loc): void {
 export function applyStatsLine(stats: StatsModel, words: readonly string[], at: Loc): void {
   const sub = words[1];
   const arg = words[2];
-  const needArg = (what: string) => { if (arg === undefined || arg === '') throw syntaxError(at, `'stats ${sub}' needs ${what}`); return arg; };
+  const needArg = (what: string) => {
+    if (arg === undefined || arg === '') throw syntaxError(at, `'stats ${sub}' needs ${what}`);
+    return arg;
+  };
   switch (sub) {
-    case 'enable': return;
-    case 'uri': stats.uri = needArg('a path, e.g. /stats'); return;
-    case 'realm': stats.realm = needArg('a realm name'); checkExclusive(stats, at); return;
+    case 'enable':
+      return;
+    case 'uri':
+      stats.uri = needArg('a path, e.g. /stats');
+      return;
+    case 'realm':
+      stats.realm = needArg('a realm name');
+      checkExclusive(stats, at);
+      return;
     case 'auth': {
       const v = needArg('USER:PASSWORD');
       const colon = v.indexOf(':');
@@ -72,15 +88,26 @@ export function applyStatsLine(stats: StatsModel, words: readonly string[], at: 
       stats.refreshSeconds = Math.floor(ms / 1000);
       return;
     }
-    case 'hide-version': stats.hideVersion = true; return;
-    case 'show-legends': stats.showLegends = true; return;
-    case 'show-node': stats.showNode = arg ?? ''; return;
-    case 'show-desc': stats.showDesc = words.slice(2).join(' '); return;
-    case 'scope': stats.scope.push(needArg('a proxy name or \'.\'')); return;
+    case 'hide-version':
+      stats.hideVersion = true;
+      return;
+    case 'show-legends':
+      stats.showLegends = true;
+      return;
+    case 'show-node':
+      stats.showNode = arg ?? '';
+      return;
+    case 'show-desc':
+      stats.showDesc = words.slice(2).join(' ');
+      return;
+    case 'scope':
+      stats.scope.push(needArg("a proxy name or '.'"));
+      return;
     case 'http-request': {
       const { args, cond } = splitCondition(words, 3, at);
       const kind = words[2];
-      if (kind !== 'allow' && kind !== 'deny' && kind !== 'auth') throw syntaxError(at, `'stats http-request' expects allow, deny or auth, got '${kind ?? ''}'`);
+      if (kind !== 'allow' && kind !== 'deny' && kind !== 'auth')
+        throw syntaxError(at, `'stats http-request' expects allow, deny or auth, got '${kind ?? ''}'`);
       const rule: StatsRule = { kind };
       if (kind === 'auth' && args[0] === 'realm') {
         if (args[1] === undefined) throw syntaxError(at, `'stats http-request auth realm' needs a realm name`);
@@ -96,7 +123,10 @@ export function applyStatsLine(stats: StatsModel, words: readonly string[], at: 
     case 'show-modules':
       throw syntaxError(at, `unknown stats parameter 'show-modules' in HAProxy 2.6`);
   }
-  throw syntaxError(at, `unknown stats parameter '${sub ?? ''}'; expected enable, uri, realm, auth, admin, refresh, scope, hide-version, show-node, show-desc or show-legends`);
+  throw syntaxError(
+    at,
+    `unknown stats parameter '${sub ?? ''}'; expected enable, uri, realm, auth, admin, refresh, scope, hide-version, show-node, show-desc or show-legends`,
+  );
 }
 
 /** Refuses `stats admin` / `stats http-request` conditions naming ACLs the section does not declare (so far). */
@@ -106,10 +136,12 @@ export function checkStatsAcls(proxies: readonly ProxySection[]): void {
     if (!stats) continue;
     const names = new Set(p.acls.map((a) => a.name));
     const conds = [...stats.admin, ...stats.rules.flatMap((r) => (r.cond ? [r.cond] : []))];
-    for (const c of conds) for (const g of c.groups) for (const t of g) {
-      if (t.name && !names.has(t.name) && !PREDEFINED_ACLS.has(t.name)) {
-        throw referenceError(c.loc, `ACL '${t.name}' is not declared in ${p.kind} '${p.name}'; add 'acl ${t.name} …' or fix the name`);
-      }
-    }
+    for (const c of conds)
+      for (const g of c.groups)
+        for (const t of g) {
+          if (t.name && !names.has(t.name) && !PREDEFINED_ACLS.has(t.name)) {
+            throw referenceError(c.loc, `ACL '${t.name}' is not declared in ${p.kind} '${p.name}'; add 'acl ${t.name} …' or fix the name`);
+          }
+        }
   }
 }

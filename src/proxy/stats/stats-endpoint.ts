@@ -17,11 +17,12 @@ export function effectiveStats(section: ProxySection): StatsModel | undefined {
 }
 
 /** What the stats URI answers: at once, or once the request body (the admin form) has arrived. */
-export type StatsAnswer =
-  | { readonly response: LocalResponse }
-  | { readonly withBody: (body: Buffer) => LocalResponse };
+export type StatsAnswer = { readonly response: LocalResponse } | { readonly withBody: (body: Buffer) => LocalResponse };
 
-interface CompiledStats { admin: AclCondition[]; rules: (AclCondition | undefined)[] }
+interface CompiledStats {
+  admin: AclCondition[];
+  rules: (AclCondition | undefined)[];
+}
 
 const compiled = new WeakMap<StatsModel, CompiledStats>();
 
@@ -44,7 +45,15 @@ export function isStatsRequest(stats: StatsModel, req: SampleSource): boolean {
 }
 
 function redirect(location: string): LocalResponse {
-  return { status: 303, headers: [['cache-control', 'no-cache'], ['content-type', 'text/plain'], ['location', location]], body: '' };
+  return {
+    status: 303,
+    headers: [
+      ['cache-control', 'no-cache'],
+      ['content-type', 'text/plain'],
+      ['location', location],
+    ],
+    body: '',
+  };
 }
 
 /**
@@ -53,7 +62,13 @@ function redirect(location: string): LocalResponse {
  * the admin form when `stats admin` allows it, answered with a 303 back to
  * the page carrying `;st=CODE` as HAProxy does.
  */
-export function answerStats(router: Router, section: ProxySection, stats: StatsModel, acls: ReadonlyMap<string, Acl> | undefined, req: SampleSource): StatsAnswer {
+export function answerStats(
+  router: Router,
+  section: ProxySection,
+  stats: StatsModel,
+  acls: ReadonlyMap<string, Acl> | undefined,
+  req: SampleSource,
+): StatsAnswer {
   const conds = conditions(stats, section, acls);
   for (let i = 0; i < stats.rules.length; i++) {
     const cond = conds.rules[i];
@@ -90,13 +105,17 @@ function applyForm(router: Router, body: string): AdminStatus {
 
 /** HAProxy numbers proxies in the order the file declares them, from 1. */
 export function proxyIds(router: Router): Map<ProxySection, number> {
-  const all = [...new Set([...router.config.frontends, ...router.config.backends])]
-    .sort((a, b) => (a.loc.file === b.loc.file ? a.loc.line - b.loc.line : a.loc.file < b.loc.file ? -1 : 1));
+  const all = [...new Set([...router.config.frontends, ...router.config.backends])].sort((a, b) =>
+    a.loc.file === b.loc.file ? a.loc.line - b.loc.line : a.loc.file < b.loc.file ? -1 : 1,
+  );
   return new Map(all.map((p, i) => [p, i + 1]));
 }
 
 /** A stats answer for the router: `withBody` is set when the answer needs the request body (admin POST). */
-export interface StatsRoute { response: LocalResponse; withBody?: (body: Buffer) => LocalResponse }
+export interface StatsRoute {
+  response: LocalResponse;
+  withBody?: (body: Buffer) => LocalResponse;
+}
 
 /** The stats answer when `req` is for this section's stats URI, else null. */
 export function statsRoute(router: Router, section: ProxySection, acls: ReadonlyMap<string, Acl> | undefined, req: SampleSource): StatsRoute | null {

@@ -10,17 +10,109 @@ import { serverStatusText } from './server-admin.js';
 
 /** HAProxy 2.6's CSV columns, in order; docklab fills the ones it measures and leaves the others empty. */
 const COLUMNS = [
-  'pxname', 'svname', 'qcur', 'qmax', 'scur', 'smax', 'slim', 'stot', 'bin', 'bout', 'dreq', 'dresp', 'ereq', 'econ',
-  'eresp', 'wretr', 'wredis', 'status', 'weight', 'act', 'bck', 'chkfail', 'chkdown', 'lastchg', 'downtime', 'qlimit',
-  'pid', 'iid', 'sid', 'throttle', 'lbtot', 'tracked', 'type', 'rate', 'rate_lim', 'rate_max', 'check_status',
-  'check_code', 'check_duration', 'hrsp_1xx', 'hrsp_2xx', 'hrsp_3xx', 'hrsp_4xx', 'hrsp_5xx', 'hrsp_other', 'hanafail',
-  'req_rate', 'req_rate_max', 'req_tot', 'cli_abrt', 'srv_abrt', 'comp_in', 'comp_out', 'comp_byp', 'comp_rsp',
-  'lastsess', 'last_chk', 'last_agt', 'qtime', 'ctime', 'rtime', 'ttime', 'agent_status', 'agent_code',
-  'agent_duration', 'check_desc', 'agent_desc', 'check_rise', 'check_fall', 'check_health', 'agent_rise', 'agent_fall',
-  'agent_health', 'addr', 'cookie', 'mode', 'algo', 'conn_rate', 'conn_rate_max', 'conn_tot', 'intercepted', 'dcon',
-  'dses', 'wrew', 'connect', 'reuse', 'cache_lookups', 'cache_hits', 'srv_icur', 'src_ilim', 'qtime_max', 'ctime_max',
-  'rtime_max', 'ttime_max', 'eint', 'idle_conn_cur', 'safe_conn_cur', 'used_conn_cur', 'need_conn_est', 'uweight',
-  'agg_server_status', 'agg_server_check_status', 'agg_check_status',
+  'pxname',
+  'svname',
+  'qcur',
+  'qmax',
+  'scur',
+  'smax',
+  'slim',
+  'stot',
+  'bin',
+  'bout',
+  'dreq',
+  'dresp',
+  'ereq',
+  'econ',
+  'eresp',
+  'wretr',
+  'wredis',
+  'status',
+  'weight',
+  'act',
+  'bck',
+  'chkfail',
+  'chkdown',
+  'lastchg',
+  'downtime',
+  'qlimit',
+  'pid',
+  'iid',
+  'sid',
+  'throttle',
+  'lbtot',
+  'tracked',
+  'type',
+  'rate',
+  'rate_lim',
+  'rate_max',
+  'check_status',
+  'check_code',
+  'check_duration',
+  'hrsp_1xx',
+  'hrsp_2xx',
+  'hrsp_3xx',
+  'hrsp_4xx',
+  'hrsp_5xx',
+  'hrsp_other',
+  'hanafail',
+  'req_rate',
+  'req_rate_max',
+  'req_tot',
+  'cli_abrt',
+  'srv_abrt',
+  'comp_in',
+  'comp_out',
+  'comp_byp',
+  'comp_rsp',
+  'lastsess',
+  'last_chk',
+  'last_agt',
+  'qtime',
+  'ctime',
+  'rtime',
+  'ttime',
+  'agent_status',
+  'agent_code',
+  'agent_duration',
+  'check_desc',
+  'agent_desc',
+  'check_rise',
+  'check_fall',
+  'check_health',
+  'agent_rise',
+  'agent_fall',
+  'agent_health',
+  'addr',
+  'cookie',
+  'mode',
+  'algo',
+  'conn_rate',
+  'conn_rate_max',
+  'conn_tot',
+  'intercepted',
+  'dcon',
+  'dses',
+  'wrew',
+  'connect',
+  'reuse',
+  'cache_lookups',
+  'cache_hits',
+  'srv_icur',
+  'src_ilim',
+  'qtime_max',
+  'ctime_max',
+  'rtime_max',
+  'ttime_max',
+  'eint',
+  'idle_conn_cur',
+  'safe_conn_cur',
+  'used_conn_cur',
+  'need_conn_est',
+  'uweight',
+  'agg_server_status',
+  'agg_server_check_status',
+  'agg_check_status',
 ] as const;
 
 export type StatsColumn = (typeof COLUMNS)[number];
@@ -28,9 +120,23 @@ export type StatsRow = Partial<Record<StatsColumn, string | number>>;
 
 function counterCells(c: TrafficCounters): StatsRow {
   return {
-    smax: c.max, stot: c.total, bin: c.bytesIn, bout: c.bytesOut, dreq: c.denied, ereq: c.requestErrors,
-    econ: c.failedConnects, eresp: c.failedResponses, wretr: c.retries, wredis: c.redispatches, lbtot: c.total,
-    hrsp_1xx: c.byClass[1], hrsp_2xx: c.byClass[2], hrsp_3xx: c.byClass[3], hrsp_4xx: c.byClass[4], hrsp_5xx: c.byClass[5], hrsp_other: c.byClass[0],
+    smax: c.max,
+    stot: c.total,
+    bin: c.bytesIn,
+    bout: c.bytesOut,
+    dreq: c.denied,
+    ereq: c.requestErrors,
+    econ: c.failedConnects,
+    eresp: c.failedResponses,
+    wretr: c.retries,
+    wredis: c.redispatches,
+    lbtot: c.total,
+    hrsp_1xx: c.byClass[1],
+    hrsp_2xx: c.byClass[2],
+    hrsp_3xx: c.byClass[3],
+    hrsp_4xx: c.byClass[4],
+    hrsp_5xx: c.byClass[5],
+    hrsp_other: c.byClass[0],
   };
 }
 
@@ -58,28 +164,67 @@ export function statsRows(router: Router, scope?: readonly string[], self?: Prox
     const fe = router.frontends.find((f) => f.model === model);
     const tcp = model.settings.mode === 'tcp';
     if (fe) {
-      const row: StatsRow = { ...counterCells(fe.counters), pxname: fe.name, svname: 'FRONTEND', scur: fe.connections, slim: fe.maxconn ?? '', status: 'OPEN', pid: process.pid, iid, sid: 0, type: 0, mode: 'http' };
+      const row: StatsRow = {
+        ...counterCells(fe.counters),
+        pxname: fe.name,
+        svname: 'FRONTEND',
+        scur: fe.connections,
+        slim: fe.maxconn ?? '',
+        status: 'OPEN',
+        pid: process.pid,
+        iid,
+        sid: 0,
+        type: 0,
+        mode: 'http',
+      };
       rows.push(tcp ? { ...tcpCells(row), lbtot: '', conn_tot: fe.counters.total } : row);
     }
     const be = backendsByModel.get(model);
     if (!be) continue;
     be.servers.forEach((s, j) => {
       (tcp ? (r: StatsRow) => rows.push(tcpCells(r)) : (r: StatsRow) => rows.push(r))({
-        ...counterCells(s.counters), pxname: be.name, svname: s.name, qcur: 0, scur: s.active, slim: s.maxconn || '',
-        status: serverStatusText(s), weight: s.weight,
-        act: s.backup ? 0 : 1, bck: s.backup ? 1 : 0, chkfail: s.checkFailures, chkdown: s.downTransitions,
-        lastchg: Math.round((now - s.lastChange) / 1000), pid: process.pid, iid, sid: j + 1, type: 2,
-        check_status: s.checkStatus.split(',')[0] ?? '', mode: 'http', uweight: s.weight,
+        ...counterCells(s.counters),
+        pxname: be.name,
+        svname: s.name,
+        qcur: 0,
+        scur: s.active,
+        slim: s.maxconn || '',
+        status: serverStatusText(s),
+        weight: s.weight,
+        act: s.backup ? 0 : 1,
+        bck: s.backup ? 1 : 0,
+        chkfail: s.checkFailures,
+        chkdown: s.downTransitions,
+        lastchg: Math.round((now - s.lastChange) / 1000),
+        pid: process.pid,
+        iid,
+        sid: j + 1,
+        type: 2,
+        check_status: s.checkStatus.split(',')[0] ?? '',
+        mode: 'http',
+        uweight: s.weight,
       });
     });
     const up = be.servers.filter((s) => s.usable());
     rows.push({
-      ...counterCells(be.counters), pxname: be.name, svname: 'BACKEND', qcur: be.queue.length, scur: be.active,
+      ...counterCells(be.counters),
+      pxname: be.name,
+      svname: 'BACKEND',
+      qcur: be.queue.length,
+      scur: be.active,
       status: be.servers.length === 0 || up.length > 0 ? 'UP' : 'DOWN',
       // HAProxy's total weight: the active servers', or the backups' when no active server is up.
-      weight: up.some((s) => !s.backup) ? up.filter((s) => !s.backup).reduce((n, s) => n + s.weight, 0) : up.filter((s) => s.backup).reduce((n, s) => n + s.weight, 0),
-      act: up.filter((s) => !s.backup).length, bck: up.filter((s) => s.backup).length,
-      pid: process.pid, iid, sid: 0, type: 1, mode: 'http', algo: be.model.settings.balance.algo,
+      weight: up.some((s) => !s.backup)
+        ? up.filter((s) => !s.backup).reduce((n, s) => n + s.weight, 0)
+        : up.filter((s) => s.backup).reduce((n, s) => n + s.weight, 0),
+      act: up.filter((s) => !s.backup).length,
+      bck: up.filter((s) => s.backup).length,
+      pid: process.pid,
+      iid,
+      sid: 0,
+      type: 1,
+      mode: 'http',
+      algo: be.model.settings.balance.algo,
     });
     if (tcp) rows[rows.length - 1] = { ...tcpCells(rows[rows.length - 1]!), algo: '' };
   }
@@ -103,20 +248,44 @@ const MESSAGES: Record<string, [string, string]> = {
   DENY: ['err', 'This action is not allowed.'],
 };
 
-export interface PageOptions { stats?: StatsModel; admin?: boolean; self?: ProxySection }
+export interface PageOptions {
+  stats?: StatsModel;
+  admin?: boolean;
+  self?: ProxySection;
+}
 
 function html(rows: StatsRow[], uri: string, opts: PageOptions): string {
   const stats = opts.stats;
   const base = stats?.uri ?? uri.split(';')[0]!;
-  const shown = ['svname', 'status', 'weight', 'scur', 'smax', 'stot', 'bin', 'bout', 'econ', 'eresp', 'wretr', 'wredis', 'chkfail', 'chkdown', 'hrsp_2xx', 'hrsp_3xx', 'hrsp_4xx', 'hrsp_5xx'] as const;
+  const shown = [
+    'svname',
+    'status',
+    'weight',
+    'scur',
+    'smax',
+    'stot',
+    'bin',
+    'bout',
+    'econ',
+    'eresp',
+    'wretr',
+    'wredis',
+    'chkfail',
+    'chkdown',
+    'hrsp_2xx',
+    'hrsp_3xx',
+    'hrsp_4xx',
+    'hrsp_5xx',
+  ] as const;
   let title = stats?.hideVersion ? 'docklab proxy' : `docklab proxy version ${DOCKLAB_VERSION}`;
   let report = `Statistics report for pid ${process.pid}`;
   if (stats?.showNode !== undefined) report += ` on ${esc(stats.showNode || hostname())}`;
   if (stats?.showDesc) report += `: ${esc(stats.showDesc)}`;
-  let body = '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Statistics report</title>\n'
-    + '<style>body{font-family:sans-serif}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #999;padding:2px 6px}'
-    + '.UP{background:#cfc}.DOWN{background:#fcc}.MAINT{background:#ccc}.DRAIN{background:#ccf}.ok{color:#070}.warn{color:#a60}.err{color:#c00}</style></head><body>\n'
-    + `<h1>${esc(title)}</h1>\n<p class="report">${report}</p>\n`;
+  let body =
+    '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Statistics report</title>\n' +
+    '<style>body{font-family:sans-serif}table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #999;padding:2px 6px}' +
+    '.UP{background:#cfc}.DOWN{background:#fcc}.MAINT{background:#ccc}.DRAIN{background:#ccf}.ok{color:#070}.warn{color:#a60}.err{color:#c00}</style></head><body>\n' +
+    `<h1>${esc(title)}</h1>\n<p class="report">${report}</p>\n`;
   title = '';
   const st = /;st=([A-Z]+)/.exec(uri)?.[1];
   if (st) {
@@ -130,9 +299,10 @@ function html(rows: StatsRow[], uri: string, opts: PageOptions): string {
     if (!current) return;
     body += '</table>\n';
     if (opts.admin) {
-      body += 'Action on the checked servers: <select name="action"><option value=""></option>'
-        + ['ready', 'drain', 'maint', 'dhlth', 'ehlth', 'hrunn', 'hnolb', 'hdown', 'shutdown'].map((a) => `<option value="${a}">${a}</option>`).join('')
-        + `</select><input type="hidden" name="b" value="#${currentIid}"> <input type="submit" value="Apply"></form>\n`;
+      body +=
+        'Action on the checked servers: <select name="action"><option value=""></option>' +
+        ['ready', 'drain', 'maint', 'dhlth', 'ehlth', 'hrunn', 'hnolb', 'hdown', 'shutdown'].map((a) => `<option value="${a}">${a}</option>`).join('') +
+        `</select><input type="hidden" name="b" value="#${currentIid}"> <input type="submit" value="Apply"></form>\n`;
     }
   };
   for (const r of rows) {
@@ -153,8 +323,8 @@ function html(rows: StatsRow[], uri: string, opts: PageOptions): string {
 /** The stats page: CSV when the URI carries `;csv`, HTML otherwise; `Refresh` unless `;norefresh`. */
 export function renderStats(router: Router, uri: string, opts: PageOptions = {}): LocalResponse {
   const rows = statsRows(router, opts.stats?.scope, opts.self);
-  const refresh: [string, string][] = opts.stats?.refreshSeconds !== undefined && !uri.includes(';norefresh')
-    ? [['refresh', String(opts.stats.refreshSeconds)]] : [];
+  const refresh: [string, string][] =
+    opts.stats?.refreshSeconds !== undefined && !uri.includes(';norefresh') ? [['refresh', String(opts.stats.refreshSeconds)]] : [];
   if (uri.includes(';csv')) return { status: 200, headers: [['cache-control', 'no-cache'], ['content-type', 'text/plain'], ...refresh], body: csv(rows) };
   return { status: 200, headers: [['cache-control', 'no-cache'], ['content-type', 'text/html'], ...refresh], body: html(rows, uri, opts) };
 }

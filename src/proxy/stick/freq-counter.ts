@@ -13,11 +13,17 @@ export class FreqCounter {
 
   /** Adds `inc` events at `now` (ms). */
   add(now: number, period: number, inc: number): void {
-    if (now - this.tick < period) { this.curr += inc; return; }
+    if (now - this.tick < period) {
+      this.curr += inc;
+      return;
+    }
     this.prev = this.curr;
     this.curr = inc;
     let tick = this.tick + period;
-    if (now - tick >= period) { this.prev = 0; tick = now; }
+    if (now - tick >= period) {
+      this.prev = 0;
+      tick = now;
+    }
     // Clearing the low bit as HAProxy does (its lock bit); ms values exceed 32 bits here.
     this.tick = tick - (tick % 2);
   }
@@ -36,7 +42,9 @@ export class FreqCounter {
   }
 
   /** Raw state, for copying an entry between processes. */
-  toJSON(): [number, number, number] { return [this.tick, this.curr, this.prev]; }
+  toJSON(): [number, number, number] {
+    return [this.tick, this.curr, this.prev];
+  }
 
   static from(raw: readonly [number, number, number]): FreqCounter {
     const f = new FreqCounter();

@@ -60,7 +60,12 @@ export class StickLink {
  * (plus this request's own updates); anything else asks the primary.
  */
 export class RemoteStickTable extends StickTable {
-  constructor(model: StickTableModel, private readonly link: StickLink) { super(model); }
+  constructor(
+    model: StickTableModel,
+    private readonly link: StickLink,
+  ) {
+    super(model);
+  }
 
   /** An answer from the primary: from the journal when an earlier attempt got it, else suspend the request. */
   private call(op: StickOp, key: string, arg?: unknown): unknown {
@@ -71,7 +76,10 @@ export class RemoteStickTable extends StickTable {
     const rec = j.records[i];
     if (rec) return rec.value;
     const record = { op, table: this.name, key, value: undefined as unknown };
-    const p = this.link.request(op, this.name, key, arg).then((v) => { record.value = v; j.records[i] = record; });
+    const p = this.link.request(op, this.name, key, arg).then((v) => {
+      record.value = v;
+      j.records[i] = record;
+    });
     throw new StickPending(p, j);
   }
 
@@ -86,16 +94,34 @@ export class RemoteStickTable extends StickTable {
     this.link.send(op, this.name, key, arg);
   }
 
-  override lookup(key: string): StickEntry | undefined { return mirror(key, this.model, (this.call('lookup', key) ?? null) as EntrySnapshot | null); }
-  override getOrCreate(key: string): StickEntry | undefined { return mirror(key, this.model, (this.call('get', key) ?? null) as EntrySnapshot | null); }
-  override track(key: string): StickEntry | undefined { return mirror(key, this.model, (this.call('track', key) ?? null) as EntrySnapshot | null); }
-  override count(): number { return (this.call('count', '') as number | undefined) ?? 0; }
-  override available(): number { return this.model.size - this.count(); }
-  override touch(): void { /* the primary touches the entries it updates */ }
-  override expire(): void { /* the primary's table expires */ }
-  override *all(): IterableIterator<StickEntry> { /* entries live in the primary */ }
+  override lookup(key: string): StickEntry | undefined {
+    return mirror(key, this.model, (this.call('lookup', key) ?? null) as EntrySnapshot | null);
+  }
+  override getOrCreate(key: string): StickEntry | undefined {
+    return mirror(key, this.model, (this.call('get', key) ?? null) as EntrySnapshot | null);
+  }
+  override track(key: string): StickEntry | undefined {
+    return mirror(key, this.model, (this.call('track', key) ?? null) as EntrySnapshot | null);
+  }
+  override count(): number {
+    return (this.call('count', '') as number | undefined) ?? 0;
+  }
+  override available(): number {
+    return this.model.size - this.count();
+  }
+  override touch(): void {
+    /* the primary touches the entries it updates */
+  }
+  override expire(): void {
+    /* the primary's table expires */
+  }
+  override *all(): IterableIterator<StickEntry> {
+    /* entries live in the primary */
+  }
 
-  override releaseRequest(e: StickEntry, o: RequestOutcome): void { this.update('release', e.key, o); }
+  override releaseRequest(e: StickEntry, o: RequestOutcome): void {
+    this.update('release', e.key, o);
+  }
 
   override incGpc(e: StickEntry, which: 0 | 1, inc = 1): number | undefined {
     const v = super.incGpc(e, which, inc);
@@ -121,5 +147,7 @@ export class RemoteStickTable extends StickTable {
     return v;
   }
 
-  override store(key: string, id: number): void { this.update('store', key, id); }
+  override store(key: string, id: number): void {
+    this.update('store', key, id);
+  }
 }

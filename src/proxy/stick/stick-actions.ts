@@ -35,7 +35,8 @@ function fullName(name: string, ctx: ActionParseContext): string {
 
 for (let n = 0; n < STICK_COUNTERS; n++) {
   registerAction({
-    name: `track-sc${n}`, sides: TRACK_SIDES,
+    name: `track-sc${n}`,
+    sides: TRACK_SIDES,
     parse: (args, ctx): ActionRunner => {
       const a = parseStickAction(`track-sc${n}`, args, ctx.at) as TrackAction;
       const tableName = noteTableRef(a.table ?? ctx.section.name, ctx.at, `track-sc${n}`)!;
@@ -51,12 +52,21 @@ for (let n = 0; n < STICK_COUNTERS; n++) {
 
 // HAProxy names the limit when a rule asks for a counter past it.
 for (let n = STICK_COUNTERS; n < 10; n++) {
-  registerAction({ name: `track-sc${n}`, sides: TRACK_SIDES, parse: (args, ctx) => { parseStickAction(`track-sc${n}`, args, ctx.at); return () => undefined; } });
+  registerAction({
+    name: `track-sc${n}`,
+    sides: TRACK_SIDES,
+    parse: (args, ctx) => {
+      parseStickAction(`track-sc${n}`, args, ctx.at);
+      return () => undefined;
+    },
+  });
 }
 
 for (const which of [0, 1] as const) {
   registerAction({
-    name: `sc-inc-gpc${which}`, sides: UPDATE_SIDES, paren: true,
+    name: `sc-inc-gpc${which}`,
+    sides: UPDATE_SIDES,
+    paren: true,
     parse: (args, ctx): ActionRunner => {
       const a = parseStickAction(fullName(`sc-inc-gpc${which}`, ctx), args, ctx.at);
       if (!a || a.kind !== 'sc-inc-gpc') throw new Error('unreachable');
@@ -70,7 +80,9 @@ for (const which of [0, 1] as const) {
 }
 
 registerAction({
-  name: 'sc-set-gpt0', sides: UPDATE_SIDES, paren: true,
+  name: 'sc-set-gpt0',
+  sides: UPDATE_SIDES,
+  paren: true,
   parse: (args, ctx): ActionRunner => {
     const a = parseStickAction(fullName('sc-set-gpt0', ctx), args, ctx.at);
     if (!a || a.kind !== 'sc-set-gpt0') throw new Error('unreachable');
@@ -79,7 +91,11 @@ registerAction({
       if (!tr) return undefined;
       let v: number | undefined;
       if (typeof a.value === 'number') v = a.value;
-      else { const s = evalSampleOne(a.value, rc.src); const n = s === undefined ? undefined : valueToInt(s); v = n === undefined ? undefined : Number(n); }
+      else {
+        const s = evalSampleOne(a.value, rc.src);
+        const n = s === undefined ? undefined : valueToInt(s);
+        v = n === undefined ? undefined : Number(n);
+      }
       if (v !== undefined && tr.table.setGpt0(tr.entry, v)) tr.table.touch(tr.entry);
       return undefined;
     };

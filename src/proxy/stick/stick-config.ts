@@ -33,11 +33,12 @@ export function finishStickParse(proxies: readonly ProxySection[], _warn: (at: L
   for (const p of proxies) {
     const acls = new Set(p.acls.map((a) => a.name));
     for (const r of p.stickRules ?? []) {
-      for (const g of r.cond?.groups ?? []) for (const t of g) {
-        if (t.name && !acls.has(t.name) && !PREDEFINED_ACLS.has(t.name)) {
-          throw referenceError(r.loc, `ACL '${t.name}' is not declared in ${p.kind} '${p.name}'; add 'acl ${t.name} …' above or fix the name`);
+      for (const g of r.cond?.groups ?? [])
+        for (const t of g) {
+          if (t.name && !acls.has(t.name) && !PREDEFINED_ACLS.has(t.name)) {
+            throw referenceError(r.loc, `ACL '${t.name}' is not declared in ${p.kind} '${p.name}'; add 'acl ${t.name} …' above or fix the name`);
+          }
         }
-      }
       const table = proxies.find((x) => x.name === (r.table ?? p.name) && x.stickTable)?.stickTable;
       if (table && !table.counters.includes('server_id')) {
         // HAProxy adds server_id to a table that stick rules use; so does docklab, silently.

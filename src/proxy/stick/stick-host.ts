@@ -20,10 +20,14 @@ export class StickHost {
     this.tables = next;
   }
 
-  get size(): number { return this.tables.size; }
+  get size(): number {
+    return this.tables.size;
+  }
 
   /** A table by name (stats and tests read it). */
-  table(name: string): StickTable | undefined { return this.tables.get(name); }
+  table(name: string): StickTable | undefined {
+    return this.tables.get(name);
+  }
 
   /** Handles a worker's message (a batch of operations, answered in one message); false when it is not for the tables. */
   handle(m: unknown, reply: (r: StickReplies) => void): boolean {

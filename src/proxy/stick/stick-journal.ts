@@ -11,7 +11,12 @@
  * the same order until it reaches the new answer.
  */
 
-export interface JournalRecord { readonly op: string; readonly table: string; readonly key: string; value: unknown }
+export interface JournalRecord {
+  readonly op: string;
+  readonly table: string;
+  readonly key: string;
+  value: unknown;
+}
 
 export class StickJournal {
   readonly records: JournalRecord[] = [];
@@ -20,7 +25,10 @@ export class StickJournal {
 
 /** Thrown (and caught by the connection) when a stick operation waits for the primary. */
 export class StickPending {
-  constructor(readonly promise: Promise<void>, readonly journal: StickJournal) {}
+  constructor(
+    readonly promise: Promise<void>,
+    readonly journal: StickJournal,
+  ) {}
 }
 
 let shared = false;
@@ -28,11 +36,17 @@ let active: StickJournal | undefined;
 const waiting = new WeakMap<object, StickJournal>();
 
 /** This process consults the primary's tables (a worker of `--workers N`). */
-export function setStickShared(on: boolean): void { shared = on; }
-export function stickIsShared(): boolean { return shared; }
+export function setStickShared(on: boolean): void {
+  shared = on;
+}
+export function stickIsShared(): boolean {
+  return shared;
+}
 
 /** The journal of the attempt running now; undefined outside request routing (then nothing can wait). */
-export function activeJournal(): StickJournal | undefined { return active; }
+export function activeJournal(): StickJournal | undefined {
+  return active;
+}
 
 /**
  * Runs one routing attempt of the request `owner` (its connection or stream).
@@ -48,7 +62,10 @@ export function runStickAttempt<T>(owner: object, fn: () => T): T | StickPending
     waiting.delete(owner);
     return r;
   } catch (e) {
-    if (e instanceof StickPending) { waiting.set(owner, j); return e; }
+    if (e instanceof StickPending) {
+      waiting.set(owner, j);
+      return e;
+    }
     waiting.delete(owner);
     throw e;
   } finally {

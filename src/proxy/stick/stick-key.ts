@@ -3,7 +3,11 @@ import type { StickKeyType } from './stick-data.js';
 
 /** Canonical text of an IPv6 address, so that one address is one key however it is written. */
 function canonicalV6(addr: string): string {
-  try { return new URL(`http://[${addr}]/`).hostname.slice(1, -1); } catch { return addr.toLowerCase(); }
+  try {
+    return new URL(`http://[${addr}]/`).hostname.slice(1, -1);
+  } catch {
+    return addr.toLowerCase();
+  }
 }
 
 /**
@@ -23,7 +27,11 @@ export function toStickKey(type: StickKeyType, keyLen: number, value: string | n
         const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v6);
         if (m) return m[1];
         const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
-        if (hex) { const a = parseInt(hex[1]!, 16); const b = parseInt(hex[2]!, 16); return `${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`; }
+        if (hex) {
+          const a = parseInt(hex[1]!, 16);
+          const b = parseInt(hex[2]!, 16);
+          return `${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
+        }
       }
       return undefined;
     }
@@ -32,7 +40,11 @@ export function toStickKey(type: StickKeyType, keyLen: number, value: string | n
       if (isIPv6(text)) {
         const v6 = canonicalV6(text);
         const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(v6);
-        if (hex) { const a = parseInt(hex[1]!, 16); const b = parseInt(hex[2]!, 16); return `::ffff:${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`; }
+        if (hex) {
+          const a = parseInt(hex[1]!, 16);
+          const b = parseInt(hex[2]!, 16);
+          return `::ffff:${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
+        }
         return v6;
       }
       return undefined;
@@ -43,7 +55,8 @@ export function toStickKey(type: StickKeyType, keyLen: number, value: string | n
       const m = /^\s*([+-]?\d+)/.exec(text);
       return String((m ? Number(m[1]) : 0) >>> 0);
     }
-    case 'string': case 'binary': {
+    case 'string':
+    case 'binary': {
       const bytes = Buffer.from(text, 'latin1');
       return bytes.length > keyLen ? bytes.subarray(0, keyLen).toString('latin1') : text;
     }

@@ -17,7 +17,12 @@ export interface StickRuleModel {
 }
 
 /** A track-sc action's key and table, shared by http-request and (later) tcp-request rules. */
-export interface TrackAction { readonly kind: 'track-sc'; readonly slot: number; readonly key: SampleExpr; readonly table: string | undefined }
+export interface TrackAction {
+  readonly kind: 'track-sc';
+  readonly slot: number;
+  readonly key: SampleExpr;
+  readonly table: string | undefined;
+}
 export type StickAction =
   | TrackAction
   | { readonly kind: 'sc-inc-gpc'; readonly which: 0 | 1; readonly slot: number }
@@ -54,7 +59,9 @@ export function parseStickTable(words: readonly string[], at: Loc, name: string,
         }
         break;
       }
-      case 'size': size = parseSize(words[++i], at); break;
+      case 'size':
+        size = parseSize(words[++i], at);
+        break;
       case 'expire': {
         const v = words[++i];
         const ms = v === undefined ? null : parseTime(v);
@@ -62,7 +69,9 @@ export function parseStickTable(words: readonly string[], at: Loc, name: string,
         expire = ms;
         break;
       }
-      case 'nopurge': nopurge = true; break;
+      case 'nopurge':
+        nopurge = true;
+        break;
       case 'peers': {
         const p = words[++i];
         if (!p) throw syntaxError(at, `stick-table: 'peers' needs a peers section name`);
@@ -89,7 +98,10 @@ export function parseStickTable(words: readonly string[], at: Loc, name: string,
             if (m?.[2] !== undefined) throw syntaxError(at, `stick-table: store option '${dt}' takes no argument`);
             if (!counters.includes(dt as CounterType)) counters.push(dt as CounterType);
           } else if (/^(gpc|gpt|gpc_rate|gpt1|http_fail|glitch)/.test(dt) || dt === 'server_key' || dt === 'server_name') {
-            throw unsupportedError(at, `stick-table: store option '${dt}' is not supported by docklab; supported: ${[...COUNTER_TYPES, ...RATE_TYPES].join(', ')}`);
+            throw unsupportedError(
+              at,
+              `stick-table: store option '${dt}' is not supported by docklab; supported: ${[...COUNTER_TYPES, ...RATE_TYPES].join(', ')}`,
+            );
           } else throw syntaxError(at, `stick-table: unknown store option '${dt}'`);
         }
         break;
@@ -106,11 +118,15 @@ export function parseStickTable(words: readonly string[], at: Loc, name: string,
 /** Splits `a,b(10s),c` at the commas outside parentheses. */
 function splitStore(list: string): string[] {
   const out: string[] = [];
-  let depth = 0; let cur = '';
+  let depth = 0;
+  let cur = '';
   for (const c of list) {
     if (c === '(') depth++;
     if (c === ')') depth--;
-    if (c === ',' && depth === 0) { out.push(cur); cur = ''; } else cur += c;
+    if (c === ',' && depth === 0) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
   }
   if (cur) out.push(cur);
   return out;
@@ -143,7 +159,8 @@ export function parseStickRule(args: readonly string[], cond: ConditionModel | u
 
 function slotOf(text: string, at: Loc, action: string): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n >= STICK_COUNTERS) throw syntaxError(at, `'${action}': invalid stick table track ID '${text}'; the max allowed ID is ${STICK_COUNTERS - 1}`);
+  if (!/^\d+$/.test(text) || n >= STICK_COUNTERS)
+    throw syntaxError(at, `'${action}': invalid stick table track ID '${text}'; the max allowed ID is ${STICK_COUNTERS - 1}`);
   return n;
 }
 
@@ -172,13 +189,15 @@ export function parseStickAction(action: string, args: readonly string[], at: Lo
     if (v === undefined || args.length > 1) throw syntaxError(at, `'${action}' needs one value: a number or a sample expression`);
     return { kind: 'sc-set-gpt0', slot, value: /^-?\d+$/.test(v) ? Number(v) : parseSampleExpr(v, at, { context: action }) };
   }
-  if (/^sc-(inc-gpc|set-gpt|inc-gpc\d|set-gpt\d)/.test(action)) throw unsupportedError(at, `'${action}' is not supported; use sc-inc-gpc0(N), sc-inc-gpc1(N) or sc-set-gpt0(N)`);
+  if (/^sc-(inc-gpc|set-gpt|inc-gpc\d|set-gpt\d)/.test(action))
+    throw unsupportedError(at, `'${action}' is not supported; use sc-inc-gpc0(N), sc-inc-gpc1(N) or sc-set-gpt0(N)`);
   return null;
 }
 
 /** The table a rule, action or fetch names must be declared somewhere (checked once the whole file is read). */
 export function checkTableReference(name: string, declared: ReadonlySet<string>, at: Loc, what: string): void {
-  if (!declared.has(name)) throw referenceError(at, `unable to find table '${name}' referenced by ${what}; declare 'stick-table' in a section named '${name}' or fix the name`);
+  if (!declared.has(name))
+    throw referenceError(at, `unable to find table '${name}' referenced by ${what}; declare 'stick-table' in a section named '${name}' or fix the name`);
 }
 
 // ---- parse-time references ----------------------------------------------------------------
@@ -191,10 +210,17 @@ let currentSection: string | undefined;
 let refs: { name: string; at: Loc; what: string }[] = [];
 
 /** Called when a configuration starts being read. */
-export function beginStickParse(): void { parsing = true; currentSection = undefined; refs = []; lateRefs = []; }
+export function beginStickParse(): void {
+  parsing = true;
+  currentSection = undefined;
+  refs = [];
+  lateRefs = [];
+}
 
 /** Called when a frontend, backend or listen section opens (undefined for global/defaults). */
-export function enterStickSection(name: string | undefined): void { currentSection = name; }
+export function enterStickSection(name: string | undefined): void {
+  currentSection = name;
+}
 
 /**
  * A table a fetch or a rule names, or, with `name` undefined, the current
@@ -219,6 +245,8 @@ export function checkLateTableRefs(declared: ReadonlySet<string>): void {
 /** Called once the whole file is read: every named table must exist. */
 export function endStickParse(declared: ReadonlySet<string>): void {
   const pending = refs;
-  parsing = false; refs = []; currentSection = undefined;
+  parsing = false;
+  refs = [];
+  currentSection = undefined;
   for (const r of pending) checkTableReference(r.name, declared, r.at, r.what);
 }

@@ -11,8 +11,15 @@ import { makeStickTable } from './stick-shared.js';
 import { toStickKey } from './stick-key.js';
 import { StickTables, attachStickTables, peekStickTxn, stickTxnOf, releaseStream } from './stick-txn.js';
 
-interface CompiledStickRule { readonly model: StickRuleModel; readonly table: StickTable; readonly cond: AclCondition | undefined }
-interface BackendStick { readonly rules: readonly CompiledStickRule[]; /** HAProxy's server ids (`id N` or the next free number), what server_id stores. */ readonly ids: readonly number[] }
+interface CompiledStickRule {
+  readonly model: StickRuleModel;
+  readonly table: StickTable;
+  readonly cond: AclCondition | undefined;
+}
+interface BackendStick {
+  readonly rules: readonly CompiledStickRule[];
+  /** HAProxy's server ids (`id N` or the next free number), what server_id stores. */ readonly ids: readonly number[];
+}
 
 /** Stick rules of a backend, compiled against the tables of its configuration. */
 const rulesByBackend = new WeakMap<Backend, BackendStick>();
@@ -21,7 +28,9 @@ const pendingStores = new WeakMap<object, { table: StickTable; key: string }[]>(
 
 /** Makes the tables a configuration declares; `make` lets a worker process use tables it shares with the others. */
 export function buildStickTables(
-  config: ConfigModel, frontends: readonly object[], backends: ReadonlyMap<string, Backend>,
+  config: ConfigModel,
+  frontends: readonly object[],
+  backends: ReadonlyMap<string, Backend>,
   make: (m: NonNullable<ConfigModel['frontends'][number]['stickTable']>) => StickTable = makeStickTable,
 ): StickTables | undefined {
   const sections = new Set([...config.frontends, ...config.backends]);

@@ -34,7 +34,10 @@ export function makeStickTable(model: StickTableModel): StickTable {
  */
 export function stickSuspended(req: SampleSource): void {
   const s = peekStickTxn(req);
-  if (s) { s.ended = true; s.trackers.fill(undefined); }
+  if (s) {
+    s.ended = true;
+    s.trackers.fill(undefined);
+  }
 }
 
 /**

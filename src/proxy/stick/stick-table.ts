@@ -10,14 +10,21 @@ export class StickEntry {
   readonly n: Partial<Record<CounterType, number>> = {};
   readonly r: Partial<Record<RateType, FreqCounter>> = {};
 
-  constructor(readonly key: string, model: StickTableModel) {
+  constructor(
+    readonly key: string,
+    model: StickTableModel,
+  ) {
     for (const c of model.counters) this.n[c] = 0;
     for (const t of model.rates.keys()) this.r[t] = new FreqCounter();
   }
 }
 
 /** What a finished request adds to the entries that tracked it. */
-export interface RequestOutcome { bytesIn: number; bytesOut: number; status: number }
+export interface RequestOutcome {
+  bytesIn: number;
+  bytesOut: number;
+  status: number;
+}
 
 /**
  * A stick table in this process: entries keyed by their normalised key,
@@ -32,13 +39,20 @@ export class StickTable {
   /** How many entries one purge frees when the table is full (HAProxy's size/256 + 1). */
   private readonly purgeBatch: number;
 
-  constructor(readonly model: StickTableModel, private readonly clock: () => number = Date.now) {
+  constructor(
+    readonly model: StickTableModel,
+    private readonly clock: () => number = Date.now,
+  ) {
     this.purgeBatch = (model.size >> 8) + 1;
   }
 
-  get name(): string { return this.model.name; }
+  get name(): string {
+    return this.model.name;
+  }
 
-  now(): number { return this.clock(); }
+  now(): number {
+    return this.clock();
+  }
 
   /** The live entry for a key, or undefined (an expired one is dropped on the way). */
   lookup(key: string): StickEntry | undefined {
@@ -73,14 +87,23 @@ export class StickTable {
     // Re-inserting keeps the map in touch (= expiry) order.
     // The newest entry already (one client's requests in a row): moving it to the end would change nothing.
     if (e === this.newest) return;
-    if (this.entries.get(e.key) === e) { this.entries.delete(e.key); this.entries.set(e.key, e); this.newest = e; }
+    if (this.entries.get(e.key) === e) {
+      this.entries.delete(e.key);
+      this.entries.set(e.key, e);
+      this.newest = e;
+    }
   }
 
   /** Entries currently held (HAProxy's table_cnt). */
-  count(): number { this.expire(); return this.entries.size; }
+  count(): number {
+    this.expire();
+    return this.entries.size;
+  }
 
   /** Free slots (HAProxy's table_avl). */
-  available(): number { return this.model.size - this.count(); }
+  available(): number {
+    return this.model.size - this.count();
+  }
 
   /** Forgets the entries whose idle time ran out. */
   expire(): void {
@@ -102,13 +125,19 @@ export class StickTable {
   }
 
   /** All live entries (the stats and tests read them). */
-  *all(): IterableIterator<StickEntry> { this.expire(); yield* this.entries.values(); }
+  *all(): IterableIterator<StickEntry> {
+    this.expire();
+    yield* this.entries.values();
+  }
 
   // ---- events -----------------------------------------------------------------------------
 
   private bump(e: StickEntry, counter: CounterType | undefined, rate: RateType | undefined, inc: number, now: number): void {
     if (counter !== undefined && e.n[counter] !== undefined) e.n[counter] = e.n[counter]! + inc;
-    if (rate !== undefined) { const f = e.r[rate]; if (f) f.add(now, this.model.rates.get(rate)!, inc); }
+    if (rate !== undefined) {
+      const f = e.r[rate];
+      if (f) f.add(now, this.model.rates.get(rate)!, inc);
+    }
   }
 
   /** Finds or creates the key's entry and starts tracking it; undefined when the table has no room. */

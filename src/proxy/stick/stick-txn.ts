@@ -10,15 +10,27 @@ import { STICK_COUNTERS } from './stick-parser.js';
  * the request; session-level ones (tcp-request connection/session) live as
  * long as the client connection.
  */
-export interface Tracker { readonly table: StickTable; readonly entry: StickEntry; readonly level: 'session' | 'stream' }
+export interface Tracker {
+  readonly table: StickTable;
+  readonly entry: StickEntry;
+  readonly level: 'session' | 'stream';
+}
 
 /** The stick tables of one running configuration, by the name of the section that declares each. */
 export class StickTables {
   private readonly byName = new Map<string, StickTable>();
-  constructor(tables: Iterable<StickTable>) { for (const t of tables) this.byName.set(t.name, t); }
-  get(name: string): StickTable | undefined { return this.byName.get(name); }
-  get size(): number { return this.byName.size; }
-  all(): IterableIterator<StickTable> { return this.byName.values(); }
+  constructor(tables: Iterable<StickTable>) {
+    for (const t of tables) this.byName.set(t.name, t);
+  }
+  get(name: string): StickTable | undefined {
+    return this.byName.get(name);
+  }
+  get size(): number {
+    return this.byName.size;
+  }
+  all(): IterableIterator<StickTable> {
+    return this.byName.values();
+  }
 }
 
 /** Stick state of one request: its trackers, and where the configuration's tables are. */
@@ -33,7 +45,9 @@ export class StickTxn {
 /** Each configuration's tables, reachable from its runtime frontends (the Txn knows its frontend). */
 const tablesByFrontend = new WeakMap<object, StickTables>();
 
-export function attachStickTables(frontend: object, tables: StickTables): void { tablesByFrontend.set(frontend, tables); }
+export function attachStickTables(frontend: object, tables: StickTables): void {
+  tablesByFrontend.set(frontend, tables);
+}
 
 export function stickTxnOf(src: SampleSource): StickTxn {
   const txn = txnOf(src);

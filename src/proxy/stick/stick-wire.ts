@@ -12,10 +12,19 @@ export interface StickRequest {
   readonly key: string;
   readonly arg?: unknown;
 }
-export interface StickReply { readonly id: number; readonly value: unknown }
+export interface StickReply {
+  readonly id: number;
+  readonly value: unknown;
+}
 /** What travels: the operations of one event-loop round, and the answers to those that wait. */
-export interface StickBatch { readonly stick: 1; readonly ops: readonly StickRequest[] }
-export interface StickReplies { readonly stick: 1; readonly replies: readonly StickReply[] }
+export interface StickBatch {
+  readonly stick: 1;
+  readonly ops: readonly StickRequest[];
+}
+export interface StickReplies {
+  readonly stick: 1;
+  readonly replies: readonly StickReply[];
+}
 
 export type StickOp = 'track' | 'lookup' | 'get' | 'count' | 'release' | 'inc' | 'clr' | 'gpt0' | 'conn' | 'store';
 
@@ -46,16 +55,23 @@ export function mirror(key: string, model: StickTableModel, s: EntrySnapshot | n
 /** Runs a worker's request on the primary's table. */
 export function applyStickRequest(t: StickTable, m: StickRequest): unknown {
   switch (m.op) {
-    case 'track': return snapshot(t.track(m.key));
-    case 'lookup': return snapshot(t.lookup(m.key));
-    case 'get': return snapshot(t.getOrCreate(m.key));
-    case 'count': return t.count();
+    case 'track':
+      return snapshot(t.track(m.key));
+    case 'lookup':
+      return snapshot(t.lookup(m.key));
+    case 'get':
+      return snapshot(t.getOrCreate(m.key));
+    case 'count':
+      return t.count();
     case 'release': {
       const e = t.lookup(m.key);
       if (e) t.releaseRequest(e, m.arg as { bytesIn: number; bytesOut: number; status: number });
       return null;
     }
-    case 'inc': case 'clr': case 'gpt0': case 'conn': {
+    case 'inc':
+    case 'clr':
+    case 'gpt0':
+    case 'conn': {
       const e = t.lookup(m.key);
       if (!e) return null;
       let changed: unknown;
@@ -66,6 +82,8 @@ export function applyStickRequest(t: StickTable, m: StickRequest): unknown {
       if (changed !== undefined) t.touch(e);
       return null;
     }
-    case 'store': t.store(m.key, m.arg as number); return null;
+    case 'store':
+      t.store(m.key, m.arg as number);
+      return null;
   }
 }

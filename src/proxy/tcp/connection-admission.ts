@@ -17,10 +17,16 @@ export function admitConnection(socket: Socket, ctx: ListenerContext, bind: Bind
   const section = fe.model;
   if (!hasRules(section, 'connection') && !hasRules(section, 'session')) return true;
   const src: SampleSource = {
-    method: '', uri: '', version: '', headers: [],
-    srcAddr: socket.remoteAddress ?? '', srcPort: socket.remotePort ?? 0,
-    dstAddr: socket.localAddress ?? '', dstPort: socket.localPort ?? bind.port,
-    ssl: bind.ssl, sni: undefined,
+    method: '',
+    uri: '',
+    version: '',
+    headers: [],
+    srcAddr: socket.remoteAddress ?? '',
+    srcPort: socket.remotePort ?? 0,
+    dstAddr: socket.localAddress ?? '',
+    dstPort: socket.localPort ?? bind.port,
+    ssl: bind.ssl,
+    sni: undefined,
   };
   txnOf(src).frontend = fe;
   let verdict = runTcpRules(section, 'connection', src, { next: 0 });
@@ -29,14 +35,28 @@ export function admitConnection(socket: Socket, ctx: ListenerContext, bind: Bind
   const stick = peekStickTxn(src);
   if (stick) socket.once('close', () => releaseConnection(stick, socket.bytesRead, socket.bytesWritten));
   // HAProxy closes a rejected connection without lingering: the client sees a reset.
-  if (verdict === 'reject' || verdict === 'silent-drop') { dropConnection(socket); return false; }
+  if (verdict === 'reject' || verdict === 'silent-drop') {
+    dropConnection(socket);
+    return false;
+  }
   return true;
 }
 
 /** A rejection in an HTTP stream: the connection closes without an answer, as HAProxy does. */
 const CLOSE_WITHOUT_ANSWER: LocalResponse = {
-  status: 400, headers: [], body: '',
-  errorFile: { empty: true, version: 'HTTP/1.1', status: 400, reason: '', headers: [], body: Buffer.alloc(0), hasLength: false, file: '(tcp-request content reject)' },
+  status: 400,
+  headers: [],
+  body: '',
+  errorFile: {
+    empty: true,
+    version: 'HTTP/1.1',
+    status: 400,
+    reason: '',
+    headers: [],
+    body: Buffer.alloc(0),
+    hasLength: false,
+    file: '(tcp-request content reject)',
+  },
 };
 
 /**

@@ -8,6 +8,9 @@ import type { Socket } from 'node:net';
 export function dropConnection(socket: Socket): void {
   socket.on('error', () => {});
   if (socket.destroyed) return;
-  if (socket.readableEnded || socket.readyState !== 'open') { socket.destroy(); return; }
+  if (socket.readableEnded || socket.readyState !== 'open') {
+    socket.destroy();
+    return;
+  }
   socket.resetAndDestroy();
 }

@@ -33,7 +33,10 @@ export function checkModes(frontends: readonly ProxySection[], backends: readonl
       const be = byName.get(t.name);
       if (!be || be === fe) continue;
       if (fe.settings.mode === 'http' && be.settings.mode === 'tcp') {
-        throw referenceError(t.loc, `http ${fe.kind} '${fe.name}' tries to use incompatible tcp backend '${be.name}' (line ${be.loc.line}) ${t.how}; give both the same 'mode'`);
+        throw referenceError(
+          t.loc,
+          `http ${fe.kind} '${fe.name}' tries to use incompatible tcp backend '${be.name}' (line ${be.loc.line}) ${t.how}; give both the same 'mode'`,
+        );
       }
       // A tcp frontend may use an http backend: the connection is upgraded to HTTP there (TcpSession).
     }
@@ -41,10 +44,23 @@ export function checkModes(frontends: readonly ProxySection[], backends: readonl
   for (const p of new Set([...frontends, ...backends])) {
     checkPortlessServers(p);
     if (p.settings.mode === 'tcp') checkTcpSection(p, warn);
-    else for (const r of p.tcpRules ?? []) {
-      if (r.list === 'response') throw unsupportedError(r.loc, `'tcp-response content' in http ${p.kind} '${p.name}' is not supported: docklab runs response content rules in 'mode tcp' only`);
-      checkLayers(p, r.cond, r.loc, r.list === 'content' ? ['internal', 'l4', 'l5', 'l6', 'l7req'] : TCP_LAYERS[r.list], `tcp-request ${r.list}`, 'http', warn);
-    }
+    else
+      for (const r of p.tcpRules ?? []) {
+        if (r.list === 'response')
+          throw unsupportedError(
+            r.loc,
+            `'tcp-response content' in http ${p.kind} '${p.name}' is not supported: docklab runs response content rules in 'mode tcp' only`,
+          );
+        checkLayers(
+          p,
+          r.cond,
+          r.loc,
+          r.list === 'content' ? ['internal', 'l4', 'l5', 'l6', 'l7req'] : TCP_LAYERS[r.list],
+          `tcp-request ${r.list}`,
+          'http',
+          warn,
+        );
+      }
   }
 }
 
@@ -80,7 +96,15 @@ function checkTcpSection(p: ProxySection, warn: Warn): void {
  * does not). A fetch of a layer not yet known when the rule runs is what
  * HAProxy warns about: the ACL then never matches, here as there.
  */
-function checkLayers(p: ProxySection, cond: ConditionModel | undefined, loc: Loc, allowed: readonly FetchLayer[], where: string, mode: 'tcp' | 'http', warn: Warn): void {
+function checkLayers(
+  p: ProxySection,
+  cond: ConditionModel | undefined,
+  loc: Loc,
+  allowed: readonly FetchLayer[],
+  where: string,
+  mode: 'tcp' | 'http',
+  warn: Warn,
+): void {
   for (const def of conditionAcls(p, cond)) {
     const fetch = def.expr?.fetch ?? lookupFetch(def.fetch);
     if (!fetch || allowed.includes(fetch.layer)) continue;
@@ -92,14 +116,18 @@ function checkLayers(p: ProxySection, cond: ConditionModel | undefined, loc: Loc
 
 function conditionAcls(p: ProxySection, cond: ConditionModel | undefined): AclDefinition[] {
   const out: AclDefinition[] = [];
-  for (const g of cond?.groups ?? []) for (const t of g) {
-    if (t.anonymous) out.push(t.anonymous);
-    else if (t.name) {
-      const named = p.acls.filter((a) => a.name === t.name);
-      if (named.length) out.push(...named);
-      else { const pre = PREDEFINED_ACLS.get(t.name); if (pre) out.push(pre); }
+  for (const g of cond?.groups ?? [])
+    for (const t of g) {
+      if (t.anonymous) out.push(t.anonymous);
+      else if (t.name) {
+        const named = p.acls.filter((a) => a.name === t.name);
+        if (named.length) out.push(...named);
+        else {
+          const pre = PREDEFINED_ACLS.get(t.name);
+          if (pre) out.push(pre);
+        }
+      }
     }
-  }
   return out;
 }
 
@@ -111,7 +139,9 @@ function conditionAcls(p: ProxySection, cond: ConditionModel | undefined): AclDe
 function checkPortlessServers(p: ProxySection): void {
   for (const s of p.servers) {
     if (s.port !== 0) continue;
-    if (p.settings.mode === 'http') throw unsupportedError(s.loc, `server '${s.name}' has no port; in 'mode http' docklab does not reuse the port the client connected to: write HOST:PORT`);
-    if (s.options.check && !s.options.port) throw syntaxError(s.loc, `${p.kind} '${p.name}': server '${s.name}' has neither service port nor check port; add 'port N' for its health check`);
+    if (p.settings.mode === 'http')
+      throw unsupportedError(s.loc, `server '${s.name}' has no port; in 'mode http' docklab does not reuse the port the client connected to: write HOST:PORT`);
+    if (s.options.check && !s.options.port)
+      throw syntaxError(s.loc, `${p.kind} '${p.name}': server '${s.name}' has neither service port nor check port; add 'port N' for its health check`);
   }
 }

@@ -15,16 +15,24 @@ export interface PayloadView {
 
 const views = new WeakMap<SampleSource, PayloadView>();
 
-export function attachPayload(src: SampleSource, view: PayloadView): void { views.set(src, view); }
+export function attachPayload(src: SampleSource, view: PayloadView): void {
+  views.set(src, view);
+}
 
-export function payloadOf(src: SampleSource): PayloadView | undefined { return views.get(src); }
+export function payloadOf(src: SampleSource): PayloadView | undefined {
+  return views.get(src);
+}
 
 /** What the server sent, while `tcp-response content` rules inspect it. */
 const responseViews = new WeakMap<SampleSource, PayloadView>();
 
-export function attachResponsePayload(src: SampleSource, view: PayloadView): void { responseViews.set(src, view); }
+export function attachResponsePayload(src: SampleSource, view: PayloadView): void {
+  responseViews.set(src, view);
+}
 
-export function responsePayloadOf(src: SampleSource): PayloadView | undefined { return responseViews.get(src); }
+export function responsePayloadOf(src: SampleSource): PayloadView | undefined {
+  return responseViews.get(src);
+}
 
 /** Notes that the answer could still change (only while the buffer is not final). */
 export function couldChange(view: PayloadView): void {
@@ -34,9 +42,13 @@ export function couldChange(view: PayloadView): void {
 const tcpSources = new WeakSet<SampleSource>();
 
 /** Marks the sample source of a TCP-mode connection: HTTP fetches then read the buffered bytes. */
-export function markTcpSource(src: SampleSource): void { tcpSources.add(src); }
+export function markTcpSource(src: SampleSource): void {
+  tcpSources.add(src);
+}
 
-export function isTcpSource(src: SampleSource): boolean { return tcpSources.has(src); }
+export function isTcpSource(src: SampleSource): boolean {
+  return tcpSources.has(src);
+}
 
 const HEAD_END = /\r?\n\r?\n/;
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/(\d\.\d)$/;
@@ -53,7 +65,10 @@ export function httpAvailable(src: SampleSource): boolean {
   if (!view) return false;
   const text = view.data.subarray(0, INSPECT_LIMIT).toString('latin1');
   const end = HEAD_END.exec(text);
-  if (!end) { couldChange(view); return false; }
+  if (!end) {
+    couldChange(view);
+    return false;
+  }
   const lines = text.slice(0, end.index).split(/\r?\n/);
   const m = REQUEST_LINE.exec(lines[0] ?? '');
   if (!m) return false;

@@ -2,7 +2,10 @@ import type { Socket } from 'node:net';
 import { readProxyHeader, type ProxiedAddresses } from './proxy-protocol.js';
 
 /** What came first on a connection under `accept-proxy`; null when it was no PROXY header. */
-export interface ProxyHeaderResult { addresses?: ProxiedAddresses; rest: Buffer }
+export interface ProxyHeaderResult {
+  addresses?: ProxiedAddresses;
+  rest: Buffer;
+}
 
 /**
  * Reads the PROXY header a connection must start with (`bind … accept-proxy`,
@@ -23,7 +26,10 @@ export function readProxyHeaderFrom(socket: Socket): Promise<ProxyHeaderResult |
       buffered = Buffer.concat([buffered, chunk]);
       const r = readProxyHeader(buffered);
       if (r === 'partial') return;
-      if (r === 'invalid') { done(null); return; }
+      if (r === 'invalid') {
+        done(null);
+        return;
+      }
       done({ ...(r.addresses ? { addresses: r.addresses } : {}), rest: buffered.subarray(r.consumed) });
     };
     socket.on('data', onData);

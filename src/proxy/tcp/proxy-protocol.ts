@@ -5,7 +5,12 @@ import { isIPv4, isIPv6 } from 'node:net';
  * connection to a server so the server learns the client's addresses, and
  * the reader for `bind … accept-proxy`.
  */
-export interface ProxiedAddresses { srcAddr: string; srcPort: number; dstAddr: string; dstPort: number }
+export interface ProxiedAddresses {
+  srcAddr: string;
+  srcPort: number;
+  dstAddr: string;
+  dstPort: number;
+}
 
 const V2_SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 
@@ -15,7 +20,8 @@ function plain(addr: string): string {
 
 /** Both addresses of one family, or undefined when they differ or are unknown. */
 function family(a: ProxiedAddresses): { src: string; dst: string; v6: boolean } | undefined {
-  const src = plain(a.srcAddr); const dst = plain(a.dstAddr);
+  const src = plain(a.srcAddr);
+  const dst = plain(a.dstAddr);
   if (isIPv4(src) && isIPv4(dst)) return { src, dst, v6: false };
   if (isIPv6(src) || isIPv6(dst)) {
     const six = (x: string) => (isIPv4(x) ? `::ffff:${x}` : x);
@@ -39,7 +45,8 @@ export function proxyHeaderV2(a: ProxiedAddresses): Buffer {
   head[12] = 0x21; // version 2, PROXY command
   head[13] = f.v6 ? 0x21 : 0x11; // AF_INET6 or AF_INET, over STREAM
   head.writeUInt16BE(addrLen, 14);
-  const src = ipBytes(f.src, f.v6); const dst = ipBytes(f.dst, f.v6);
+  const src = ipBytes(f.src, f.v6);
+  const dst = ipBytes(f.dst, f.v6);
   src.copy(head, 16);
   dst.copy(head, 16 + src.length);
   head.writeUInt16BE(a.srcPort, 16 + 2 * src.length);
@@ -102,7 +109,15 @@ function readV2(data: Buffer): ProxyHeaderRead {
   const fam = data[13]!;
   if (fam === 0x11 && len >= 12) {
     const b = data.subarray(16);
-    return { addresses: { srcAddr: [...b.subarray(0, 4)].join('.'), dstAddr: [...b.subarray(4, 8)].join('.'), srcPort: b.readUInt16BE(8), dstPort: b.readUInt16BE(10) }, consumed };
+    return {
+      addresses: {
+        srcAddr: [...b.subarray(0, 4)].join('.'),
+        dstAddr: [...b.subarray(4, 8)].join('.'),
+        srcPort: b.readUInt16BE(8),
+        dstPort: b.readUInt16BE(10),
+      },
+      consumed,
+    };
   }
   if (fam === 0x21 && len >= 36) {
     const b = data.subarray(16);

@@ -23,7 +23,8 @@ export function tcpRulesOf(section: ProxySection): CompiledTcpRule[] {
   if (!rules) {
     const acls = compileNamedAcls(section.acls);
     rules = (section.tcpRules ?? []).map((r) => ({
-      list: r.list, action: r.action,
+      list: r.list,
+      action: r.action,
       cond: r.cond ? AclCondition.compile(r.cond, acls) : undefined,
       unless: r.cond?.unless ?? false,
     }));
@@ -44,7 +45,11 @@ export function hasRules(section: ProxySection, list: TcpRuleList): boolean {
  * when `expect-proxy layer4` applies.
  */
 export function runTcpRules(
-  section: ProxySection, list: TcpRuleList, src: SampleSource, position: { next: number }, flags: { expectProxy?: boolean } = {},
+  section: ProxySection,
+  list: TcpRuleList,
+  src: SampleSource,
+  position: { next: number },
+  flags: { expectProxy?: boolean } = {},
 ): TcpVerdict {
   const rules = tcpRulesOf(section).filter((r) => r.list === list);
   const view = list === 'response' ? responsePayloadOf(src) : payloadOf(src);
@@ -60,14 +65,24 @@ export function runTcpRules(
     }
     const a = rule.action;
     switch (a.kind) {
-      case 'accept': position.next = rules.length; return 'accept';
-      case 'reject': return 'reject';
-      case 'silent-drop': return 'silent-drop';
-      case 'close': return 'close';
-      case 'expect-proxy': flags.expectProxy = true; break;
+      case 'accept':
+        position.next = rules.length;
+        return 'accept';
+      case 'reject':
+        return 'reject';
+      case 'silent-drop':
+        return 'silent-drop';
+      case 'close':
+        return 'close';
+      case 'expect-proxy':
+        flags.expectProxy = true;
+        break;
       case 'registered': {
         const r = a.run({ src, txn: txnOf(src), side });
-        if (r && 'stop' in r) { position.next = rules.length; return 'accept'; }
+        if (r && 'stop' in r) {
+          position.next = rules.length;
+          return 'accept';
+        }
         if (r && 'respond' in r) return 'reject';
         break;
       }

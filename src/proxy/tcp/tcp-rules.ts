@@ -49,14 +49,19 @@ export function parseTcpRequest(words: readonly string[], at: Loc, section: Prox
   }
   const list = what as TcpRuleList;
   if (!section) throw syntaxError(at, `'tcp-request ${list}' rules are not allowed in a defaults section; move them to a frontend, backend or listen section`);
-  if (section.kind === 'backend' && list !== 'content') throw syntaxError(at, `'tcp-request ${list}' is not allowed in a backend section; only 'tcp-request content' is`);
+  if (section.kind === 'backend' && list !== 'content')
+    throw syntaxError(at, `'tcp-request ${list}' is not allowed in a backend section; only 'tcp-request content' is`);
   const word = words[2];
   if (!word) throw syntaxError(at, `'tcp-request ${list}' needs an action such as accept or reject`);
   const { args, cond } = splitCondition(words, 3, at);
   const rule = (action: TcpAction): TcpRuleModel => (cond ? { list, action, cond, loc: at } : { list, action, loc: at });
-  const push = (r: TcpRuleModel) => { (section.tcpRules ??= []).push(r); };
+  const push = (r: TcpRuleModel) => {
+    (section.tcpRules ??= []).push(r);
+  };
   switch (word) {
-    case 'accept': case 'reject': case 'silent-drop':
+    case 'accept':
+    case 'reject':
+    case 'silent-drop':
       if (args.length) throw syntaxError(at, `unexpected '${args.join(' ')}' after tcp-request ${list} ${word}`);
       push(rule({ kind: word }));
       return;
@@ -68,7 +73,10 @@ export function parseTcpRequest(words: readonly string[], at: Loc, section: Prox
   const side = `tcp-request ${list}` as RuleSide;
   const found = lookupAction(word);
   if (!found || !found.def.sides.includes(side)) {
-    throw unsupportedError(at, `'tcp-request ${list} ${word}' is not supported; supported: accept, reject, silent-drop${list === 'connection' ? ', expect-proxy layer4' : ''} and the sample actions (set-var, track-sc0..2) where they apply`);
+    throw unsupportedError(
+      at,
+      `'tcp-request ${list} ${word}' is not supported; supported: accept, reject, silent-drop${list === 'connection' ? ', expect-proxy layer4' : ''} and the sample actions (set-var, track-sc0..2) where they apply`,
+    );
   }
   if (found.def.paren && found.paren === undefined) throw syntaxError(at, `'${word}' needs its argument in parentheses, e.g. ${word}(txn.name)`);
   const run = found.def.parse([...args], { at, side, section, paren: found.paren });
@@ -95,7 +103,9 @@ export function parseTcpResponse(words: readonly string[], at: Loc, section: Pro
   const word = words[2];
   if (!word) throw syntaxError(at, `'tcp-response content' needs an action such as accept, reject or close`);
   const { args, cond } = splitCondition(words, 3, at);
-  const push = (action: TcpAction) => { (section.tcpRules ??= []).push(cond ? { list: 'response', action, cond, loc: at } : { list: 'response', action, loc: at }); };
+  const push = (action: TcpAction) => {
+    (section.tcpRules ??= []).push(cond ? { list: 'response', action, cond, loc: at } : { list: 'response', action, loc: at });
+  };
   if (word === 'accept' || word === 'reject' || word === 'close') {
     if (args.length) throw syntaxError(at, `unexpected '${args.join(' ')}' after tcp-response content ${word}`);
     push({ kind: word });
@@ -103,7 +113,10 @@ export function parseTcpResponse(words: readonly string[], at: Loc, section: Pro
   }
   const found = lookupAction(word);
   if (!found || !found.def.sides.includes('tcp-response content')) {
-    throw unsupportedError(at, `'tcp-response content ${word}' is not supported; supported: accept, reject, close and the sample actions (set-var, unset-var, set-log-level)`);
+    throw unsupportedError(
+      at,
+      `'tcp-response content ${word}' is not supported; supported: accept, reject, close and the sample actions (set-var, unset-var, set-log-level)`,
+    );
   }
   if (found.def.paren && found.paren === undefined) throw syntaxError(at, `'${word}' needs its argument in parentheses, e.g. ${word}(txn.name)`);
   const run = found.def.parse([...args], { at, side: 'tcp-response content', section, paren: found.paren });

@@ -37,20 +37,48 @@ const SESSION = Symbol('docklab.tcpSession');
 type OwnedSocket = Socket & { [SESSION]?: TcpSession };
 const sessionOf = (s: Socket): TcpSession => (s as OwnedSocket)[SESSION]!;
 
-function onClientData(this: Socket, chunk: Buffer): void { sessionOf(this).fromClient(chunk); }
-function onClientEnd(this: Socket): void { sessionOf(this).clientEnd(); }
-function onClientError(this: Socket): void { sessionOf(this).abort('C'); }
-function onClientClose(this: Socket): void { sessionOf(this).socketClosed('C'); }
-function onClientTimeout(this: Socket): void { sessionOf(this).clientTimedOut(); }
-function onClientDrain(this: Socket): void { sessionOf(this).upstream?.resume(); }
-function onServerData(this: Socket, chunk: Buffer): void { sessionOf(this).fromServer(chunk); }
-function onServerConnect(this: Socket): void { sessionOf(this).serverConnected(this); }
-function onServerEnd(this: Socket): void { sessionOf(this).serverShut(); }
-function onServerError(this: Socket): void { sessionOf(this).serverError(this); }
-function onServerClose(this: Socket): void { sessionOf(this).serverClosed(this); }
-function onServerTimeout(this: Socket): void { sessionOf(this).serverTimedOut(this); }
-function onServerDrain(this: Socket): void { sessionOf(this).client.resume(); }
-function onFlushed(this: Socket): void { sessionOf(this).maybeDone(); }
+function onClientData(this: Socket, chunk: Buffer): void {
+  sessionOf(this).fromClient(chunk);
+}
+function onClientEnd(this: Socket): void {
+  sessionOf(this).clientEnd();
+}
+function onClientError(this: Socket): void {
+  sessionOf(this).abort('C');
+}
+function onClientClose(this: Socket): void {
+  sessionOf(this).socketClosed('C');
+}
+function onClientTimeout(this: Socket): void {
+  sessionOf(this).clientTimedOut();
+}
+function onClientDrain(this: Socket): void {
+  sessionOf(this).upstream?.resume();
+}
+function onServerData(this: Socket, chunk: Buffer): void {
+  sessionOf(this).fromServer(chunk);
+}
+function onServerConnect(this: Socket): void {
+  sessionOf(this).serverConnected(this);
+}
+function onServerEnd(this: Socket): void {
+  sessionOf(this).serverShut();
+}
+function onServerError(this: Socket): void {
+  sessionOf(this).serverError(this);
+}
+function onServerClose(this: Socket): void {
+  sessionOf(this).serverClosed(this);
+}
+function onServerTimeout(this: Socket): void {
+  sessionOf(this).serverTimedOut(this);
+}
+function onServerDrain(this: Socket): void {
+  sessionOf(this).client.resume();
+}
+function onFlushed(this: Socket): void {
+  sessionOf(this).maybeDone();
+}
 
 /**
  * One client connection on a `mode tcp` frontend: connection rules, the PROXY
@@ -116,7 +144,12 @@ export class TcpSession implements ServerSession, BalanceContext {
   /** The client's socket: the accepted one, then the TLS socket over it on `ssl` binds. */
   client: Socket;
 
-  constructor(raw: Socket, private readonly ctx: ListenerContext, private readonly bind: BindModel, private readonly upgrade?: TlsUpgrade) {
+  constructor(
+    raw: Socket,
+    private readonly ctx: ListenerContext,
+    private readonly bind: BindModel,
+    private readonly upgrade?: TlsUpgrade,
+  ) {
     this.client = raw;
     this.router = ctx.router();
     this.fe = this.router.frontends.find((f) => f.name === ctx.frontendName);
@@ -124,7 +157,10 @@ export class TcpSession implements ServerSession, BalanceContext {
     // The listener already sets TCP_NODELAY on accepted sockets (noDelay: true).
     this.watch(raw);
     const fe = this.fe;
-    if (!fe) { raw.destroy(); return; }
+    if (!fe) {
+      raw.destroy();
+      return;
+    }
     fe.connections++;
     fe.counters.total++;
     if (fe.connections > fe.counters.max) fe.counters.max = fe.connections;
@@ -137,10 +173,16 @@ export class TcpSession implements ServerSession, BalanceContext {
     if (this.source) return this.source;
     const raw = this.client;
     const src: SampleSource = {
-      method: '', uri: '', version: '', headers: [],
-      srcAddr: raw.remoteAddress ?? '', srcPort: raw.remotePort ?? 0,
-      dstAddr: raw.localAddress ?? '', dstPort: raw.localPort ?? this.ctx.localPort,
-      ssl: false, sni: undefined,
+      method: '',
+      uri: '',
+      version: '',
+      headers: [],
+      srcAddr: raw.remoteAddress ?? '',
+      srcPort: raw.remotePort ?? 0,
+      dstAddr: raw.localAddress ?? '',
+      dstPort: raw.localPort ?? this.ctx.localPort,
+      ssl: false,
+      sni: undefined,
     };
     this.source = src;
     markTcpSource(src);
@@ -156,10 +198,14 @@ export class TcpSession implements ServerSession, BalanceContext {
   }
 
   /** Balancing context: the client's address (for `balance source`). */
-  get srcAddr(): string { return plainAddress(this.sample().srcAddr); }
+  get srcAddr(): string {
+    return plainAddress(this.sample().srcAddr);
+  }
 
   /** Balancing context: the connection as fetches see it (for `balance hash`). */
-  get src(): SampleSource { return this.sample(); }
+  get src(): SampleSource {
+    return this.sample();
+  }
 
   private watch(sock: Socket): void {
     (sock as OwnedSocket)[SESSION] = this;
@@ -174,7 +220,10 @@ export class TcpSession implements ServerSession, BalanceContext {
     if (this.plan!.connectionRules) {
       const flags: { expectProxy?: boolean } = {};
       const verdict = runTcpRules(fe.model, 'connection', this.sample(), { next: 0 }, flags);
-      if (verdict === 'reject' || verdict === 'silent-drop') { this.refuse('silent-drop', false); return; }
+      if (verdict === 'reject' || verdict === 'silent-drop') {
+        this.refuse('silent-drop', false);
+        return;
+      }
       expectProxy = flags.expectProxy === true;
     }
     if (this.bind.acceptProxy || expectProxy) this.readProxyHeader();
@@ -190,8 +239,14 @@ export class TcpSession implements ServerSession, BalanceContext {
       return;
     }
     const tls = await this.upgrade(this.client, preread);
-    if (this.finished) { tls?.destroy(); return; }
-    if (!tls) { this.finish(false); return; }
+    if (this.finished) {
+      tls?.destroy();
+      return;
+    }
+    if (!tls) {
+      this.finish(false);
+      return;
+    }
     // The TLS socket takes over the client's inactivity timer.
     this.client.setTimeout(0);
     this.client = tls;
@@ -209,8 +264,15 @@ export class TcpSession implements ServerSession, BalanceContext {
     const src = this.sample();
     void readProxyHeaderFrom(this.client).then((r) => {
       if (this.finished) return;
-      if (!r) { this.ctx.log(`${this.ctx.frontendName}: received something which does not look like a PROXY protocol header from ${src.srcAddr}`); this.refuse('silent-drop', false); return; }
-      if (r.addresses) { Object.assign(src, r.addresses); this.proxied = true; }
+      if (!r) {
+        this.ctx.log(`${this.ctx.frontendName}: received something which does not look like a PROXY protocol header from ${src.srcAddr}`);
+        this.refuse('silent-drop', false);
+        return;
+      }
+      if (r.addresses) {
+        Object.assign(src, r.addresses);
+        this.proxied = true;
+      }
       void this.handshake(r.rest);
     });
   }
@@ -219,7 +281,10 @@ export class TcpSession implements ServerSession, BalanceContext {
     const fe = this.fe!;
     if (this.plan!.sessionRules) {
       const verdict = runTcpRules(fe.model, 'session', this.sample(), { next: 0 });
-      if (verdict === 'reject' || verdict === 'silent-drop') { this.refuse(verdict, true); return; }
+      if (verdict === 'reject' || verdict === 'silent-drop') {
+        this.refuse(verdict, true);
+        return;
+      }
     }
     this.inspecting = true;
     this.client.on('data', onClientData);
@@ -235,17 +300,26 @@ export class TcpSession implements ServerSession, BalanceContext {
     if (this.tunnel) {
       const up = this.upstream!;
       this.clientActiveAt = Date.now();
-      if (!up.write(chunk)) { this.client.pause(); up.once('drain', onServerDrain); }
+      if (!up.write(chunk)) {
+        this.client.pause();
+        up.once('drain', onServerDrain);
+      }
       return;
     }
-    const view = this.view ??= { data: EMPTY, final: false, mayChange: false };
+    const view = (this.view ??= { data: EMPTY, final: false, mayChange: false });
     view.data = view.data.length ? Buffer.concat([view.data, chunk]) : chunk;
-    if (view.data.length >= INSPECT_BUFFER) { view.final = true; this.client.pause(); }
+    if (view.data.length >= INSPECT_BUFFER) {
+      view.final = true;
+      this.client.pause();
+    }
     this.progress?.();
   }
 
   clientEnd(): void {
-    if (this.tunnel) { this.clientShut(); return; }
+    if (this.tunnel) {
+      this.clientShut();
+      return;
+    }
     this.clientEnded = true;
     if (this.view) this.view.final = true;
     this.progress?.();
@@ -253,8 +327,11 @@ export class TcpSession implements ServerSession, BalanceContext {
 
   /** Runs one proxy's content rules, waiting for data while a rule cannot decide yet. */
   private inspect(section: Frontend['model'], delay: number | undefined, next: () => void): void {
-    if (!hasRules(section, 'content')) { next(); return; }
-    const view = this.view ??= { data: EMPTY, final: false, mayChange: false };
+    if (!hasRules(section, 'content')) {
+      next();
+      return;
+    }
+    const view = (this.view ??= { data: EMPTY, final: false, mayChange: false });
     const src = this.sample();
     attachPayload(src, view);
     if (!delay) view.final = true;
@@ -268,11 +345,17 @@ export class TcpSession implements ServerSession, BalanceContext {
       if (verdict === 'wait') return;
       this.progress = undefined;
       clearTimeout(timer);
-      if (verdict === 'reject' || verdict === 'silent-drop') { this.refuse(verdict, true); return; }
+      if (verdict === 'reject' || verdict === 'silent-drop') {
+        this.refuse(verdict, true);
+        return;
+      }
       next();
     };
     if (delay) {
-      timer = setTimeout(() => { view.final = true; step(); }, delay);
+      timer = setTimeout(() => {
+        view.final = true;
+        step();
+      }, delay);
       (this.timers ??= []).push(timer);
     }
     this.progress = step;
@@ -283,7 +366,7 @@ export class TcpSession implements ServerSession, BalanceContext {
   private selectBackend(): Backend | undefined {
     const fe = this.fe!;
     if (fe.useBackends.length === 0) return fe.defaultBackend;
-    const view = this.view ??= { data: EMPTY, final: false, mayChange: false };
+    const view = (this.view ??= { data: EMPTY, final: false, mayChange: false });
     view.final = true;
     const src = this.sample();
     attachPayload(src, view);
@@ -301,16 +384,23 @@ export class TcpSession implements ServerSession, BalanceContext {
     const fe = this.fe!;
     this.inspecting = false;
     const backend = this.selectBackend();
-    if (!backend) { this.fail('SC'); return; }
+    if (!backend) {
+      this.fail('SC');
+      return;
+    }
     if (backend.model.settings.mode === 'http' && !backend.isSameProxyAs(fe.model)) {
       // A client that sent its FIN while the rules waited is not served over HTTP: HAProxy closes without an answer.
-      if (this.clientEnded) this.abort('C'); else this.becomeHttp(backend);
+      if (this.clientEnded) this.abort('C');
+      else this.becomeHttp(backend);
       return;
     }
     this.backend = backend;
     if (this.source) txnOf(this.source).backend = backend;
     backend.counters.total++;
-    if (backend.isSameProxyAs(fe.model) || !hasRules(backend.model, 'content')) { this.choose(undefined); return; }
+    if (backend.isSameProxyAs(fe.model) || !hasRules(backend.model, 'content')) {
+      this.choose(undefined);
+      return;
+    }
     if (this.view) this.view.final = false;
     this.inspect(backend.model, backend.model.settings.inspectDelay, () => this.choose(undefined));
   }
@@ -341,7 +431,8 @@ export class TcpSession implements ServerSession, BalanceContext {
     // Counters tracked by the connection's rules stay tracked until it closes.
     if (stick) client.once('close', () => releaseConnection(stick, client.bytesRead, client.bytesWritten));
     upgradeToHttp(client, this.ctx, {
-      backend, buffered: this.view?.data ?? EMPTY,
+      backend,
+      buffered: this.view?.data ?? EMPTY,
       session: src?.txn?.session,
       addresses: src && this.proxied ? { srcAddr: src.srcAddr, srcPort: src.srcPort ?? 0, dstAddr: src.dstAddr ?? '', dstPort: src.dstPort } : undefined,
     });
@@ -352,20 +443,37 @@ export class TcpSession implements ServerSession, BalanceContext {
   private choose(avoid: Server | undefined): void {
     const be = this.backend!;
     const picked = be.balancer.pick(this, avoid) as Server | null;
-    if (picked) { if (this.assignedAt < 0) this.assignedAt = Date.now(); this.attach(picked); return; }
-    if (!be.anyUsable()) { this.fail('SC'); return; }
+    if (picked) {
+      if (this.assignedAt < 0) this.assignedAt = Date.now();
+      this.attach(picked);
+      return;
+    }
+    if (!be.anyUsable()) {
+      this.fail('SC');
+      return;
+    }
     // Every usable server is at its maxconn: wait in the backend queue.
     const limit = be.timeouts.queue ?? be.timeouts.connect ?? 0;
     const position = be.dequeued;
-    const leave = () => { this.queued = undefined; this.assignedAt = Date.now(); this.beQueue = be.dequeued - position + 1; };
+    const leave = () => {
+      this.queued = undefined;
+      this.assignedAt = Date.now();
+      this.beQueue = be.dequeued - position + 1;
+    };
     const entry: QueuedRequest = {
-      wake: () => { leave(); if (!this.finished) this.choose(avoid); },
-      timer: setTimeout(() => {
-        const i = be.queue.indexOf(entry);
-        if (i >= 0) be.queue.splice(i, 1);
+      wake: () => {
         leave();
-        this.fail('sQ');
-      }, limit || 2 ** 31 - 1),
+        if (!this.finished) this.choose(avoid);
+      },
+      timer: setTimeout(
+        () => {
+          const i = be.queue.indexOf(entry);
+          if (i >= 0) be.queue.splice(i, 1);
+          leave();
+          this.fail('sQ');
+        },
+        limit || 2 ** 31 - 1,
+      ),
     };
     this.queued = entry;
     be.queue.push(entry);
@@ -383,7 +491,10 @@ export class TcpSession implements ServerSession, BalanceContext {
     const port = server.model.port || this.sample().dstPort;
     const raw = netConnect({ host: server.address, port, allowHalfOpen: true, noDelay: true });
     const sock: Socket = tlsOptions ? tlsConnect({ ...tlsOptions, socket: raw, host: server.address, ...this.serverName(server) }) : raw;
-    if (sock !== raw) { raw.once('error', (e) => sock.destroy(e)); sock.setNoDelay(true); }
+    if (sock !== raw) {
+      raw.once('error', (e) => sock.destroy(e));
+      sock.setNoDelay(true);
+    }
     (sock as OwnedSocket)[SESSION] = this;
     this.upstream = sock;
     this.attemptSettled = false;
@@ -400,7 +511,10 @@ export class TcpSession implements ServerSession, BalanceContext {
   private connectStartedAt = 0;
 
   serverConnected(sock: Socket): void {
-    if (sock !== this.upstream || this.attemptSettled || this.finished) { sock.destroy(); return; }
+    if (sock !== this.upstream || this.attemptSettled || this.finished) {
+      sock.destroy();
+      return;
+    }
     this.attemptSettled = true;
     this.connectMs = Date.now() - this.connectStartedAt;
     this.established(sock);
@@ -408,13 +522,17 @@ export class TcpSession implements ServerSession, BalanceContext {
 
   serverError(sock: Socket): void {
     if (sock !== this.upstream) return;
-    if (this.connectMs < 0) { this.connectFailed(false); return; }
+    if (this.connectMs < 0) {
+      this.connectFailed(false);
+      return;
+    }
     this.abort('S');
   }
 
   serverClosed(sock: Socket): void {
     if (sock !== this.upstream || this.connectMs < 0 || this.finished) return;
-    if (this.clientEnded && this.serverEnded) this.maybeDone(); else this.abort('S');
+    if (this.clientEnded && this.serverEnded) this.maybeDone();
+    else this.abort('S');
   }
 
   private connectFailed(timedOut: boolean): void {
@@ -438,7 +556,10 @@ export class TcpSession implements ServerSession, BalanceContext {
   private retry(failed: Server, timedOut: boolean): void {
     const be = this.backend!;
     if (this.finished) return;
-    if (this.retries >= be.retries) { this.fail('SC'); return; }
+    if (this.retries >= be.retries) {
+      this.fail('SC');
+      return;
+    }
     this.retries++;
     failed.counters.retries++;
     be.counters.retries++;
@@ -453,7 +574,14 @@ export class TcpSession implements ServerSession, BalanceContext {
       // A server that refused is not hammered: wait before trying it again. After a
       // connect timeout that time has already passed, so HAProxy retries at once.
       const pause = timedOut ? 0 : Math.min(be.timeouts.connect ?? MAX_TURNAROUND_MS, MAX_TURNAROUND_MS);
-      (this.timers ??= []).push(setTimeout(() => { if (!this.finished) { if (failed.usable()) this.attach(failed); else this.choose(failed); } }, pause));
+      (this.timers ??= []).push(
+        setTimeout(() => {
+          if (!this.finished) {
+            if (failed.usable()) this.attach(failed);
+            else this.choose(failed);
+          }
+        }, pause),
+      );
     } else this.choose(failed);
   }
 
@@ -470,7 +598,10 @@ export class TcpSession implements ServerSession, BalanceContext {
     this.progress = undefined;
     this.tunnel = true;
     const view = this.view;
-    if (view && view.data.length) { sock.write(view.data); view.data = EMPTY; }
+    if (view && view.data.length) {
+      sock.write(view.data);
+      view.data = EMPTY;
+    }
     if (hasRules(this.backend!.model, 'response')) this.inspectResponse(this.backend!);
     sock.on('data', onServerData);
     sock.once('end', onServerEnd);
@@ -489,11 +620,17 @@ export class TcpSession implements ServerSession, BalanceContext {
     const held = this.response;
     if (held) {
       held.data = held.data.length ? Buffer.concat([held.data, chunk]) : chunk;
-      if (held.data.length >= INSPECT_BUFFER) { held.final = true; this.upstream!.pause(); }
+      if (held.data.length >= INSPECT_BUFFER) {
+        held.final = true;
+        this.upstream!.pause();
+      }
       this.responseStep!();
       return;
     }
-    if (!this.client.write(chunk)) { this.upstream!.pause(); this.client.once('drain', onClientDrain); }
+    if (!this.client.write(chunk)) {
+      this.upstream!.pause();
+      this.client.once('drain', onClientDrain);
+    }
   }
 
   /**
@@ -553,13 +690,19 @@ export class TcpSession implements ServerSession, BalanceContext {
         this.maybeDone();
         return;
       }
-      if (held.length && !this.client.write(held)) { this.upstream!.pause(); this.client.once('drain', onClientDrain); } else this.upstream!.resume();
+      if (held.length && !this.client.write(held)) {
+        this.upstream!.pause();
+        this.client.once('drain', onClientDrain);
+      } else this.upstream!.resume();
       if (this.serverFinHeld) this.serverShut();
     };
     this.response = view;
     this.responseStep = step;
     if (delay) {
-      timer = setTimeout(() => { view.final = true; step(); }, delay);
+      timer = setTimeout(() => {
+        view.final = true;
+        step();
+      }, delay);
       (this.timers ??= []).push(timer);
     }
   }
@@ -623,8 +766,14 @@ export class TcpSession implements ServerSession, BalanceContext {
   clientTimedOut(): void {
     if (this.finished || this.clientTimeoutMs === 0) return;
     // Still flushing to a client that no longer reads.
-    if (this.clientEnded && this.serverEnded) { this.abort('c'); return; }
-    if (this.connectMs < 0) { this.abort('c'); return; }
+    if (this.clientEnded && this.serverEnded) {
+      this.abort('c');
+      return;
+    }
+    if (this.connectMs < 0) {
+      this.abort('c');
+      return;
+    }
     if (this.termination === '--') this.termination = 'cD';
     this.client.pause();
     this.clientShut();
@@ -641,9 +790,16 @@ export class TcpSession implements ServerSession, BalanceContext {
 
   serverTimedOut(sock: Socket): void {
     if (sock !== this.upstream || this.finished) return;
-    if (this.connectMs < 0) { sock.destroy(); this.connectFailed(true); return; }
+    if (this.connectMs < 0) {
+      sock.destroy();
+      this.connectFailed(true);
+      return;
+    }
     if (this.serverTimeoutMs === 0) return;
-    if (this.clientEnded && this.serverEnded) { this.abort('s'); return; }
+    if (this.clientEnded && this.serverEnded) {
+      this.abort('s');
+      return;
+    }
     // Both sides expiring together count as the client's timeout: HAProxy checks that side first.
     const clientDue = !this.clientEnded && this.clientTimeoutMs > 0 && Date.now() - this.clientActiveAt >= this.clientTimeoutMs - 1;
     if (clientDue) this.clientTimedOut();
@@ -657,7 +813,8 @@ export class TcpSession implements ServerSession, BalanceContext {
   /** A rule dropped the connection; `logged` when HAProxy has a session to log by then. */
   private refuse(how: 'reject' | 'silent-drop', logged: boolean): void {
     if (this.fe) this.fe.counters.denied++;
-    if (how === 'silent-drop') dropConnection(this.client); else this.client.destroy();
+    if (how === 'silent-drop') dropConnection(this.client);
+    else this.client.destroy();
     this.termination = 'PR';
     this.finish(logged);
   }
@@ -669,11 +826,14 @@ export class TcpSession implements ServerSession, BalanceContext {
   }
 
   /** `on-marked-down shutdown-sessions`: the server went down. */
-  shutdown(): void { this.abort('S'); }
+  shutdown(): void {
+    this.abort('S');
+  }
 
   socketClosed(who: 'C'): void {
     if (this.finished) return;
-    if (this.clientEnded && this.serverEnded) this.finish(); else this.abort(who);
+    if (this.clientEnded && this.serverEnded) this.finish();
+    else this.abort(who);
   }
 
   /**
@@ -732,19 +892,38 @@ export class TcpSession implements ServerSession, BalanceContext {
       fe.counters.bytesOut += this.bytesOut;
     }
     const be = this.backend;
-    if (be) { be.counters.bytesIn += this.bytesIn; be.counters.bytesOut += this.bytesOut; }
-    if (server) { server.counters.bytesIn += this.bytesIn; server.counters.bytesOut += this.bytesOut; }
+    if (be) {
+      be.counters.bytesIn += this.bytesIn;
+      be.counters.bytesOut += this.bytesOut;
+    }
+    if (server) {
+      server.counters.bytesIn += this.bytesIn;
+      server.counters.bytesOut += this.bytesOut;
+    }
     if (!log || !fe || !this.plan!.logs || !src) return;
     const shown = server ?? this.lastServer;
-    this.ctx.log(formatTcpLog({
-      clientAddr: plainAddress(src.srcAddr), clientPort: src.srcPort ?? 0, acceptedAt: this.acceptedAt,
-      frontend: fe.name, ssl: this.bind.ssl,
-      backend: be?.name ?? fe.name, server: shown?.name ?? '<NOSRV>',
-      tw: this.assignedAt >= 0 ? this.assignedAt - this.acceptedAt : -1, tc: this.connectMs, tt: Date.now() - this.acceptedAt,
-      bytes: this.bytesOut, termination: this.termination,
-      actconn: this.ctx.activeConnections(), feconn: fe.connections + 1 /* HAProxy counts the session being logged */, beconn: be?.active ?? 0, srvconn: shown?.active ?? 0, retries: this.retries,
-      redispatched: this.redispatched, beQueue: this.beQueue,
-    }));
+    this.ctx.log(
+      formatTcpLog({
+        clientAddr: plainAddress(src.srcAddr),
+        clientPort: src.srcPort ?? 0,
+        acceptedAt: this.acceptedAt,
+        frontend: fe.name,
+        ssl: this.bind.ssl,
+        backend: be?.name ?? fe.name,
+        server: shown?.name ?? '<NOSRV>',
+        tw: this.assignedAt >= 0 ? this.assignedAt - this.acceptedAt : -1,
+        tc: this.connectMs,
+        tt: Date.now() - this.acceptedAt,
+        bytes: this.bytesOut,
+        termination: this.termination,
+        actconn: this.ctx.activeConnections(),
+        feconn: fe.connections + 1 /* HAProxy counts the session being logged */,
+        beconn: be?.active ?? 0,
+        srvconn: shown?.active ?? 0,
+        retries: this.retries,
+        redispatched: this.redispatched,
+        beQueue: this.beQueue,
+      }),
+    );
   }
 }
-

@@ -51,7 +51,14 @@ const must = async (command: string, args: string[]) => {
 
 function paths(name: string) {
   const run = join(RUN_ROOT, name);
-  return { data: join(ROOT, name), run, exec: join(run, 'x'), socket: join(run, 'docker.sock'), pidfile: join(run, 'dockerd.pid'), log: join(ROOT, `${name}.log`) };
+  return {
+    data: join(ROOT, name),
+    run,
+    exec: join(run, 'x'),
+    socket: join(run, 'docker.sock'),
+    pidfile: join(run, 'dockerd.pid'),
+    log: join(ROOT, `${name}.log`),
+  };
 }
 
 function nodeOf(spec: (typeof NODES)[number]): SwarmNode {
@@ -85,7 +92,12 @@ export class TwoNodeSwarm {
       Spec: { Dispatcher: { HeartbeatPeriod: 1_000_000_000 }, Orchestration: { TaskHistoryRetentionLimit: 2 } },
     });
     const tokens = ((await manager.swarmInspect()) as { JoinTokens: { Worker: string } }).JoinTokens;
-    await this.worker.docker.swarmJoin({ ListenAddr: `${this.worker.address}:2377`, AdvertiseAddr: this.worker.address, RemoteAddrs: [`${this.manager.address}:2377`], JoinToken: tokens.Worker });
+    await this.worker.docker.swarmJoin({
+      ListenAddr: `${this.worker.address}:2377`,
+      AdvertiseAddr: this.worker.address,
+      RemoteAddrs: [`${this.manager.address}:2377`],
+      JoinToken: tokens.Worker,
+    });
     await this.waitForNodes(2);
   }
 
@@ -132,12 +144,21 @@ export class TwoNodeSwarm {
     rmSync(p.socket, { force: true });
     const script = `${dockerd} & d=$!; trap 'kill -TERM $d' TERM INT; i=0; while [ ! -S ${p.socket} ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; [ -e /run/docker.sock ] && mount --bind ${p.socket} /run/docker.sock; wait $d`;
     const log = openSync(p.log, 'a');
-    const child = spawn('unshare', ['--mount', '--propagation', 'slave', 'nsenter', `--net=/run/netns/${name}`, 'sh', '-c', script], { detached: true, stdio: ['ignore', log, log] });
+    const child = spawn('unshare', ['--mount', '--propagation', 'slave', 'nsenter', `--net=/run/netns/${name}`, 'sh', '-c', script], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    });
     child.unref();
     const docker = new Docker({ socketPath: p.socket });
     const deadline = Date.now() + 60_000;
     for (;;) {
-      if (await docker.ping().then(() => true, () => false)) return;
+      if (
+        await docker.ping().then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
       if (Date.now() > deadline) {
         const tail = readFileSync(p.log, 'utf8').trim().split('\n').slice(-15).join('\n');
         throw new Error(`dockerd of ${name} did not answer within 60 s; the end of its log (${p.log}):\n${tail}`);
@@ -289,7 +310,9 @@ function cgroupDirs(name: string): string[] {
   const walk = (dir: string) => {
     let entries: string[] = [];
     try {
-      entries = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      entries = readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name);
     } catch {
       return;
     }

@@ -46,22 +46,36 @@ function asUser(user: string, cmd: string, args: string[]): [string, string[]] {
 function privateDir(prefix: string, owner?: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
-  if (owner && isRoot()) { const ids = userIds(owner); if (ids) chownSync(dir, ids.uid, ids.gid); }
+  if (owner && isRoot()) {
+    const ids = userIds(owner);
+    if (ids) chownSync(dir, ids.uid, ids.gid);
+  }
   return dir;
 }
 
 class ProcessServer implements DbServer {
   private child: ChildProcess | undefined;
   private log = '';
-  constructor(readonly name: string, readonly port: number, private readonly dir: string, private readonly command: () => [string, string[]]) {}
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly dir: string,
+    private readonly command: () => [string, string[]],
+  ) {}
 
   async start(): Promise<void> {
     const [cmd, args] = this.command();
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    child.stdout!.on('data', (d: Buffer) => { this.log += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { this.log += d.toString(); });
-    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${this.name} exited (${code}): ${this.log.slice(-2000)}`))));
+    child.stdout!.on('data', (d: Buffer) => {
+      this.log += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      this.log += d.toString();
+    });
+    const exited = new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`${this.name} exited (${code}): ${this.log.slice(-2000)}`))),
+    );
     exited.catch(() => {});
     await Promise.race([waitForPort(this.port, 60_000), exited]);
   }
@@ -86,7 +100,10 @@ class ProcessServer implements DbServer {
 export async function createRedis(): Promise<DbServer> {
   const port = await freePort();
   const dir = privateDir('docklab-redis-');
-  return new ProcessServer('redis', port, dir, () => [DB_BINARIES.redis, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no']]);
+  return new ProcessServer('redis', port, dir, () => [
+    DB_BINARIES.redis,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
+  ]);
 }
 
 /** MariaDB with a user `haproxy`@127.0.0.1 without password (what `mysql-check user haproxy` logs in as). */
@@ -95,12 +112,32 @@ export async function createMariadb(): Promise<DbServer> {
   const dir = privateDir('docklab-mariadb-', 'mysql');
   const data = join(dir, 'data');
   const user = isRoot() ? ['--user=mysql'] : [];
-  const init = spawnSync(DB_BINARIES.mariadbInstall, ['--no-defaults', `--datadir=${data}`, ...user, '--auth-root-authentication-method=normal', '--skip-test-db'], { encoding: 'utf8' });
+  const init = spawnSync(
+    DB_BINARIES.mariadbInstall,
+    ['--no-defaults', `--datadir=${data}`, ...user, '--auth-root-authentication-method=normal', '--skip-test-db'],
+    { encoding: 'utf8' },
+  );
   if (init.status !== 0) throw new Error(`mariadb-install-db failed: ${init.stdout}${init.stderr}`);
   const initFile = join(dir, 'init.sql');
   writeFileSync(initFile, "CREATE USER IF NOT EXISTS 'haproxy'@'127.0.0.1';\n");
   chmodSync(initFile, 0o644);
-  return new ProcessServer('mariadb', port, dir, () => [DB_BINARIES.mariadb, ['--no-defaults', `--datadir=${data}`, ...user, `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${join(dir, 'mysqld.sock')}`, `--pid-file=${join(dir, 'mysqld.pid')}`, '--skip-name-resolve', `--init-file=${initFile}`, '--skip-log-bin', '--innodb-buffer-pool-size=8M', '--log-error=' + join(dir, 'error.log')]]);
+  return new ProcessServer('mariadb', port, dir, () => [
+    DB_BINARIES.mariadb,
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      ...user,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      `--socket=${join(dir, 'mysqld.sock')}`,
+      `--pid-file=${join(dir, 'mysqld.pid')}`,
+      '--skip-name-resolve',
+      `--init-file=${initFile}`,
+      '--skip-log-bin',
+      '--innodb-buffer-pool-size=8M',
+      '--log-error=' + join(dir, 'error.log'),
+    ],
+  ]);
 }
 
 /** PostgreSQL where the role `postgres` logs in without password over TCP and every other role is rejected by pg_hba. */
@@ -113,10 +150,27 @@ export async function createPostgres(): Promise<DbServer> {
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stdout}${init.stderr}`);
   // Only the role postgres may log in over TCP: any other role is refused before authentication.
   writeFileSync(join(data, 'pg_hba.conf'), 'local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 reject\n');
-  return new ProcessServer('postgres', port, dir, () => asUser('postgres', DB_BINARIES.postgres, ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'shared_buffers=8MB']));
+  return new ProcessServer('postgres', port, dir, () =>
+    asUser('postgres', DB_BINARIES.postgres, [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      dir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'shared_buffers=8MB',
+    ]),
+  );
 }
 
 /** Which real servers can run here; in CI a missing one is an error. */
 export function missingDbBinaries(): string[] {
-  return Object.entries(DB_BINARIES).filter(([, path]) => !existsSync(path)).map(([name, path]) => `${name} (${path})`);
+  return Object.entries(DB_BINARIES)
+    .filter(([, path]) => !existsSync(path))
+    .map(([name, path]) => `${name} (${path})`);
 }

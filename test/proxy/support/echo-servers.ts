@@ -67,18 +67,34 @@ export async function startEchoServer(name: string): Promise<EchoServer> {
         if (url.includes('/cacheable')) headers['cache-control'] = 'max-age=60';
         // `res-hdr=Name:%20value` query parameters become response headers (cache tests steer Cache-Control, Vary…).
         for (const m of url.matchAll(/[?&]res-hdr=([^&]*)/g)) {
-          const text = decodeURIComponent(m[1]!); const colon = text.indexOf(':');
+          const text = decodeURIComponent(m[1]!);
+          const colon = text.indexOf(':');
           if (colon > 0) headers[text.slice(0, colon).trim().toLowerCase()] = text.slice(colon + 1).trim();
         }
-        if (big) { const b = Buffer.alloc(Number(big[1]), 97); res.writeHead(200, { ...headers, 'content-length': String(b.length) }); res.end(b); return; }
-        if (url.startsWith('/chunked')) { res.writeHead(200, headers); res.write(json.slice(0, 10)); res.end(json.slice(10)); return; }
+        if (big) {
+          const b = Buffer.alloc(Number(big[1]), 97);
+          res.writeHead(200, { ...headers, 'content-length': String(b.length) });
+          res.end(b);
+          return;
+        }
+        if (url.startsWith('/chunked')) {
+          res.writeHead(200, headers);
+          res.write(json.slice(0, 10));
+          res.end(json.slice(10));
+          return;
+        }
         res.writeHead(status ? Number(status[1]) : 200, { ...headers, 'content-length': String(Buffer.byteLength(json)) });
         res.end(json);
       };
-      if (slow) setTimeout(send, Number(slow[1])); else send();
+      if (slow) setTimeout(send, Number(slow[1]));
+      else send();
     });
   });
-  server.on('connection', (s: Socket) => { self.accepted!++; sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s: Socket) => {
+    self.accepted!++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
     socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
     socket.write(`hello from ${name}\n`);
@@ -89,7 +105,11 @@ export async function startEchoServer(name: string): Promise<EchoServer> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   self.port = (server.address() as AddressInfo).port;
   self.server = server;
-  self.close = () => new Promise<void>((r) => { for (const s of sockets) s.destroy(); server.close(() => r()); });
+  self.close = () =>
+    new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    });
   return self as EchoServer;
 }
 
@@ -113,11 +133,17 @@ export async function startSecureEchoServer(name: string, opts: { cert?: string;
   const { createSecureServer, createServer: createH2c } = await import('node:http2');
   const tls = { cert: opts.cert ?? '', key: opts.key ?? '' };
   const onRequest = inner.server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
-  const outer = opts.h2c ? createH2c({}, onRequest as never)
-    : opts.h2 ? createSecureServer({ ...tls, allowHTTP1: true, ALPNProtocols: ['h2', 'http/1.1'] }, onRequest as never)
+  const outer = opts.h2c
+    ? createH2c({}, onRequest as never)
+    : opts.h2
+      ? createSecureServer({ ...tls, allowHTTP1: true, ALPNProtocols: ['h2', 'http/1.1'] }, onRequest as never)
       : createHttps(tls, onRequest);
   const sockets = new Set<Socket>();
-  outer.on('connection', (s: Socket) => { inner.accepted++; sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  outer.on('connection', (s: Socket) => {
+    inner.accepted++;
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   (outer as Server).on('tlsClientError', () => {});
   await new Promise<void>((r) => outer.listen(0, '127.0.0.1', () => r()));
   const port = (outer.address() as AddressInfo).port;

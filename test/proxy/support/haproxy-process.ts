@@ -10,18 +10,26 @@ export const HAPROXY = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
  */
 export function haproxyAvailability(): { available: boolean; message?: string } {
   if (existsSync(HAPROXY)) return { available: true };
-  if (process.env.CI === 'true') throw new Error(`HAProxy not found at ${HAPROXY}: the differential suite must run in CI; install the haproxy package or set HAPROXY_BIN`);
+  if (process.env.CI === 'true')
+    throw new Error(`HAProxy not found at ${HAPROXY}: the differential suite must run in CI; install the haproxy package or set HAPROXY_BIN`);
   const message = `HAProxy not found at ${HAPROXY}: differential tests skipped (install the haproxy package, or set HAPROXY_BIN)`;
   return { available: false, message };
 }
 
-export interface HaproxyProcess { child: ChildProcess; output: () => string; stop(): Promise<void> }
+export interface HaproxyProcess {
+  child: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
 
 export async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((r) => {
-      const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); });
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        r(true);
+      });
       s.on('error', () => r(false));
     });
     if (ok) return;
@@ -34,11 +42,20 @@ export async function waitForPort(port: number, timeoutMs = 5000): Promise<void>
 export async function startHaproxy(cfgFile: string, port: number): Promise<HaproxyProcess> {
   const child = spawn(HAPROXY, ['-db', '-f', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   try {
-    await Promise.race([waitForPort(port), exited.then(() => { throw new Error(`haproxy exited: ${out}`); })]);
+    await Promise.race([
+      waitForPort(port),
+      exited.then(() => {
+        throw new Error(`haproxy exited: ${out}`);
+      }),
+    ]);
   } catch (e) {
     child.kill('SIGKILL');
     throw e;
@@ -46,6 +63,11 @@ export async function startHaproxy(cfgFile: string, port: number): Promise<Hapro
   return {
     child,
     output: () => out,
-    stop: async () => { if (child.exitCode === null) { child.kill('SIGTERM'); await exited; } },
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
   };
 }

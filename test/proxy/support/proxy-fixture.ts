@@ -34,9 +34,16 @@ export async function startFixture(cfg: string, serverNames: string[] = ['s1', '
   const logs: string[] = [];
   const proxy = await startProxyFromFile(cfgFile, { onLog: (l) => logs.push(l), onWarning: (l) => logs.push(l) });
   return {
-    proxy, port, servers, cfgFile, logs,
+    proxy,
+    port,
+    servers,
+    cfgFile,
+    logs,
     rewrite: (text) => writeFileSync(cfgFile, render(text)),
-    close: async () => { await proxy.close(); await Promise.all(servers.map((s) => s.close())); },
+    close: async () => {
+      await proxy.close();
+      await Promise.all(servers.map((s) => s.close()));
+    },
   };
 }
 

@@ -7,7 +7,12 @@ import { startHaproxy } from './haproxy-process.js';
 import { RawRecorder } from './raw-recorder.js';
 
 /** One side of a differential run: a proxy on `port` and the recording servers behind it. */
-export interface Side { kind: 'haproxy' | 'docklab'; port: number; servers: RawRecorder[]; stop(): Promise<void> }
+export interface Side {
+  kind: 'haproxy' | 'docklab';
+  port: number;
+  servers: RawRecorder[];
+  stop(): Promise<void>;
+}
 
 /**
  * Starts real HAProxy and docklab on the same configuration, each with its own
@@ -22,15 +27,34 @@ export async function startPair(cfg: string, serverNames: string[] = ['s1'], cer
     const down = await freePort();
     let text = cfg.replace(/@FE/g, `127.0.0.1:${port}`).replace(/@DOWN/g, `127.0.0.1:${down}`);
     if (cert) text = text.replace(/@CERT/g, cert);
-    servers.forEach((s, i) => { text = text.replace(new RegExp(`@S${i + 1}\\b`, 'g'), `127.0.0.1:${s.port}`); });
+    servers.forEach((s, i) => {
+      text = text.replace(new RegExp(`@S${i + 1}\\b`, 'g'), `127.0.0.1:${s.port}`);
+    });
     const file = join(dir, `${kind}.cfg`);
     writeFileSync(file, text);
     let stopProxy: () => Promise<void>;
     if (kind === 'haproxy') stopProxy = (await startHaproxy(file, port)).stop;
-    else { const p = await startProxyFromFile(file, { onLog: () => {}, onWarning: () => {} }); stopProxy = () => p.close(); }
-    return { kind, port, servers, stop: async () => { await stopProxy(); await Promise.all(servers.map((s) => s.close())); } };
+    else {
+      const p = await startProxyFromFile(file, { onLog: () => {}, onWarning: () => {} });
+      stopProxy = () => p.close();
+    }
+    return {
+      kind,
+      port,
+      servers,
+      stop: async () => {
+        await stopProxy();
+        await Promise.all(servers.map((s) => s.close()));
+      },
+    };
   };
   const hp = await start('haproxy');
   const dl = await start('docklab');
-  return { hp, dl, stop: async () => { await Promise.all([hp.stop(), dl.stop()]); } };
+  return {
+    hp,
+    dl,
+    stop: async () => {
+      await Promise.all([hp.stop(), dl.stop()]);
+    },
+  };
 }

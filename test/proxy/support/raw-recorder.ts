@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
 
 /** One request as a server received it: the exact bytes, the request line, and its arrival rank across all recorders. */
-export interface RecordedRequest { server: string; line: string; bytes: string; seq: number }
+export interface RecordedRequest {
+  server: string;
+  line: string;
+  bytes: string;
+  seq: number;
+}
 
 let arrivals = 0;
 
@@ -32,7 +37,9 @@ export class RawRecorder {
   }
 
   /** Requests received since `from`. */
-  since(from: number): RecordedRequest[] { return this.requests.slice(from); }
+  since(from: number): RecordedRequest[] {
+    return this.requests.slice(from);
+  }
 
   private onConnection(s: Socket): void {
     this.accepted++;
@@ -42,7 +49,10 @@ export class RawRecorder {
     let buf = '';
     let tunnel = false;
     s.on('data', (d: Buffer) => {
-      if (tunnel) { s.write(d); return; }
+      if (tunnel) {
+        s.write(d);
+        return;
+      }
       buf += d.toString('latin1');
       for (;;) {
         const end = requestEnd(buf);
@@ -52,9 +62,15 @@ export class RawRecorder {
         const line = bytes.slice(0, bytes.indexOf('\r\n'));
         this.requests.push({ server: this.name, line, bytes, seq: ++arrivals });
         const path = line.split(' ')[1] ?? '/';
-        if (path.includes('/close')) { s.destroy(); return; }
+        if (path.includes('/close')) {
+          s.destroy();
+          return;
+        }
         if (path.includes('/silent')) return;
-        if (path.includes('/junk')) { s.end('garbage\r\n\r\n'); return; }
+        if (path.includes('/junk')) {
+          s.end('garbage\r\n\r\n');
+          return;
+        }
         if (path.includes('/ws') && /\r\nupgrade:/i.test(bytes)) {
           const key = /\r\nsec-websocket-key: *([^\r]*)/i.exec(bytes)?.[1] ?? '';
           const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
@@ -97,7 +113,10 @@ function requestEnd(buf: string): number {
       if (i > buf.length) return -1;
     }
   }
-  if (cl) { const end = h + 4 + Number(cl[1]); return end <= buf.length ? end : -1; }
+  if (cl) {
+    const end = h + 4 + Number(cl[1]);
+    return end <= buf.length ? end : -1;
+  }
   return h + 4;
 }
 
@@ -122,22 +141,36 @@ export function rawSend(port: number, payload: string | Buffer, quietMs = 350, m
     let closed = false;
     let quiet: NodeJS.Timeout;
     const done = () => {
-      clearTimeout(quiet); clearTimeout(hard);
+      clearTimeout(quiet);
+      clearTimeout(hard);
       s.destroy();
       const statuses = [...text.matchAll(/HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]));
       const connection = [...text.matchAll(/\r\nconnection: *([^\r]*)/gi)].map((m) => m[1]!.toLowerCase());
       resolve({ statuses, connection, closed, text });
     };
     const hard = setTimeout(done, maxMs);
-    const arm = () => { clearTimeout(quiet); quiet = setTimeout(done, quietMs); };
-    s.on('data', (d: Buffer) => { text += d.toString('latin1'); arm(); });
-    s.on('end', () => { closed = true; done(); });
-    s.on('close', () => { closed = true; done(); });
+    const arm = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(done, quietMs);
+    };
+    s.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      arm();
+    });
+    s.on('end', () => {
+      closed = true;
+      done();
+    });
+    s.on('close', () => {
+      closed = true;
+      done();
+    });
     s.on('error', () => {});
     s.on('connect', () => {
       const bytes = typeof payload === 'string' ? Buffer.from(payload, 'latin1') : payload;
       // halfClose: the client's FIN follows its bytes; the reply is still read.
-      if (opts.halfClose) s.end(bytes); else s.write(bytes);
+      if (opts.halfClose) s.end(bytes);
+      else s.write(bytes);
       arm();
     });
   });

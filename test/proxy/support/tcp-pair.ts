@@ -10,7 +10,12 @@ import { startHaproxy } from './haproxy-process.js';
 /** What a scripted TCP server does with each accepted connection. */
 export type TcpHandler = (socket: Socket, index: number) => void;
 
-export interface ScriptedServer { name: string; port: number; accepted: number; close(): Promise<void> }
+export interface ScriptedServer {
+  name: string;
+  port: number;
+  accepted: number;
+  close(): Promise<void>;
+}
 
 const PROBE_IDLE_MS = 250;
 
@@ -25,15 +30,25 @@ export async function startScriptedServer(name: string, handler: TcpHandler): Pr
     // A proxy's readiness probe sends nothing: its server connection is cut early,
     // so that it neither lingers into the test nor counts as a concurrent session.
     let spoke = false;
-    s.once('data', () => { spoke = true; });
-    setTimeout(() => { if (!spoke) s.destroy(); }, PROBE_IDLE_MS);
+    s.once('data', () => {
+      spoke = true;
+    });
+    setTimeout(() => {
+      if (!spoke) s.destroy();
+    }, PROBE_IDLE_MS);
     handler(s, state.accepted++);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
-    name, port: (server.address() as AddressInfo).port,
-    get accepted() { return state.accepted; },
-    close: async () => { for (const s of sockets) s.destroy(); await new Promise<void>((r) => server.close(() => r())); },
+    name,
+    port: (server.address() as AddressInfo).port,
+    get accepted() {
+      return state.accepted;
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }
 
@@ -44,9 +59,16 @@ export async function startScriptedServer(name: string, handler: TcpHandler): Pr
  */
 export async function startBlackhole(): Promise<{ port: number; close(): Promise<void> }> {
   const port = await freePort();
-  const child = spawn('python3', ['-c', `import socket,sys,time
+  const child = spawn(
+    'python3',
+    [
+      '-c',
+      `import socket,sys,time
 s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', ${port})); s.listen(0)
-print('ok', flush=True); time.sleep(120)`], { stdio: ['ignore', 'pipe', 'ignore'] });
+print('ok', flush=True); time.sleep(120)`,
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   await new Promise<void>((r) => child.stdout!.once('data', () => r()));
   const fillers: Socket[] = [];
   for (let i = 0; i < 2; i++) {
@@ -54,7 +76,13 @@ print('ok', flush=True); time.sleep(120)`], { stdio: ['ignore', 'pipe', 'ignore'
     await new Promise((r) => setTimeout(r, 20));
   }
   for (const f of fillers) f.on('error', () => {});
-  return { port, close: async () => { for (const f of fillers) f.destroy(); child.kill('SIGKILL'); } };
+  return {
+    port,
+    close: async () => {
+      for (const f of fillers) f.destroy();
+      child.kill('SIGKILL');
+    },
+  };
 }
 
 /** One proxy of a differential run with the servers behind it and the log lines it wrote. */
@@ -88,7 +116,9 @@ export async function startTcpPair(cfg: string, opts: PairOptions): Promise<{ hp
     const [port, port2, down] = [await freePort(), await freePort(), await freePort()];
     let text = cfg.replace(/@FE2/g, `127.0.0.1:${port2}`).replace(/@FE/g, `127.0.0.1:${port}`).replace(/@DOWN/g, `127.0.0.1:${down}`);
     if (hole) text = text.replace(/@HOLE/g, `127.0.0.1:${hole.port}`);
-    servers.forEach((s, i) => { text = text.replace(new RegExp(`@S${i + 1}\\b`, 'g'), `127.0.0.1:${s.port}`); });
+    servers.forEach((s, i) => {
+      text = text.replace(new RegExp(`@S${i + 1}\\b`, 'g'), `127.0.0.1:${s.port}`);
+    });
     const file = join(dir, `${kind}.cfg`);
     writeFileSync(file, text);
     const lines: string[] = [];
@@ -97,15 +127,34 @@ export async function startTcpPair(cfg: string, opts: PairOptions): Promise<{ hp
       const p = await startHaproxy(file, port);
       stopProxy = p.stop;
       return {
-        kind, port, port2, servers,
-        logs: () => p.output().split('\n').filter((l) => l && !/^\[(NOTICE|WARNING|ALERT)\]/.test(l)),
-        stop: async () => { await stopProxy(); await hole?.close(); await Promise.all(servers.map((s) => s.close())); },
+        kind,
+        port,
+        port2,
+        servers,
+        logs: () =>
+          p
+            .output()
+            .split('\n')
+            .filter((l) => l && !/^\[(NOTICE|WARNING|ALERT)\]/.test(l)),
+        stop: async () => {
+          await stopProxy();
+          await hole?.close();
+          await Promise.all(servers.map((s) => s.close()));
+        },
       };
     }
     const p = await startProxyFromFile(file, { onLog: (l) => lines.push(l), onWarning: () => {} });
     return {
-      kind, port, port2, servers, logs: () => lines.filter((l) => /^\d/.test(l)),
-      stop: async () => { await p.close(); await hole?.close(); await Promise.all(servers.map((s) => s.close())); },
+      kind,
+      port,
+      port2,
+      servers,
+      logs: () => lines.filter((l) => /^\d/.test(l)),
+      stop: async () => {
+        await p.close();
+        await hole?.close();
+        await Promise.all(servers.map((s) => s.close()));
+      },
     };
   };
   const [hp, dl] = await Promise.all([start('haproxy'), start('docklab')]);
@@ -113,12 +162,21 @@ export async function startTcpPair(cfg: string, opts: PairOptions): Promise<{ hp
   await probe(dl.port);
   // Long enough for what a server does with the probe's connection to be over.
   await new Promise((r) => setTimeout(r, PROBE_IDLE_MS + 150));
-  return { hp, dl, stop: async () => { await Promise.all([hp.stop(), dl.stop()]); } };
+  return {
+    hp,
+    dl,
+    stop: async () => {
+      await Promise.all([hp.stop(), dl.stop()]);
+    },
+  };
 }
 
 function probe(port: number): Promise<void> {
   return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(); });
+    const s = connect({ host: '127.0.0.1', port }, () => {
+      s.destroy();
+      resolve();
+    });
     s.on('error', () => resolve());
   });
 }
@@ -147,16 +205,29 @@ export async function clientSession(port: number, script: (s: Socket) => Promise
   const done = new Promise<Omit<ClientView, 'received' | 'localPort'>>((resolve) => {
     const timer = setTimeout(() => resolve({ ending: 'open', closedAfterMs: NaN }), waitMs);
     s.on('data', (d: Buffer) => chunks.push(d));
-    const end = (ending: ClientView['ending']) => { clearTimeout(timer); resolve({ ending, closedAfterMs: Date.now() - started }); };
+    const end = (ending: ClientView['ending']) => {
+      clearTimeout(timer);
+      resolve({ ending, closedAfterMs: Date.now() - started });
+    };
     s.on('end', () => end('end'));
     s.on('error', () => end('reset'));
   });
   // A proxy that resets at once may beat the connect callback: then there is no session to script.
-  const connected = await new Promise<boolean>((r) => { s.once('connect', () => { started = Date.now(); r(true); }); s.once('error', () => r(false)); });
+  const connected = await new Promise<boolean>((r) => {
+    s.once('connect', () => {
+      started = Date.now();
+      r(true);
+    });
+    s.once('error', () => r(false));
+  });
   const localPort = s.localPort ?? 0;
   if (connected) await script(s);
   const r = await done;
-  if (lingerMs && r.ending === 'end') await new Promise((res) => { setTimeout(res, lingerMs); s.once('error', res); });
+  if (lingerMs && r.ending === 'end')
+    await new Promise((res) => {
+      setTimeout(res, lingerMs);
+      s.once('error', res);
+    });
   s.destroy();
   return { received: Buffer.concat(chunks), localPort, ...r };
 }

@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 /** One connection as a raw TCP server saw it. */
-export interface TcpServerRecord { server: string; received: Buffer; clientPort: number }
+export interface TcpServerRecord {
+  server: string;
+  received: Buffer;
+  clientPort: number;
+}
 
 export interface TcpEchoServer {
   name: string;
@@ -30,19 +34,32 @@ export async function startTcpEchoServer(name: string, tls?: { cert: string; key
     s.on('close', () => sockets.delete(s));
     const record: TcpServerRecord = { server: name, received: Buffer.alloc(0), clientPort: s.remotePort ?? 0 };
     seen.push(record);
-    s.on('data', (d: Buffer) => { record.received = Buffer.concat([record.received, d]); s.write(Buffer.concat([Buffer.from(`[${name}]`), d])); });
-    s.on('end', () => { s.end(`[${name}]bye`); });
+    s.on('data', (d: Buffer) => {
+      record.received = Buffer.concat([record.received, d]);
+      s.write(Buffer.concat([Buffer.from(`[${name}]`), d]));
+    });
+    s.on('end', () => {
+      s.end(`[${name}]bye`);
+    });
     s.on('error', () => {});
   };
   const server: Server = tls
     ? createTlsServer({ cert: tls.cert, key: tls.key, allowHalfOpen: true }, handle)
     : createNetServer({ allowHalfOpen: true }, handle);
   // Raw connections too: a TLS handshake that never finished must not hold close() up.
-  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {
-    name, seen, port: (server.address() as AddressInfo).port,
-    close: async () => { for (const s of sockets) s.destroy(); await new Promise<void>((r) => server.close(() => r())); },
+    name,
+    seen,
+    port: (server.address() as AddressInfo).port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }
 
@@ -50,7 +67,9 @@ export async function startTcpEchoServer(name: string, tls?: { cert: string; key
 export function makeCertificate(dir: string, cn: string): { cert: string; key: string; pemFile: string } {
   const key = join(dir, `${cn}.key`);
   const crt = join(dir, `${cn}.crt`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', `/CN=${cn}`], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', crt, '-days', '2', '-subj', `/CN=${cn}`], {
+    stdio: 'ignore',
+  });
   const pem = join(dir, `${cn}.pem`);
   const cert = readFileSync(crt, 'utf8');
   const k = readFileSync(key, 'utf8');
@@ -89,9 +108,18 @@ export async function runTcpClient(port: number, plan: TcpClientPlan): Promise<T
   const ended = new Promise<TcpClientResult['ending']>((resolve) => {
     const timer = setTimeout(() => resolve('timeout'), plan.timeoutMs ?? 5000);
     sock.on('data', (d: Buffer) => chunks.push(d));
-    sock.on('end', () => { clearTimeout(timer); resolve('end'); });
-    sock.on('error', () => { clearTimeout(timer); resolve('error'); });
-    sock.on('close', () => { clearTimeout(timer); resolve('end'); });
+    sock.on('end', () => {
+      clearTimeout(timer);
+      resolve('end');
+    });
+    sock.on('error', () => {
+      clearTimeout(timer);
+      resolve('error');
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve('end');
+    });
   });
   const ready = new Promise<boolean>((resolve) => {
     setTimeout(() => resolve(false), plan.timeoutMs ?? 5000);

@@ -10,7 +10,10 @@ const slots = new WeakMap<object, { request: number[]; response: number[] }>();
 
 function of(section: ProxySection) {
   let s = slots.get(section);
-  if (!s) { s = { request: [], response: [] }; slots.set(section, s); }
+  if (!s) {
+    s = { request: [], response: [] };
+    slots.set(section, s);
+  }
   return s;
 }
 
@@ -31,7 +34,10 @@ const headerCaps = new WeakMap<object, { request: { name: string; len: number; s
 export function declareHeaderCapture(section: ProxySection, side: 'request' | 'response', name: string, len: number): void {
   const slot = declareCapture(section, side, len);
   let h = headerCaps.get(section);
-  if (!h) { h = { request: [], response: [] }; headerCaps.set(section, h); }
+  if (!h) {
+    h = { request: [], response: [] };
+    headerCaps.set(section, h);
+  }
   h[side].push({ name: name.toLowerCase(), len, slot });
 }
 

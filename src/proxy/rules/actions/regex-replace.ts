@@ -3,7 +3,11 @@ import type { Loc } from '../../config/model.js';
 
 /** Compiles a replace-* regex (PCRE syntax close enough to JavaScript's for the usual patterns). */
 export function compileRegex(text: string, at: Loc, what: string, ignoreCase = false): RegExp {
-  try { return new RegExp(text, ignoreCase ? 'i' : ''); } catch { throw syntaxError(at, `${what}: invalid regular expression '${text}'`); }
+  try {
+    return new RegExp(text, ignoreCase ? 'i' : '');
+  } catch {
+    throw syntaxError(at, `${what}: invalid regular expression '${text}'`);
+  }
 }
 
 /**

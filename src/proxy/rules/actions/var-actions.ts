@@ -7,7 +7,15 @@ import { httpSideOf, registerAction, sampleOptionsOf, type ActionParseContext, t
 
 /** set-var, set-var-fmt and unset-var, for every rule list that has them. */
 
-const ALL_SIDES: RuleSide[] = ['http-request', 'http-response', 'http-after-response', 'tcp-request connection', 'tcp-request session', 'tcp-request content', 'tcp-response content'];
+const ALL_SIDES: RuleSide[] = [
+  'http-request',
+  'http-response',
+  'http-after-response',
+  'tcp-request connection',
+  'tcp-request session',
+  'tcp-request content',
+  'tcp-response content',
+];
 
 type VarCond = (old: SampleValue | undefined, next: SampleValue) => boolean;
 
@@ -21,7 +29,7 @@ function intOrder(old: SampleValue | undefined, next: SampleValue, test: (a: big
 const CONDITIONS: Record<string, VarCond> = {
   ifexists: (o) => o !== undefined,
   ifnotexists: (o) => o === undefined,
-  ifempty: (_o, n) => n === '' ,
+  ifempty: (_o, n) => n === '',
   ifnotempty: (_o, n) => n !== '',
   ifset: (o) => o !== undefined,
   ifnotset: (o) => o === undefined,
@@ -34,7 +42,11 @@ const CONDITIONS: Record<string, VarCond> = {
 function target(ctx: ActionParseContext, what: string): { scope: VarScope; name: string; conds: VarCond[] } {
   const [nameText = '', ...condNames] = (ctx.paren ?? '').split(',');
   const ref = parseVarName(nameText.trim());
-  if (!ref) throw syntaxError(ctx.at, `'${what}(${ctx.paren ?? ''})': invalid variable name '${nameText}'; write SCOPE.NAME with SCOPE one of proc, sess, txn, req, res`);
+  if (!ref)
+    throw syntaxError(
+      ctx.at,
+      `'${what}(${ctx.paren ?? ''})': invalid variable name '${nameText}'; write SCOPE.NAME with SCOPE one of proc, sess, txn, req, res`,
+    );
   const conds = condNames.map((c) => {
     const f = CONDITIONS[c.trim()];
     if (!f) throw syntaxError(ctx.at, `'${what}': unknown condition '${c}' (ifexists, ifnotexists, ifempty, ifnotempty, ifset, ifnotset, ifgt, iflt)`);
@@ -52,7 +64,9 @@ function store(txn: Txn, t: { scope: VarScope; name: string; conds: VarCond[] },
 }
 
 registerAction({
-  name: 'set-var', sides: ALL_SIDES, paren: true,
+  name: 'set-var',
+  sides: ALL_SIDES,
+  paren: true,
   parse: (args, ctx) => {
     const t = target(ctx, 'set-var');
     if (args.length !== 1) throw syntaxError(ctx.at, `'set-var(${ctx.paren})' needs exactly one sample expression (fetch[,converter…])`);
@@ -67,21 +81,31 @@ registerAction({
 });
 
 registerAction({
-  name: 'set-var-fmt', sides: ALL_SIDES, paren: true,
+  name: 'set-var-fmt',
+  sides: ALL_SIDES,
+  paren: true,
   parse: (args, ctx) => {
     const t = target(ctx, 'set-var-fmt');
     if (args.length !== 1) throw syntaxError(ctx.at, `'set-var-fmt(${ctx.paren})' needs exactly one log-format string (quote it if it has spaces)`);
     const fmt = LogFormat.compile(args[0]!, ctx.at, httpSideOf(ctx.side), sampleOptionsOf(ctx, '').beforeBackend);
-    return (rc) => { store(rc.txn, t, fmt.render(rc.src)); return undefined; };
+    return (rc) => {
+      store(rc.txn, t, fmt.render(rc.src));
+      return undefined;
+    };
   },
 });
 
 registerAction({
-  name: 'unset-var', sides: ALL_SIDES, paren: true,
+  name: 'unset-var',
+  sides: ALL_SIDES,
+  paren: true,
   parse: (args, ctx) => {
     const ref = parseVarName((ctx.paren ?? '').trim());
     if (!ref) throw syntaxError(ctx.at, `'unset-var(${ctx.paren ?? ''})': invalid variable name; write SCOPE.NAME`);
     if (args.length > 0) throw syntaxError(ctx.at, `unexpected '${args[0]}' after unset-var(${ctx.paren})`);
-    return (rc) => { rc.txn.unsetVar(ref.scope, ref.name); return undefined; };
+    return (rc) => {
+      rc.txn.unsetVar(ref.scope, ref.name);
+      return undefined;
+    };
   },
 });

@@ -11,15 +11,23 @@ const clamp = intResult;
 
 /** The argument of add/sub/…: a whole number or the name of a variable holding one. */
 function operand(arg: string, ctx: ConverterParseContext, name: string): (src: SampleSource) => number | bigint | undefined {
-  if (/^[-+]?\d+$/.test(arg)) { const n = Number(arg); return () => n; }
+  if (/^[-+]?\d+$/.test(arg)) {
+    const n = Number(arg);
+    return () => n;
+  }
   const ref = parseVarName(arg);
   if (!ref) throw syntaxError(ctx.at, `converter '${name}': '${arg}' is neither a whole number nor a variable name (SCOPE.NAME)`);
-  return (src) => { const v = txnOf(src).getVar(ref.scope, ref.name); return v === undefined ? undefined : valueToInt(v); };
+  return (src) => {
+    const v = txnOf(src).getVar(ref.scope, ref.name);
+    return v === undefined ? undefined : valueToInt(v);
+  };
 }
 
 function binary(name: string, op: (a: bigint, b: bigint) => bigint): void {
   registerConverter(name, {
-    input: 'int', output: 'int', args: [1, 1],
+    input: 'int',
+    output: 'int',
+    args: [1, 1],
     compile: (args, ctx) => {
       const rhs = operand(args[0]!, ctx, name);
       // A missing variable counts as 0, as in HAProxy.

@@ -12,7 +12,9 @@ const digest = (alg: string) => (v: unknown) => createHash(alg).update(bytes(v))
 
 registerConverter('sha1', { input: 'bin', output: 'bin', args: [0, 0], compile: () => digest('sha1') });
 registerConverter('sha2', {
-  input: 'bin', output: 'bin', args: [0, 1],
+  input: 'bin',
+  output: 'bin',
+  args: [0, 1],
   compile: (args, { at }) => {
     const bits = args[0] ?? '256';
     if (!['224', '256', '384', '512'].includes(bits)) throw syntaxError(at, `sha2: bits must be 224, 256, 384 or 512, got '${bits}'`);
@@ -20,7 +22,9 @@ registerConverter('sha2', {
   },
 });
 registerConverter('digest', {
-  input: 'bin', output: 'bin', args: [1, 1],
+  input: 'bin',
+  output: 'bin',
+  args: [1, 1],
   compile: (args, { at }) => {
     const alg = args[0]!.toLowerCase();
     if (!getHashes().includes(alg)) throw syntaxError(at, `digest: unknown algorithm '${args[0]}'`);
@@ -28,7 +32,9 @@ registerConverter('digest', {
   },
 });
 registerConverter('hmac', {
-  input: 'bin', output: 'bin', args: [2, 2],
+  input: 'bin',
+  output: 'bin',
+  args: [2, 2],
   compile: (args, { at }) => {
     const alg = args[0]!.toLowerCase();
     if (!getHashes().includes(alg)) throw syntaxError(at, `hmac: unknown algorithm '${args[0]}'`);
@@ -37,7 +43,10 @@ registerConverter('hmac', {
     return (v, src) => {
       const key = txnOf(src).getVar(ref.scope, ref.name);
       if (key === undefined) return undefined;
-      return createHmac(alg, Buffer.from(valueToString(key), 'base64')).update(bytes(v)).digest().toString('latin1');
+      return createHmac(alg, Buffer.from(valueToString(key), 'base64'))
+        .update(bytes(v))
+        .digest()
+        .toString('latin1');
     };
   },
 });
@@ -45,14 +54,17 @@ registerConverter('hmac', {
 /** strcmp/secure_memcmp against a variable: 0 when equal (strcmp also gives the order). */
 function varCompare(name: string, secure: boolean): void {
   registerConverter(name, {
-    input: secure ? 'bin' : 'str', output: secure ? 'bool' : 'int', args: [1, 1],
+    input: secure ? 'bin' : 'str',
+    output: secure ? 'bool' : 'int',
+    args: [1, 1],
     compile: (args, { at }) => {
       const ref = parseVarName(args[0]!);
       if (!ref) throw syntaxError(at, `${name}: needs a variable name (SCOPE.NAME)`);
       return (v, src) => {
         const other = txnOf(src).getVar(ref.scope, ref.name);
         if (other === undefined) return undefined;
-        const a = v as string; const b = valueToString(other);
+        const a = v as string;
+        const b = valueToString(other);
         if (secure) return a === b;
         return a < b ? -1 : a > b ? 1 : 0;
       };
@@ -64,7 +76,9 @@ varCompare('secure_memcmp', true);
 
 /** url_enc: percent-encodes every byte outside unreserved characters (the query-string table). */
 registerConverter('url_enc', {
-  input: 'str', output: 'str', args: [0, 1],
+  input: 'str',
+  output: 'str',
+  args: [0, 1],
   compile: (args, { at }) => {
     if (args[0] !== undefined && args[0] !== 'query') throw syntaxError(at, `url_enc: only 'query' is supported as encoding type`);
     return (v) => {
@@ -95,31 +109,59 @@ function strftime(fmt: string, d: Date, utc: boolean): string {
   const yday = Math.floor((Date.UTC(Y, m, day) - Date.UTC(Y, 0, 1)) / 86400000) + 1;
   return fmt.replace(/%([a-zA-Z%])/g, (all, c: string) => {
     switch (c) {
-      case 'Y': return String(Y);
-      case 'y': return pad(Y % 100);
-      case 'm': return pad(m + 1);
-      case 'd': return pad(day);
-      case 'e': return String(day).padStart(2, ' ');
-      case 'H': return pad(H);
-      case 'M': return pad(M);
-      case 'S': return pad(S);
-      case 'a': return DAYS[wd]!;
-      case 'b': case 'h': return MONTHS[m]!;
-      case 'j': return pad(yday, 3);
-      case 's': return String(Math.floor(d.getTime() / 1000));
-      case 'T': return `${pad(H)}:${pad(M)}:${pad(S)}`;
-      case 'F': return `${Y}-${pad(m + 1)}-${pad(day)}`;
-      case 'z': return `${off < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(off) / 60))}${pad(Math.abs(off) % 60)}`;
-      case 'Z': return utc ? 'GMT' : (Intl.DateTimeFormat('en', { timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName')?.value ?? '');
-      case '%': return '%';
-      default: return all;
+      case 'Y':
+        return String(Y);
+      case 'y':
+        return pad(Y % 100);
+      case 'm':
+        return pad(m + 1);
+      case 'd':
+        return pad(day);
+      case 'e':
+        return String(day).padStart(2, ' ');
+      case 'H':
+        return pad(H);
+      case 'M':
+        return pad(M);
+      case 'S':
+        return pad(S);
+      case 'a':
+        return DAYS[wd]!;
+      case 'b':
+      case 'h':
+        return MONTHS[m]!;
+      case 'j':
+        return pad(yday, 3);
+      case 's':
+        return String(Math.floor(d.getTime() / 1000));
+      case 'T':
+        return `${pad(H)}:${pad(M)}:${pad(S)}`;
+      case 'F':
+        return `${Y}-${pad(m + 1)}-${pad(day)}`;
+      case 'z':
+        return `${off < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(off) / 60))}${pad(Math.abs(off) % 60)}`;
+      case 'Z':
+        return utc
+          ? 'GMT'
+          : (Intl.DateTimeFormat('en', { timeZoneName: 'short' })
+              .formatToParts(d)
+              .find((p) => p.type === 'timeZoneName')?.value ?? '');
+      case '%':
+        return '%';
+      default:
+        return all;
     }
   });
 }
 
-for (const [name, utc] of [['utime', true], ['ltime', false]] as const) {
+for (const [name, utc] of [
+  ['utime', true],
+  ['ltime', false],
+] as const) {
   registerConverter(name, {
-    input: 'int', output: 'str', args: [1, 2],
+    input: 'int',
+    output: 'str',
+    args: [1, 2],
     compile: (args) => {
       const offset = args[1] ? Number(args[1]) : 0;
       return (v) => strftime(args[0]!, new Date((Number(v) + offset) * 1000), utc);
@@ -129,7 +171,9 @@ for (const [name, utc] of [['utime', true], ['ltime', false]] as const) {
 
 /** http_date([offset[,unit]]): an IMF-fixdate from seconds (or ms/us with the unit). */
 registerConverter('http_date', {
-  input: 'int', output: 'str', args: [0, 2],
+  input: 'int',
+  output: 'str',
+  args: [0, 2],
   compile: (args, { at }) => {
     const offset = args[0] ? Number(args[0]) : 0;
     const unit = args[1] ?? 's';

@@ -13,27 +13,58 @@ import type { SampleType } from '../sample-types.js';
  */
 
 const MATCHES: [string, MatchMethod, SampleType][] = [
-  ['str', 'str', 'str'], ['beg', 'beg', 'str'], ['sub', 'sub', 'str'], ['dir', 'dir', 'str'], ['dom', 'dom', 'str'],
-  ['end', 'end', 'str'], ['reg', 'reg', 'str'], ['ip', 'ip', 'ip'], ['int', 'int', 'int'], ['len', 'len', 'str'],
+  ['str', 'str', 'str'],
+  ['beg', 'beg', 'str'],
+  ['sub', 'sub', 'str'],
+  ['dir', 'dir', 'str'],
+  ['dom', 'dom', 'str'],
+  ['end', 'end', 'str'],
+  ['reg', 'reg', 'str'],
+  ['ip', 'ip', 'ip'],
+  ['int', 'int', 'int'],
+  ['len', 'len', 'str'],
 ];
-const OUTPUTS: [string, SampleType][] = [['str', 'str'], ['int', 'int'], ['ip', 'ip']];
+const OUTPUTS: [string, SampleType][] = [
+  ['str', 'str'],
+  ['int', 'int'],
+  ['ip', 'ip'],
+];
 
 function register(name: string, match: MatchMethod, input: SampleType, output: SampleType): void {
   registerConverter(name, {
-    input, output, args: [1, 2],
+    input,
+    output,
+    args: [1, 2],
     compile: (args, { at }) => {
       const entries = readMapFile(args[0]!, at);
-      if (match === 'reg') for (const [k] of entries) { try { new RegExp(k); } catch { throw syntaxError(at, `map file '${args[0]}': invalid regular expression '${k}'`); } }
+      if (match === 'reg')
+        for (const [k] of entries) {
+          try {
+            new RegExp(k);
+          } catch {
+            throw syntaxError(at, `map file '${args[0]}': invalid regular expression '${k}'`);
+          }
+        }
       const convert = (v: string): string | number | undefined => {
-        if (output === 'int') { const m = /^[-+]?\d+/.exec(v); return m ? Number(m[0]) : undefined; }
+        if (output === 'int') {
+          const m = /^[-+]?\d+/.exec(v);
+          return m ? Number(m[0]) : undefined;
+        }
         if (output === 'ip') return isIP(v) ? v : undefined;
         return v;
       };
       const values = entries.map(([, v]) => convert(v));
-      entries.forEach(([k, v], i) => { if (values[i] === undefined) throw syntaxError(at, `map file '${args[0]}': value '${v}' of key '${k}' is not a valid ${output === 'int' ? 'integer' : 'IP address'}`); });
+      entries.forEach(([k, v], i) => {
+        if (values[i] === undefined)
+          throw syntaxError(at, `map file '${args[0]}': value '${v}' of key '${k}' is not a valid ${output === 'int' ? 'integer' : 'IP address'}`);
+      });
       const def = args[1] === undefined ? undefined : convert(args[1]);
-      if (args[1] !== undefined && def === undefined) throw syntaxError(at, `${name}: default value '${args[1]}' is not a valid ${output === 'int' ? 'integer' : 'IP address'}`);
-      const find = compileKeyMatcher(match, entries.map(([k]) => k));
+      if (args[1] !== undefined && def === undefined)
+        throw syntaxError(at, `${name}: default value '${args[1]}' is not a valid ${output === 'int' ? 'integer' : 'IP address'}`);
+      const find = compileKeyMatcher(
+        match,
+        entries.map(([k]) => k),
+      );
       return (v) => {
         const i = find(typeof v === 'boolean' ? (v ? 1 : 0) : v);
         return i < 0 ? def : values[i];

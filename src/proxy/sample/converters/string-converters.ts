@@ -18,12 +18,17 @@ export function compileSubst(subst: string): (m: RegExpExecArray | string[]) => 
 }
 
 registerConverter('regsub', {
-  ...str, args: [2, 3],
+  ...str,
+  args: [2, 3],
   compile: (args, { at }) => {
     const flags = args[2] ?? '';
     for (const f of flags) if (f !== 'i' && f !== 'g') throw syntaxError(at, `regsub: invalid flag '${f}' (use i and g)`);
     let re: RegExp;
-    try { re = new RegExp(args[0]!, flags.includes('i') ? 'gi' : 'g'); } catch { throw syntaxError(at, `regsub: invalid regular expression '${args[0]}'`); }
+    try {
+      re = new RegExp(args[0]!, flags.includes('i') ? 'gi' : 'g');
+    } catch {
+      throw syntaxError(at, `regsub: invalid regular expression '${args[0]}'`);
+    }
     const global = flags.includes('g');
     const subst = compileSubst(args[1]!);
     return (v) => {
@@ -76,7 +81,8 @@ function pieces(s: string, delims: string, merge: boolean): { text: string; star
  */
 function extract(s: string, p: { index: number; delims: string; count: number }, merge: boolean): string | undefined {
   const all = pieces(s, p.delims, merge);
-  let from: number; let to: number;
+  let from: number;
+  let to: number;
   if (p.index > 0) {
     from = p.index - 1;
     to = p.count === 0 ? all.length - 1 : from + p.count - 1;
@@ -93,11 +99,49 @@ function extract(s: string, p: { index: number; delims: string; count: number },
   return s.slice(start, end);
 }
 
-registerConverter('field', { ...str, args: [2, 3], compile: (args, { at }) => { const p = fieldArgs(args, at, 'field'); return (v) => extract(v as string, p, false); } });
-registerConverter('word', { ...str, args: [2, 3], compile: (args, { at }) => { const p = fieldArgs(args, at, 'word'); return (v) => extract(v as string, p, true); } });
+registerConverter('field', {
+  ...str,
+  args: [2, 3],
+  compile: (args, { at }) => {
+    const p = fieldArgs(args, at, 'field');
+    return (v) => extract(v as string, p, false);
+  },
+});
+registerConverter('word', {
+  ...str,
+  args: [2, 3],
+  compile: (args, { at }) => {
+    const p = fieldArgs(args, at, 'word');
+    return (v) => extract(v as string, p, true);
+  },
+});
 
-registerConverter('ltrim', { ...str, args: [1, 1], compile: (args) => { const set = args[0]!; return (v) => { const s = v as string; let i = 0; while (i < s.length && set.includes(s[i]!)) i++; return s.slice(i); }; } });
-registerConverter('rtrim', { ...str, args: [1, 1], compile: (args) => { const set = args[0]!; return (v) => { const s = v as string; let i = s.length; while (i > 0 && set.includes(s[i - 1]!)) i--; return s.slice(0, i); }; } });
+registerConverter('ltrim', {
+  ...str,
+  args: [1, 1],
+  compile: (args) => {
+    const set = args[0]!;
+    return (v) => {
+      const s = v as string;
+      let i = 0;
+      while (i < s.length && set.includes(s[i]!)) i++;
+      return s.slice(i);
+    };
+  },
+});
+registerConverter('rtrim', {
+  ...str,
+  args: [1, 1],
+  compile: (args) => {
+    const set = args[0]!;
+    return (v) => {
+      const s = v as string;
+      let i = s.length;
+      while (i > 0 && set.includes(s[i - 1]!)) i--;
+      return s.slice(0, i);
+    };
+  },
+});
 
 /** %XX decoding over bytes; `+` becomes a space only in form mode. Bad escapes fail. */
 export function urlDecode(s: string, form: boolean): string | undefined {
@@ -116,7 +160,8 @@ export function urlDecode(s: string, form: boolean): string | undefined {
 }
 
 registerConverter('url_dec', {
-  ...str, args: [0, 1],
+  ...str,
+  args: [0, 1],
   // Without argument, '+' turns into a space only after a '?' (the query part).
   compile: (args) => {
     const form = args[0] === undefined ? null : Number(args[0]) !== 0;
@@ -125,14 +170,16 @@ registerConverter('url_dec', {
       if (form !== null) return urlDecode(s, form);
       const q = s.indexOf('?');
       if (q < 0) return urlDecode(s, false);
-      const a = urlDecode(s.slice(0, q), false); const b = urlDecode(s.slice(q), true);
+      const a = urlDecode(s.slice(0, q), false);
+      const b = urlDecode(s.slice(q), true);
       return a === undefined || b === undefined ? undefined : a + b;
     };
   },
 });
 
 registerConverter('concat', {
-  ...str, args: [0, 3],
+  ...str,
+  args: [0, 3],
   compile: (args, { at }) => {
     const [before = '', varText, after = ''] = args;
     const ref = varText ? parseVarName(varText) : null;
@@ -156,8 +203,13 @@ function splitHostPort(s: string): { host: string; port: string | undefined } {
 }
 registerConverter('host_only', { ...str, args: [0, 0], compile: () => (v) => splitHostPort(v as string).host });
 registerConverter('port_only', {
-  input: 'str', output: 'int', args: [0, 0],
-  compile: () => (v) => { const p = splitHostPort(v as string).port; return p === undefined ? 0 : (Number(/^\d*/.exec(p)![0]) || 0); },
+  input: 'str',
+  output: 'int',
+  args: [0, 0],
+  compile: () => (v) => {
+    const p = splitHostPort(v as string).port;
+    return p === undefined ? 0 : Number(/^\d*/.exec(p)![0]) || 0;
+  },
 });
 
 /** iif(TRUE,FALSE): one of two strings by the boolean value of the sample. */

@@ -47,7 +47,10 @@ const hdrArgs = { ...str, args: [0, 2], suffixes: true, responseUse: 'sample' } 
 
 registerFetch('path', { ...str, args: [0, 0], suffixes: true }, (_a, s) => [pathOf(s.uri)]);
 registerFetch('url', { ...str, args: [0, 0], suffixes: true }, (_a, s) => [s.uri]);
-registerFetch('query', { ...str, args: [0, 0], suffixes: true }, (_a, s) => { const q = queryOf(s.uri); return q === null ? [] : [q]; });
+registerFetch('query', { ...str, args: [0, 0], suffixes: true }, (_a, s) => {
+  const q = queryOf(s.uri);
+  return q === null ? [] : [q];
+});
 registerFetch('method', { defaultMatch: 'str', type: 'meth', layer: 'l7req', args: [0, 0], responseUse: 'always' }, (_a, s) => [s.method]);
 registerFetch('req.ver', { ...str, args: [0, 0] }, (_a, s) => [s.version]);
 registerFetch('req_ver', { ...str, args: [0, 0], canonical: 'req.ver' }, (_a, s) => [s.version]);
@@ -55,22 +58,55 @@ registerFetch('hdr', hdrArgs, (a, s, acl) => headerSample(s.headers, a, true, ac
 registerFetch('req.hdr', { ...hdrArgs, canonical: 'hdr' }, (a, s, acl) => headerSample(s.headers, a, true, acl));
 registerFetch('fhdr', { ...str, args: [0, 2], responseUse: 'sample' }, (a, s, acl) => headerSample(s.headers, a, false, acl));
 registerFetch('req.fhdr', { ...str, args: [1, 2], canonical: 'fhdr' }, (a, s, acl) => headerSample(s.headers, a, false, acl));
-registerFetch('hdr_cnt', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 1], responseUse: 'sample' }, (a, s) => headerCount(s.headers, a[0], true));
-registerFetch('req.hdr_cnt', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 1], canonical: 'hdr_cnt' }, (a, s) => headerCount(s.headers, a[0], true));
+registerFetch('hdr_cnt', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 1], responseUse: 'sample' }, (a, s) =>
+  headerCount(s.headers, a[0], true),
+);
+registerFetch('req.hdr_cnt', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 1], canonical: 'hdr_cnt' }, (a, s) =>
+  headerCount(s.headers, a[0], true),
+);
 registerFetch('req.fhdr_cnt', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 1] }, (a, s) => headerCount(s.headers, a[0], false));
 // Connection is a per-hop header HAProxy consumes while parsing: it is not listed.
-registerFetch('req.hdr_names', { ...str, args: [0, 1] }, (a, s) => [s.headers.map(([n]) => n.toLowerCase()).filter((n) => n !== 'connection').join(a[0] ?? ',')]);
-registerFetch('url_param', { ...str, args: [0, 2], suffixes: true }, (a, s, acl) => { const v = urlParams(s.uri, a[0], a[1]); return acl || v.length === 0 ? v : [v[0]!]; });
-registerFetch('urlp', { ...str, args: [0, 2], canonical: 'url_param', suffixes: true }, (a, s, acl) => { const v = urlParams(s.uri, a[0], a[1]); return acl || v.length === 0 ? v : [v[0]!]; });
-registerFetch('req.cook', { ...str, args: [0, 1], canonical: 'cook' }, (a, s, acl) => { const v = cookieValues(s.headers, 'cookie', a[0]); return acl || v.length === 0 ? v : [v[0]!]; });
-registerFetch('cook', { ...str, args: [0, 1], suffixes: true }, (a, s, acl) => { const v = cookieValues(s.headers, 'cookie', a[0]); return acl || v.length === 0 ? v : [v[0]!]; });
+registerFetch('req.hdr_names', { ...str, args: [0, 1] }, (a, s) => [
+  s.headers
+    .map(([n]) => n.toLowerCase())
+    .filter((n) => n !== 'connection')
+    .join(a[0] ?? ','),
+]);
+registerFetch('url_param', { ...str, args: [0, 2], suffixes: true }, (a, s, acl) => {
+  const v = urlParams(s.uri, a[0], a[1]);
+  return acl || v.length === 0 ? v : [v[0]!];
+});
+registerFetch('urlp', { ...str, args: [0, 2], canonical: 'url_param', suffixes: true }, (a, s, acl) => {
+  const v = urlParams(s.uri, a[0], a[1]);
+  return acl || v.length === 0 ? v : [v[0]!];
+});
+registerFetch('req.cook', { ...str, args: [0, 1], canonical: 'cook' }, (a, s, acl) => {
+  const v = cookieValues(s.headers, 'cookie', a[0]);
+  return acl || v.length === 0 ? v : [v[0]!];
+});
+registerFetch('cook', { ...str, args: [0, 1], suffixes: true }, (a, s, acl) => {
+  const v = cookieValues(s.headers, 'cookie', a[0]);
+  return acl || v.length === 0 ? v : [v[0]!];
+});
 registerFetch('req.cook_cnt', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 1] }, (a, s) => cookieValues(s.headers, 'cookie', a[0]).length);
-registerFetch('cook_cnt', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 1], canonical: 'req.cook_cnt' }, (a, s) => cookieValues(s.headers, 'cookie', a[0]).length);
+registerFetch(
+  'cook_cnt',
+  { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 1], canonical: 'req.cook_cnt' },
+  (a, s) => cookieValues(s.headers, 'cookie', a[0]).length,
+);
 registerFetch('base', { ...str, args: [0, 0], suffixes: true }, (_a, s) => base(s.headers, s.uri));
 registerFetch('base32', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 0] }, (_a, s) => hash32(base(s.headers, s.uri)[0]!));
-registerFetch('url32', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 0] }, (_a, s) => hash32(((headerValues(s.headers, 'host').at(-1)) ?? '') + s.uri));
-registerFetch('url_ip', { defaultMatch: 'ip', type: 'ip', layer: 'l7req', args: [0, 0] }, (_a, s) => { const a = uriAuthority(s.uri); return a && /^[\d.]+$|:/.test(a.host) ? [a.host] : []; });
-registerFetch('url_port', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 0] }, (_a, s) => { const a = uriAuthority(s.uri); return a ? a.port : []; });
+registerFetch('url32', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 0] }, (_a, s) =>
+  hash32((headerValues(s.headers, 'host').at(-1) ?? '') + s.uri),
+);
+registerFetch('url_ip', { defaultMatch: 'ip', type: 'ip', layer: 'l7req', args: [0, 0] }, (_a, s) => {
+  const a = uriAuthority(s.uri);
+  return a && /^[\d.]+$|:/.test(a.host) ? [a.host] : [];
+});
+registerFetch('url_port', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 0] }, (_a, s) => {
+  const a = uriAuthority(s.uri);
+  return a ? a.port : [];
+});
 /** The address forms of header fetches (`hdr_ip(x-forwarded-for,-1)`), usable outside ACLs too. */
 const asIp = (v: Sample): Sample => (Array.isArray(v) ? v.filter((x) => isIP(x.trim()) !== 0).map((x) => x.trim()) : v);
 const asInt = (v: Sample): Sample => {
@@ -79,11 +115,16 @@ const asInt = (v: Sample): Sample => {
   return n === undefined ? [] : n;
 };
 registerFetch('hdr_ip', { defaultMatch: 'ip', type: 'ip', layer: 'l7req', args: [0, 2] }, (a, s, acl) => asIp(headerSample(s.headers, a, true, acl)));
-registerFetch('req.hdr_ip', { defaultMatch: 'ip', type: 'ip', layer: 'l7req', args: [0, 2], canonical: 'hdr_ip' }, (a, s, acl) => asIp(headerSample(s.headers, a, true, acl)));
+registerFetch('req.hdr_ip', { defaultMatch: 'ip', type: 'ip', layer: 'l7req', args: [0, 2], canonical: 'hdr_ip' }, (a, s, acl) =>
+  asIp(headerSample(s.headers, a, true, acl)),
+);
 // ACLs test every occurrence (the int match parses them); elsewhere the last one as a number.
-const hdrVal = (a: readonly string[], s: SampleSource, acl: boolean) => (acl ? headerSample(s.headers, a, true, true) : asInt(headerSample(s.headers, a, true, false)));
+const hdrVal = (a: readonly string[], s: SampleSource, acl: boolean) =>
+  acl ? headerSample(s.headers, a, true, true) : asInt(headerSample(s.headers, a, true, false));
 registerFetch('hdr_val', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 2] }, hdrVal);
 registerFetch('req.hdr_val', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 2], canonical: 'hdr_val' }, hdrVal);
 registerFetch('urlp_val', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 2] }, (a, s) => asInt(urlParams(s.uri, a[0], a[1]).slice(0, 1)));
-registerFetch('url_param_val', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 2], canonical: 'urlp_val' }, (a, s) => asInt(urlParams(s.uri, a[0], a[1]).slice(0, 1)));
+registerFetch('url_param_val', { defaultMatch: 'int', type: 'int', layer: 'l7req', args: [0, 2], canonical: 'urlp_val' }, (a, s) =>
+  asInt(urlParams(s.uri, a[0], a[1]).slice(0, 1)),
+);
 registerFetch('http_first_req', { defaultMatch: 'bool', type: 'bool', layer: 'l7req', args: [0, 0] }, (_a, s) => s.firstRequest ?? true);

@@ -15,10 +15,20 @@ registerFetch('res.fhdr', { ...str, args: [0, 2] }, (a, s, acl) => headerSample(
 registerFetch('res.hdr_cnt', { ...int, args: [0, 1] }, (a, s) => headerCount(resHeaders(s), a[0], true));
 registerFetch('shdr_cnt', { ...int, args: [0, 1], canonical: 'res.hdr_cnt' }, (a, s) => headerCount(resHeaders(s), a[0], true));
 registerFetch('res.fhdr_cnt', { ...int, args: [0, 1] }, (a, s) => headerCount(resHeaders(s), a[0], false));
-registerFetch('res.hdr_names', { ...str, args: [0, 1] }, (a, s) => [resHeaders(s).map(([n]) => n.toLowerCase()).join(a[0] ?? ',')]);
+registerFetch('res.hdr_names', { ...str, args: [0, 1] }, (a, s) => [
+  resHeaders(s)
+    .map(([n]) => n.toLowerCase())
+    .join(a[0] ?? ','),
+]);
 registerFetch('res.ver', { ...str, args: [0, 0] }, (_a, s) => (s.response ? [s.response.version] : []));
 registerFetch('resp_ver', { ...str, args: [0, 0], canonical: 'res.ver' }, (_a, s) => (s.response ? [s.response.version] : []));
 registerFetch('status', { ...int, args: [0, 0] }, (_a, s) => (s.response ? s.response.status : []));
-registerFetch('res.cook', { ...str, args: [0, 1], suffixes: true }, (a, s, acl) => { const v = cookieValues(resHeaders(s), 'set-cookie', a[0]); return acl || v.length === 0 ? v : [v[0]!]; });
-registerFetch('scook', { ...str, args: [0, 1], suffixes: true, canonical: 'res.cook' }, (a, s, acl) => { const v = cookieValues(resHeaders(s), 'set-cookie', a[0]); return acl || v.length === 0 ? v : [v[0]!]; });
+registerFetch('res.cook', { ...str, args: [0, 1], suffixes: true }, (a, s, acl) => {
+  const v = cookieValues(resHeaders(s), 'set-cookie', a[0]);
+  return acl || v.length === 0 ? v : [v[0]!];
+});
+registerFetch('scook', { ...str, args: [0, 1], suffixes: true, canonical: 'res.cook' }, (a, s, acl) => {
+  const v = cookieValues(resHeaders(s), 'set-cookie', a[0]);
+  return acl || v.length === 0 ? v : [v[0]!];
+});
 registerFetch('res.cook_cnt', { ...int, args: [0, 1] }, (a, s) => cookieValues(resHeaders(s), 'set-cookie', a[0]).length);

@@ -9,7 +9,10 @@ import { syntaxError } from '../../config/config-errors.js';
  * Client-certificate fetches (`ssl_c_*`) of a TLS bind with `verify`.
  * Read once per connection: every request on it sees the same certificate.
  */
-interface ClientCertInfo { cert: X509Certificate | undefined; verify: number }
+interface ClientCertInfo {
+  cert: X509Certificate | undefined;
+  verify: number;
+}
 
 const cache = new WeakMap<TLSSocket, ClientCertInfo>();
 
@@ -21,7 +24,11 @@ function clientCert(src: SampleSource): ClientCertInfo | undefined {
     const peer = s.getPeerCertificate(false);
     const raw = peer && 'raw' in peer ? peer.raw : undefined;
     let cert: X509Certificate | undefined;
-    try { cert = raw ? new X509Certificate(raw) : undefined; } catch { cert = undefined; }
+    try {
+      cert = raw ? new X509Certificate(raw) : undefined;
+    } catch {
+      cert = undefined;
+    }
     info = { cert, verify: cert && !s.authorized ? verifyErrorNumber(String(s.authorizationError ?? '')) : 0 };
     cache.set(s, info);
   }
@@ -30,7 +37,11 @@ function clientCert(src: SampleSource): ClientCertInfo | undefined {
 
 /** A distinguished name as OpenSSL prints it on one line: `/C=FR/O=Acme/CN=alice`. */
 function oneLine(dn: string): string {
-  return dn.split('\n').filter(Boolean).map((part) => `/${part}`).join('');
+  return dn
+    .split('\n')
+    .filter(Boolean)
+    .map((part) => `/${part}`)
+    .join('');
 }
 
 /** `ssl_c_s_dn([entry[,occ[,format]]])`: the whole DN, or one entry (occurrence counted from 1, negative from the end). */
@@ -40,7 +51,12 @@ function dnFetch(which: 'subject' | 'issuer') {
     if (!cert) return [];
     const dn = cert[which];
     if (args.length === 0 || !args[0]) return [oneLine(dn)];
-    const values = dn.split('\n').filter(Boolean).map((p) => p.split('=')).filter(([k]) => k === args[0]).map(([, ...v]) => v.join('='));
+    const values = dn
+      .split('\n')
+      .filter(Boolean)
+      .map((p) => p.split('='))
+      .filter(([k]) => k === args[0])
+      .map(([, ...v]) => v.join('='));
     const occ = args[1] ? Number(args[1]) : -1;
     const v = occ > 0 ? values[occ - 1] : values[values.length + occ];
     return v === undefined ? [] : [v];
