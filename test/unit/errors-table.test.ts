@@ -7,7 +7,7 @@ import { PROJECT_ROOT } from '../../src/version.js';
 /** The README's table of errors and src/errors.ts say the same thing. */
 describe('the errors table', () => {
   const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
-  const rows = [...readme.matchAll(/^\| `(DOCKLAB_[A-Z_]+)` \| (\d) \|/gm)].map((m) => ({ code: m[1]!, exit: Number(m[2]) }));
+  const rows = [...readme.matchAll(/^\| `(DOCKLAB_[A-Z_]+)` *\| (\d) *\|/gm)].map((m) => ({ code: m[1]!, exit: Number(m[2]) }));
 
   it('lists every code with its exit status', () => {
     const documented = Object.fromEntries(rows.map((r) => [r.code, r.exit]));
