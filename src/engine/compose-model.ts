@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { execa } from 'execa';
 import { parse } from 'yaml';
 import type { ComposeTool } from './compose.js';
 import type { ComposeFile, ComposeService } from './compose-file-types.js';
@@ -30,6 +29,8 @@ export function usesInclude(path: string): boolean {
  */
 export async function resolvedModel(tool: ComposeTool, path: string, signal?: AbortSignal): Promise<ResolvedModel | undefined> {
   if (tool.generation !== 2) return undefined;
+  // execa is loaded when a Compose tool first runs: labs without Compose do not pay its start-up.
+  const { execa } = await import('execa');
   const result = await execa(tool.command, [...tool.prefix, '-f', path, 'config', '--format', 'json'], {
     cwd: dirname(path),
     reject: false,

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type Docker from 'dockerode';
-import { execa } from 'execa';
 import { parseDocument, stringify, type YAMLError } from 'yaml';
 import { ExpectationFailure as CheckFailure } from '../util/expectation-failure.js';
 import { DocklabError } from '../errors.js';
@@ -232,6 +231,8 @@ export class ComposeProject {
     // The learner's own override file is merged as `docker compose` merges it when run in the folder; docklab's comes last.
     const learnerOverride = this.found?.override ? ['-f', this.found.override.path] : [];
     const argv = [...this.tool.prefix, '-p', this.name, '-f', this.file.path, ...learnerOverride, '-f', this.overridePath, ...args];
+    // Loaded on first use: labs without Compose do not pay execa's start-up.
+    const { execa } = await import('execa');
     const result = await execa(this.tool.command, argv, {
       cwd: dirname(this.file.path),
       reject: false,

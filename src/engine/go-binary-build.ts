@@ -1,7 +1,6 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { DocklabError } from '../errors.js';
 
 /** A program docklab builds from its Go module, as the Go module proxy serves it. */
@@ -48,6 +47,7 @@ export function cachedBinaryPath(spec: GoBinarySpec): string {
 export async function findGo(): Promise<{ command: string; version: string } | undefined> {
   const candidates = [process.env.DOCKLAB_GO, 'go', '/usr/local/go/bin/go', join(homedir(), 'go', 'bin', 'go')].filter((c): c is string => Boolean(c));
   for (const command of candidates) {
+    const { execa } = await import('execa');
     const answer = await execa(command, ['env', 'GOVERSION'], { reject: false, timeout: 30_000 }).catch(() => undefined);
     if (answer?.exitCode === 0 && answer.stdout.trim().startsWith('go')) return { command, version: answer.stdout.trim() };
   }
@@ -78,6 +78,8 @@ export async function buildGoBinary(spec: GoBinarySpec, options: GoBinaryOptions
     );
   }
   const env = { ...process.env, GOFLAGS: mergeGoFlags(process.env.GOFLAGS, '-mod=mod'), ...(spec.static ? { CGO_ENABLED: '0' } : {}) };
+  // Loaded here, not at the top: this module is on every run's import path, builds are rare.
+  const { execa } = await import('execa');
   const run = async (args: string[], cwd?: string) => {
     options.signal?.throwIfAborted();
     const child = execa(go.command, args, { cwd, env, all: true, reject: false, cancelSignal: options.signal, forceKillAfterDelay: 3_000 });

@@ -4,23 +4,7 @@ import { where } from './config-line.js';
 import { splitRawLines, splitWords } from './tokenizer.js';
 import { evaluateCondition } from './cond-expr.js';
 import { syntaxError } from './config-errors.js';
-
-const SECTION_KEYWORDS = new Set([
-  'global',
-  'defaults',
-  'frontend',
-  'backend',
-  'listen',
-  'resolvers',
-  'peers',
-  'mailers',
-  'ring',
-  'cache',
-  'http-errors',
-  'userlist',
-  'program',
-  'fcgi-app',
-]);
+import { isSectionKeyword } from './section-keywords.js';
 
 /** What the reader hands back besides statements: messages from `.notice`, `.warning`, `.alert`. */
 export interface ReaderSink {
@@ -125,7 +109,7 @@ export class ConfigReader {
       const empty = words.indexOf('');
       const kept = empty < 0 ? words : words.slice(0, empty);
       if (kept.length === 0) continue;
-      if (SECTION_KEYWORDS.has(kw)) this.section = kept[1] ?? kw; // `${.SECTION}`: the section's name, else its keyword
+      if (isSectionKeyword(kw)) this.section = kept[1] ?? kw; // `${.SECTION}`: the section's name, else its keyword
       yield { file: this.file, line: i + 1, words: kept };
     }
     if (blocks.length > 0)

@@ -2,27 +2,6 @@ import type { ErrorFileMessage, ErrorFileRef, HttpReplyModel, Loc, ProxySection,
 import { syntaxError } from './config-errors.js';
 import { errorFileCode, loadErrorFile, resolveErrorFiles } from './error-files.js';
 
-const SECTION_KEYWORDS = new Set([
-  'global',
-  'defaults',
-  'frontend',
-  'backend',
-  'listen',
-  'resolvers',
-  'peers',
-  'mailers',
-  'ring',
-  'cache',
-  'http-errors',
-  'userlist',
-  'program',
-  'fcgi-app',
-]);
-
-export function isSectionKeyword(kw: string): boolean {
-  return SECTION_KEYWORDS.has(kw);
-}
-
 /** `http-errors NAME`: a named set of error files for `errorfiles NAME`. */
 export function openHttpErrors(all: Map<string, Map<number, ErrorFileMessage>>, words: readonly string[], at: Loc): Map<number, ErrorFileMessage> {
   const name = words[1];
