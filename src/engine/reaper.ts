@@ -12,13 +12,13 @@ import { tearDown, tearDownRunFiles, type RemovedResource } from './teardown.js'
  * that touches the engine sweeps first. Runs started with --keep are spared,
  * and so are runs owned by another host, whose processes we cannot see.
  */
-export async function reapOrphans(docker: Docker): Promise<RemovedResource[]> {
+export async function reapOrphans(docker: Docker, options: ReapOptions = {}): Promise<RemovedResource[]> {
   const filters = JSON.stringify({ label: [`${LABEL.managed}=true`] });
   const [containers, networks, volumes, images] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }) as Promise<Array<{ Labels?: Record<string, string> }>>,
     docker.listVolumes({ filters }).then((r) => r.Volumes ?? []),
-    docker.listImages({ filters }),
+    options.beforeRun ? Promise.resolve([]) : docker.listImages({ filters }),
   ]);
   const orphanRuns = new Set<string>();
   for (const labels of [...containers, ...networks, ...volumes, ...images].map((r) => r.Labels ?? {})) {
@@ -37,6 +37,16 @@ export async function reapOrphans(docker: Docker): Promise<RemovedResource[]> {
     removed.push(...(await tearDownRunFiles(docker, runId, { keepBuildCache: false })));
   }
   return removed;
+}
+
+export interface ReapOptions {
+  /**
+   * The sweep before a run: only what can stand in a new run's way (containers holding ports and names,
+   * networks, volumes, run folders). Listing images costs as much as the rest together on an engine with
+   * many images, and an image of a killed run blocks nothing: its run folder is found, or the next
+   * `docklab down`, `images` or `doctor` finds the image by its label.
+   */
+  beforeRun?: boolean;
 }
 
 export function isOrphan(owner: string | undefined, ownHost = hostname()): boolean {

@@ -60,7 +60,7 @@ export async function runLab(lab: Lab, options: LabRunOptions): Promise<LabRunRe
   const engine = await connectEngine();
   // Killed runs are reaped before this one claims ports and names: a dead
   // `run 2` must not hold the port the next `run 2` prescribes.
-  await reapOrphans(engine.docker).catch(() => []);
+  await reapOrphans(engine.docker, { beforeRun: true }).catch(() => []);
   const runId = newRunId();
   createRunFolder(runId, lab.id);
   const signal = AbortSignal.any([interruption.signal, ...(options.signal ? [options.signal] : [])]);

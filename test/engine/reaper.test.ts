@@ -5,7 +5,7 @@ import { join, dirname } from 'node:path';
 import type Docker from 'dockerode';
 import { engineOrSkip } from './engine-gate.js';
 import { LABEL } from '../../src/engine/labels.js';
-import { reapOrphans, isOrphan } from '../../src/engine/reaper.js';
+import { reapOrphans, isOrphan, type ReapOptions } from '../../src/engine/reaper.js';
 
 const engine = await engineOrSkip();
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'docklab');
@@ -35,7 +35,7 @@ async function leftovers(docker: Docker, runs: Set<string>): Promise<number> {
 }
 
 /** Starts `docklab run LAB`, SIGKILLs it once it owns a resource of the kind named, then reaps. */
-async function killAndReap(lab: string, killWhen: Kind): Promise<void> {
+async function killAndReap(lab: string, killWhen: Kind, reapOptions: ReapOptions = {}): Promise<void> {
   const docker = engine!.docker;
   const child = spawn(process.execPath, [CLI, 'run', lab, '--json'], { stdio: 'ignore', env: { ...process.env, CI: 'true' } });
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -50,7 +50,7 @@ async function killAndReap(lab: string, killWhen: Kind): Promise<void> {
   await exited;
   // The killed run left its resources behind: the test would prove nothing otherwise.
   expect(await leftovers(docker, owned.runs)).toBeGreaterThan(0);
-  await reapOrphans(docker);
+  await reapOrphans(docker, reapOptions);
   expect(await leftovers(docker, owned.runs)).toBe(0);
 }
 
@@ -58,6 +58,9 @@ describe.skipIf(!engine)('reaping runs whose owner was killed', () => {
   it('reaps a run killed once its container exists (lab 2)', { timeout: 180_000 }, () => killAndReap('2', 'container'));
   it('reaps a run killed once it built an image, before any container (lab 3)', { timeout: 300_000 }, () => killAndReap('3', 'image'));
   it('reaps a run killed once its image and container exist (lab 3)', { timeout: 300_000 }, () => killAndReap('3', 'container'));
+  it('the sweep before a run, which lists no images, still removes the image of a killed run: its run folder names it', { timeout: 300_000 }, () =>
+    killAndReap('3', 'image', { beforeRun: true }),
+  );
 
   it('never treats a live process or another host as an orphan', () => {
     expect(isOrphan(undefined)).toBe(false);
