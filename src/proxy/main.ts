@@ -176,6 +176,11 @@ async function runPrimary(opts: MainOptions, n: number): Promise<void> {
     w.on('message', (m) => {
       if (stick.handle(m, (r) => w.send(r))) return;
       if (m !== 'ready') return;
+      // A worker still loading the file when the stop came had no handler for it yet: tell it again now that it has one.
+      if (stopping) {
+        w.send('stop');
+        return;
+      }
       ready.add(w.id);
       if (ready.size >= n) everReady = true;
       if (reloadPending && ready.size === live().length) {

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startEchoServer, freePort } from './support/echo-servers.js';
@@ -34,6 +34,20 @@ function exited(child: ChildProcess): Promise<number | null> {
     if (child.exitCode !== null) r(child.exitCode);
     else child.once('exit', (code) => r(code));
   });
+}
+
+/** The processes whose command line names the file: the primary and its workers. */
+function processesNaming(file: string): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(file);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
@@ -93,6 +107,31 @@ describe('standalone entry point (main.js)', () => {
       }
     }, 30_000);
   }
+
+  it('regression: SIGTERM in the first moment of a --workers start leaves no worker running', async () => {
+    const [s1, s2] = await Promise.all([startEchoServer('s1'), startEchoServer('s2')]);
+    const dir = mkdtempSync(join(tmpdir(), 'docklab-main-'));
+    const left: string[] = [];
+    try {
+      // The signal lands at different moments of the start: before the workers exist, while they load the file, as they bind.
+      for (const delayMs of [0, 30, 60, 100, 150, 250, 400]) {
+        const file = join(dir, `early-stop-${delayMs}.cfg`);
+        writeFileSync(file, cfg(await freePort(), s1.port, s2.port, 'one', '  nbthread 4\n'));
+        const child = spawn(process.execPath, [mainJs, '-f', file], { stdio: 'ignore' });
+        await new Promise((r) => setTimeout(r, delayMs));
+        child.kill('SIGTERM');
+        const code = await Promise.race([exited(child), new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+        child.kill('SIGKILL');
+        const workers = processesNaming(file);
+        for (const pid of workers) process.kill(pid, 'SIGKILL');
+        if (code === 'still running' || workers.length > 0) left.push(`${delayMs} ms: primary ${String(code)}, ${workers.length} worker(s) left`);
+      }
+      expect(left).toEqual([]);
+    } finally {
+      await s1.close();
+      await s2.close();
+    }
+  }, 120_000);
 
   it('exits with code 2 on a bad configuration', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'docklab-main-'));
