@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { familiarName, imageNamed, namesRepository, parseImageReference } from '../../src/lab-kit/inspect/image-reference.js';
-import { runsImage } from '../../src/lab-kit/inspect/image-identity.js';
+import { containersOfImage, runsImage, type ContainerSource } from '../../src/lab-kit/inspect/image-identity.js';
 import { parseRegistryAddress, referenceInRegistry, sameRegistry } from '../../src/lab-kit/inspect/registry-reference.js';
 import { mysqlGreetingVersion } from '../../src/lab-kit/inspect/outside-probe.js';
 
@@ -112,5 +112,40 @@ describe('a MySQL server greeting read by an outside probe', () => {
     expect(mysqlGreetingVersion(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'))).toBeUndefined();
     expect(mysqlGreetingVersion(Buffer.from('SSH-2.0-OpenSSH_9.2\r\n'))).toBeUndefined();
     expect(mysqlGreetingVersion(Buffer.alloc(3))).toBeUndefined();
+  });
+});
+
+describe('containers of an image, with the engine asked for its images only when needed', () => {
+  /** A fake engine for this pure selection logic: the containers a check may judge and one image list, counting the lists asked for. */
+  function source(containers: Array<{ Id: string; Image: string; ImageID: string; State: string }>, images: Array<{ Id: string; RepoTags: string[] }>) {
+    let imageLists = 0;
+    const ctx = {
+      docker: { listImages: async () => (imageLists++, images) },
+      containers: async () => containers,
+    } as unknown as ContainerSource;
+    return { ctx, imageLists: () => imageLists };
+  }
+
+  it('finds a container started as docker.io/library/nginx:1.22 without listing images', async () => {
+    const { ctx, imageLists } = source([{ Id: 'c1', Image: 'docker.io/library/nginx:1.22', ImageID: 'sha256:n', State: 'running' }], []);
+    expect((await containersOfImage(ctx, ['nginx'], { running: true })).map((c) => c.Id)).toEqual(['c1']);
+    expect(imageLists()).toBe(0);
+  });
+
+  it('still finds nginx re-tagged as web (the image list settles it), and leaves a stopped one out when asked for running ones', async () => {
+    const { ctx, imageLists } = source(
+      [
+        { Id: 'c1', Image: 'web', ImageID: 'sha256:n', State: 'running' },
+        { Id: 'c2', Image: 'nginx', ImageID: 'sha256:n', State: 'exited' },
+        { Id: 'c3', Image: 'httpd', ImageID: 'sha256:h', State: 'running' },
+      ],
+      [
+        { Id: 'sha256:n', RepoTags: ['nginx:latest', 'web:latest'] },
+        { Id: 'sha256:h', RepoTags: ['httpd:latest'] },
+      ],
+    );
+    expect((await containersOfImage(ctx, ['nginx'], { running: true })).map((c) => c.Id)).toEqual(['c1']);
+    expect((await containersOfImage(ctx, ['nginx'])).map((c) => c.Id)).toEqual(['c1', 'c2']);
+    expect(imageLists()).toBe(2);
   });
 });

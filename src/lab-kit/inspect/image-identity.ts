@@ -41,8 +41,12 @@ export async function containersOfImage(
   repositories: readonly string[],
   options: { running?: boolean } = {},
 ): Promise<Docker.ContainerInfo[]> {
-  const [list, ids] = await Promise.all([ctx.containers({ all: !options.running }), imageIdsOf(ctx.docker, repositories)]);
-  return list.filter((c) => (!options.running || c.State === 'running') && runsImage(c, repositories, ids));
+  const list = (await ctx.containers({ all: !options.running })).filter((c) => !options.running || c.State === 'running');
+  // The engine's image list is asked for only when a container's own reference does not settle it: listing
+  // images costs more than the rest of a check on an engine that holds many.
+  const unsettled = list.some((c) => !namesRepository(c.Image, repositories));
+  const ids = unsettled ? await imageIdsOf(ctx.docker, repositories) : new Set<string>();
+  return list.filter((c) => runsImage(c, repositories, ids));
 }
 
 /** Inspect infos of containersOfImage, newest first. */
