@@ -193,6 +193,11 @@ async function runPrimary(opts: MainOptions, n: number): Promise<void> {
     stopping = true;
     each('stop');
   };
+  // Handlers before the first fork: a stop that lands while workers are being forked must not kill the primary alone.
+  process.on('SIGHUP', reload);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGUSR1', stop);
   for (let i = 0; i < n; i++) fork();
   cluster.on('exit', (w, code) => {
     ready.delete(w.id);
@@ -210,10 +215,6 @@ async function runPrimary(opts: MainOptions, n: number): Promise<void> {
       if (!stopping) fork();
     }, delay).unref();
   });
-  process.on('SIGHUP', reload);
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  process.on('SIGUSR1', stop);
   await new Promise<void>((resolve) => {
     const check = setInterval(() => {
       if (stopping && live().length === 0) {

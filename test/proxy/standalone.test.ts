@@ -113,18 +113,24 @@ describe('standalone entry point (main.js)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'docklab-main-'));
     const left: string[] = [];
     try {
-      // The signal lands at different moments of the start: before the workers exist, while they load the file, as they bind.
-      for (const delayMs of [0, 30, 60, 100, 150, 250, 400]) {
-        const file = join(dir, `early-stop-${delayMs}.cfg`);
+      // The signal lands at different moments of the start: before the workers exist, while the primary forks them
+      // (as soon as the first one shows), while they load the file, as they bind.
+      const moments = ['first fork', 'first fork', 'first fork', 0, 30, 60, 100, 150, 200, 250, 300, 350, 400, 500] as const;
+      for (const [i, delayMs] of moments.entries()) {
+        const file = join(dir, `early-stop-${i}.cfg`);
         writeFileSync(file, cfg(await freePort(), s1.port, s2.port, 'one', '  nbthread 4\n'));
         const child = spawn(process.execPath, [mainJs, '-f', file], { stdio: 'ignore' });
-        await new Promise((r) => setTimeout(r, delayMs));
+        if (delayMs === 'first fork') {
+          const deadline = Date.now() + 10_000;
+          while (processesNaming(file).length < 2 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+        } else await new Promise((r) => setTimeout(r, delayMs));
         child.kill('SIGTERM');
         const code = await Promise.race([exited(child), new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
         child.kill('SIGKILL');
         const workers = processesNaming(file);
         for (const pid of workers) process.kill(pid, 'SIGKILL');
-        if (code === 'still running' || workers.length > 0) left.push(`${delayMs} ms: primary ${String(code)}, ${workers.length} worker(s) left`);
+        if (code === 'still running' || workers.length > 0)
+          left.push(`${typeof delayMs === 'number' ? `${delayMs} ms` : delayMs}: primary ${String(code)}, ${workers.length} worker(s) left`);
       }
       expect(left).toEqual([]);
     } finally {
