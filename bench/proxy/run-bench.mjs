@@ -243,9 +243,12 @@ backend tcp_conn
   });
   procs.push(tcpOrigin);
   const proxyCpus = workers > 1 ? `0-${cores - 1}` : proxyCore;
-  // The bare Node.js relay for the TCP cases, pinned like the proxies; it listens only on the TCP offsets.
+  // The bare Node.js relay, pinned like the proxies: on the TCP offsets for the TCP cases, and on its own port in
+  // front of the HTTP origin, where relaying keep-alive connections byte for byte is Node's floor for an HTTP proxy.
   const relay = pinned(proxyCpus, process.execPath, [
     join(here, 'tcp-relay.mjs'),
+    String(ports.relay),
+    String(ports.origin),
     String(ports.relay + TCP_STREAM_OFFSET),
     String(ports.tcpOrigin),
     String(ports.relay + TCP_CONN_OFFSET),
@@ -267,11 +270,7 @@ backend tcp_conn
     }
   };
   process.on('exit', stopAll);
-  await Promise.all(
-    Object.entries(ports)
-      .filter(([k]) => k !== 'relay')
-      .map(([, p]) => waitPort(p)),
-  );
+  await Promise.all(Object.values(ports).map((p) => waitPort(p)));
   await waitPort(ports.tcpOrigin + 1);
   await Promise.all([ports.haproxy, ports.docklab, ports.relay].flatMap((p) => [waitPort(p + TCP_STREAM_OFFSET), waitPort(p + TCP_CONN_OFFSET)]));
   await Promise.all([ports.haproxy, ports.docklab].map((p) => waitPort(p + RATE_LIMITED_OFFSET)));
@@ -279,6 +278,7 @@ backend tcp_conn
   const targets = [
     ['origin', ports.origin],
     ['haproxy', ports.haproxy],
+    ['relay', ports.relay],
     ['docklab', ports.docklab],
   ];
   const pidOf = { origin: origin.pid, haproxy: haproxy.pid, docklab: docklab.pid, relay: relay.pid };
@@ -300,9 +300,10 @@ backend tcp_conn
   for (let round = 1; round <= rounds && only !== 'tcp'; round++) {
     for (const [sizeName, path, offset] of sizes) {
       for (const [name, port] of targets) {
-        // The origin has no rate-limited variant: its figure would repeat the plain one.
-        if (offset && name === 'origin') continue;
-        const url = `http://127.0.0.1:${name === 'origin' ? port : port + offset}${path}`;
+        // The origin and the relay have no rate-limited variant: their figures would repeat the plain ones.
+        const plainOnly = name === 'origin' || name === 'relay';
+        if (offset && plainOnly) continue;
+        const url = `http://127.0.0.1:${plainOnly ? port : port + offset}${path}`;
         if (warmup > 0) wrk(url, warmup);
         const cpuBefore = cpuSeconds(pidOf[name]);
         const r = wrk(url, duration);
@@ -325,6 +326,9 @@ backend tcp_conn
     const haRps = median(ha.map((r) => r.rps));
     const haP99 = median(ha.map((r) => r.p99));
     const haCpu = median(ha.map((r) => r.cpuUsPerReq));
+    // The relay's CPU at the same body size (the rate-limited case is 100 B).
+    const relayRuns = results[`${sizeName}|relay`] ?? results['100B|relay'];
+    const relayCpu = relayRuns ? median(relayRuns.map((r) => r.cpuUsPerReq)) : NaN;
     for (const [name] of targets) {
       const rs = results[`${sizeName}|${name}`];
       if (!rs) continue;
@@ -343,6 +347,8 @@ backend tcp_conn
         cpu_us_per_req: +cpu.toFixed(1),
         // Requests one core could carry, relative to HAProxy (HAProxy's CPU per request / ours).
         capacity_vs_haproxy: +(haCpu / cpu).toFixed(2),
+        // CPU per request above Node's floor, the bare relay (1 = nothing above it).
+        cpu_vs_relay: name === 'origin' ? NaN : +(cpu / relayCpu).toFixed(2),
       });
     }
   }
