@@ -45,7 +45,7 @@ export async function runBuildkitBuild(
   let imageId = '';
   let errorText: string | undefined;
   const buildArgs = { ...request.buildArgs, ...(options.frontend ? { BUILDKIT_SYNTAX: options.frontend } : {}) };
-  const served = options.frontend ? await serveContext(context) : undefined;
+  const served = options.frontend ? await serveContext(context, request.scratchDir) : undefined;
   try {
     const stream = (await docker.buildImage(
       (served ? Readable.from([]) : context) as unknown as NodeJS.ReadableStream,
@@ -155,8 +155,8 @@ export async function loadAdvice(): Promise<void> {
 }
 
 /** The context tar, kept in a temporary file and served on 127.0.0.1 under an unguessable path until the build ends. */
-async function serveContext(context: Readable): Promise<{ url: string; close(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'docklab-context-'));
+async function serveContext(context: Readable, scratchDir?: () => string): Promise<{ url: string; close(): Promise<void> }> {
+  const dir = scratchDir ? scratchDir() : mkdtempSync(join(tmpdir(), 'docklab-context-'));
   const file = join(dir, 'context.tar');
   try {
     await pipeline(context, createWriteStream(file));

@@ -31,6 +31,11 @@ export interface BuildRequest {
   onWarning?: (line: string) => void;
   /** Insist on one builder; by default BuildKit where the engine has it (see builder-choice.ts). */
   builder?: BuilderKind;
+  /**
+   * A fresh folder for the build's temporary files (the served context of a frontend build): a run's own, so
+   * that a process killed mid-build leaves them where the reaper looks. The system's temp folder otherwise.
+   */
+  scratchDir?: () => string;
 }
 
 export interface BuildStep {

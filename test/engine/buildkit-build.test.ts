@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -97,6 +97,35 @@ describe.skipIf(!engine)('builds with BuildKit', () => {
     const ref = `docklab-test-${run}/older-syntax:latest`;
     await buildImage(docker, { contextDir: dir, tag: ref, labels, logName: 'test-older-syntax' });
     expect(await runIn(docker, ref, ['stat', '-c', '%a', '/a.txt'])).toBe('700\n');
+  });
+
+  it('regression: a frontend build keeps its served context in the folder it is given, and removes it at the end', { timeout: 300_000 }, async () => {
+    // A run gives its own folder, which the reaper removes after a kill; the system temp folder kept one per killed build.
+    const dir = folder({ Dockerfile: '# syntax=docker/dockerfile:1.4\nFROM busybox:latest\nCOPY b.txt /b.txt\n', 'b.txt': 'b\n' });
+    const scratchRoot = mkdtempSync(join(tmpdir(), 'docklab-scratch-'));
+    dirs.push(dir, scratchRoot);
+    const given: string[] = [];
+    const seenDuringBuild = new Set<string>();
+    const ref = `docklab-test-${run}/scratch-dir:latest`;
+    await buildImage(docker, {
+      contextDir: dir,
+      tag: ref,
+      labels,
+      logName: 'test-scratch-dir',
+      noCache: true,
+      scratchDir: () => {
+        const d = mkdtempSync(join(scratchRoot, 'build-context-'));
+        given.push(d);
+        return d;
+      },
+      onLine: () => {
+        for (const d of given) for (const f of readdirSync(d)) seenDuringBuild.add(f);
+      },
+    });
+    expect(given).toHaveLength(1);
+    expect([...seenDuringBuild]).toEqual(['context.tar']);
+    expect(existsSync(given[0]!)).toBe(false);
+    expect(await runIn(docker, ref, ['cat', '/b.txt'])).toBe('b\n');
   });
 
   it('reports the steps a rebuild took from the cache as CACHED', { timeout: 300_000 }, async () => {
