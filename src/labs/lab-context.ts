@@ -150,6 +150,7 @@ export class LabContext implements CheckContext {
         labels: this.labels(),
         noCache: options.noCache,
         logName: `lab${this.lab.id}-${options.name}`,
+        scratchDir: () => this.tempDir('build-context'),
         signal: this.signal,
         onLayer: (id) => recordLayer(this.runId, id),
         onFinished: (ids) => keepLayersAsCache(this.runId, ids),
