@@ -212,7 +212,7 @@ async function expectServerCloses(ev: Events): Promise<void> {
   // A proxy may write its log line a moment before the server sees its FIN: wait for the server's side to catch up
   // (within the tolerance the times are compared with) before comparing what each server saw.
   const deadline = Date.now() + TOLERANCE_MS;
-  while ((ev.docklab.length < ev.haproxy.length || ev.haproxy.length < ev.docklab.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  while (ev.docklab.length !== ev.haproxy.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   if (process.env.DOCKLAB_TCP_PRINT) console.log('server', ev);
   const a = ev.haproxy.map(eventTimes);
   const b = ev.docklab.map(eventTimes);
